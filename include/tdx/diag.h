@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The library never prints. Functions that can fail for a reason a user must
+ * read take an optional struct tdx_diag and fill it with one line naming the
+ * thing and what is wrong with it ("sigstruct_nr_pages is 3, at most 1").
+ * The caller prefixes the file or attribute and prints it.
+ */
+#include <stddef.h>
+#include "macro.h"
+
+#define TDX_DIAG_MAX 256
+
+struct tdx_diag {
+	char msg[TDX_DIAG_MAX];
+};
+
+/* Sets diag->msg when diag is not NULL; returns err unchanged (negative errno). */
+int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...) _printf_(3, 4);
+/* Prepends "prefix: " to an already set message. */
+void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * TDX module images ("blobs") in the two published formats and the SEAM
+ * SIGSTRUCT inside them. Layouts: shared/research/kernel-abi.md §2 and
+ * tdx-module-binaries.md §1.
+ *
+ *  0x100: u16 version, u16 checksum, u32 offset_of_module, "TDX-BLOB", u32 length,
+ *         u32 reserved0, 4072 reserved bytes; sigstruct at 0x1000; module at
+ *         offset_of_module (page aligned) to the end.
+ *  0x200: u16 version, u16 checksum, "TDX-BLOB", u32 sigstruct_nr_pages,
+ *         u32 module_nr_pages, 4076 reserved bytes; sigstruct pages; module pages.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "version.h"
+
+#define TDX_PAGE_SIZE            4096u
+#define TDX_MAX_MODULE_PAGES     496u
+#define TDX_V1_MAX_SIGSTRUCT_PAGES 4u  /* v4..v8 kernels */
+#define TDX_V2_MAX_SIGSTRUCT_PAGES 1u  /* mainline */
+#define TDX_SIGSTRUCT_SIZE       2048u
+#define TDX_SIGSTRUCT_OFFSET     0x1000u
+#define TDX_SEAMHASH_SIZE        48u
+#define TDX_CPUID_TABLE_MAX      255u
+/* Largest image either kernel accepts: header + 4 sigstruct pages + 496 module pages. */
+#define TDX_IMAGE_MAX_SIZE ((1u + TDX_V1_MAX_SIGSTRUCT_PAGES + TDX_MAX_MODULE_PAGES) * TDX_PAGE_SIZE)
+#define TDX_CPU_SIGNATURE_MASK   0xfffffff0u /* stepping ignored */
+
+enum tdx_image_format {
+	TDX_IMAGE_FORMAT_INVALID = 0,
+	TDX_IMAGE_FORMAT_V1 = 0x100,
+	TDX_IMAGE_FORMAT_V2 = 0x200,
+};
+
+/* The fields of the 2 KiB SEAM SIGSTRUCT that policy and reporting use. */
+struct tdx_sigstruct_info {
+	uint32_t header_type;   /* 6 */
+	uint32_t header_length; /* 0xe1 */
+	uint32_t header_version;
+	uint32_t module_type;   /* bit 31: debug-signed */
+	bool debug;
+	uint32_t module_vendor; /* 0x8086 */
+	uint32_t date;          /* BCD 0xYYYYMMDD */
+	uint16_t seam_svn;      /* high byte major SVN, low byte minor SVN */
+	uint8_t seamhash[TDX_SEAMHASH_SIZE]; /* SHA-384 of the module = MRSEAM */
+	uint32_t cpuid_count;
+	uint32_t cpuid_table[TDX_CPUID_TABLE_MAX]; /* CPUID.1.EAX values, stepping included */
+};
+
+/* A parsed image. Points into the caller's buffer; owns nothing. */
+struct tdx_image {
+	enum tdx_image_format format;
+	const uint8_t *data;
+	size_t size;
+	uint16_t checksum;      /* header field */
+	bool checksum_ok;       /* 16-bit LE sum of the whole image is zero */
+	size_t sigstruct_offset;
+	size_t sigstruct_size;  /* bytes reserved for it (pages), >= TDX_SIGSTRUCT_SIZE */
+	size_t module_offset;
+	size_t module_size;
+	struct tdx_sigstruct_info sig;
+};
+
+/* Checks each tdx_image_validate() can perform; the kernel checks are always done. */
+enum {
+	TDX_VALIDATE_CHECKSUM = 1u << 0, /* 16-bit sum is zero */
+	TDX_VALIDATE_SEAMHASH = 1u << 1, /* sigstruct seamhash == SHA-384(module) */
+	TDX_VALIDATE_SIGSTRUCT = 1u << 2, /* header_type 6, vendor 0x8086, cpuid_count <= 255 */
+	TDX_VALIDATE_ALL = 0x7u,
+};
+
+const char *tdx_image_format_to_string(enum tdx_image_format f); /* "0x100", "0x200" */
+/* Accepts "0x100", "0x200", "100", "200", "1", "2"; -EINVAL otherwise. */
+int tdx_image_format_from_string(const char *s, enum tdx_image_format *ret);
+
+/*
+ * Parses the header exactly as the kernel that accepts this format does
+ * (version, signature, reserved bytes, page counts, exact length, limits) and
+ * reads the sigstruct fields. Does not hash. -EINVAL/-EBADMSG with diag on failure.
+ */
+int tdx_image_parse(const void *data, size_t size, struct tdx_image *ret, struct tdx_diag *diag);
+/* Further checks (flags above) on a parsed image. */
+int tdx_image_validate(const struct tdx_image *img, unsigned flags, struct tdx_diag *diag);
+
+/* Reads the sigstruct fields from a 2 KiB (or larger, zero padded) buffer. */
+int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+			struct tdx_diag *diag);
+/* True when (cpu_signature & ~0xf) matches an entry of the table (also masked). */
+bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature);
+
+/*
+ * Builds an image of the given format from a sigstruct and a module binary:
+ * header, sigstruct zero-padded to a page, module zero-padded to a page, and
+ * the checksum. The result is malloc'ed. Enforces the format's size limits.
+ */
+int tdx_image_build(enum tdx_image_format format, const void *sigstruct, size_t sigstruct_size,
+		    const void *module, size_t module_size, uint8_t **ret_data, size_t *ret_size,
+		    struct tdx_diag *diag);
+/* Re-packs a parsed image into another format (the same format gives a copy). */
+int tdx_image_convert(const struct tdx_image *img, enum tdx_image_format format,
+		      uint8_t **ret_data, size_t *ret_size, struct tdx_diag *diag);
+
+/* Sum of little-endian 16-bit words; an odd last byte is a low byte. */
+uint16_t tdx_checksum16(const void *data, size_t size);
+
+/* Reads a whole file of at most max_size bytes (O_CLOEXEC). -EFBIG past it. */
+int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, size_t *ret_size,
+		      struct tdx_diag *diag);
+/* Writes a file atomically (temp file in the same directory, fsync, rename). */
+int tdx_file_write_atomic(const char *path, const void *data, size_t size, int mode);
+
+/*
+ * Reads only the header page and the sigstruct of an image file (two preads),
+ * for store scans that must not read or hash whole modules. Also reports the
+ * file's format and size.
+ */
+int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,
+			struct tdx_sigstruct_info *ret_sig, struct tdx_diag *diag);

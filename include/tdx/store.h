@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A module store in the layout of Intel's binaries repository:
+ *   <root>/mapping_file.json
+ *   <root>/joined_files/X.Y/tdx_module_X.Y.ZZ.blob
+ *   <root>/separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct}
+ * A scan lists files and reads the mapping; sigstructs are read lazily and
+ * modules are only read (and hashed) for the image that is installed.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "image.h"
+#include "mapping.h"
+#include "version.h"
+
+#define TDX_STORE_DEFAULT_PATH "/usr/lib/firmware/intel/tdx"
+
+struct tdx_store_entry {
+	struct tdx_version version;
+	char *blob_path;      /* joined_files/... or NULL */
+	char *bin_path;       /* separate_files/... or NULL (both or neither) */
+	char *sigstruct_path;
+	const struct tdx_release *release; /* NULL: no mapping entry */
+
+	/* Filled by tdx_store_entry_peek(); sig_state says whether it ran. */
+	enum { TDX_SIG_NOT_READ, TDX_SIG_OK, TDX_SIG_ERROR } sig_state;
+	struct tdx_sigstruct_info sig;
+	enum tdx_image_format blob_format; /* format of blob_path, INVALID when none */
+	uint64_t blob_size;
+	char sig_error[TDX_DIAG_MAX];
+};
+
+/* Something odd in the store that is reported, not fatal. */
+struct tdx_store_problem {
+	char *path;   /* file or mapping entry */
+	char *message;
+};
+
+struct tdx_store {
+	char *root;
+	struct tdx_mapping *mapping;
+	struct tdx_store_entry *entries; /* sorted ascending by version; one per version */
+	size_t n_entries;
+	/* Mapping releases with no image in the store. */
+	struct tdx_version *missing_images;
+	size_t n_missing_images;
+	struct tdx_store_problem *problems;
+	size_t n_problems;
+};
+
+/*
+ * Scans a store. Fails only when the root or the mapping file is unusable;
+ * stray files, bad names, images without a mapping entry and entries without
+ * an image are recorded in problems / missing_images.
+ */
+int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag);
+struct tdx_store *tdx_store_free(struct tdx_store *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_store *, tdx_store_free);
+struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct tdx_version *v);
+/* Reads the sigstruct fields of an entry once (header page + sigstruct only). */
+int tdx_store_entry_peek(struct tdx_store_entry *e, struct tdx_diag *diag);
+/* Peeks every entry; errors are kept per entry. */
+void tdx_store_peek_all(struct tdx_store *s);
+
+/*
+ * Produces the installable image of an entry in the wanted format: reads the
+ * blob (or joins bin + sigstruct), converts 0x100 <-> 0x200 in memory when
+ * needed, and validates fully (kernel checks, checksum, sigstruct, seamhash).
+ * *ret_data is malloc'ed; ret_img points into it. *ret_converted says whether
+ * a conversion was needed.
+ */
+int tdx_store_entry_load_image(const struct tdx_store_entry *e, enum tdx_image_format want,
+			       uint8_t **ret_data, size_t *ret_size, struct tdx_image *ret_img,
+			       bool *ret_converted, struct tdx_diag *diag);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Synthetic TDX modules, sigstructs and module stores for tests, benchmarks
+ * and the demo catalog. Modules follow kernel/tdx_sim_payload.h so the
+ * simulator knows their version and hand-off minimum. The sigstruct is laid
+ * out like Intel's (header_type 6, vendor 0x8086, date, SVN, seamhash =
+ * SHA-384(module), cpuid table) but is not signed: nobody here can sign.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+#include "version.h"
+
+#define SYNTH_CPU_SPR 0x806f8u /* Sapphire Rapids, what the QEMU guest reports */
+#define SYNTH_CPU_EMR 0xc06f0u
+#define SYNTH_CPU_GNR 0xa06d0u
+
+struct synth_module_spec {
+	struct tdx_version version;
+	struct tdx_version handoff_min; /* zero: same as version's x.y.00 */
+	uint32_t module_pages;          /* zero: 4 */
+	bool debug;
+	uint16_t seam_svn;              /* zero: derived from version */
+	uint32_t date;                  /* BCD; zero: 0x20250101 */
+	uint32_t cpuids[8];             /* zero-terminated; empty: SYNTH_CPU_SPR */
+};
+
+/* Builds the module binary (malloc'ed, module_pages * 4096 bytes) and its 2 KiB sigstruct. */
+int synth_module_build(const struct synth_module_spec *spec, uint8_t **ret_bin,
+		       size_t *ret_bin_size, uint8_t ret_sigstruct[TDX_SIGSTRUCT_SIZE]);
+
+enum synth_store_flags {
+	SYNTH_STORE_JOINED = 1u << 0,   /* joined_files/X.Y/tdx_module_X.Y.ZZ.blob */
+	SYNTH_STORE_SEPARATE = 1u << 1, /* separate_files/X.Y/X.Y.ZZ/*.{bin,sigstruct} */
+};
+
+/*
+ * Writes a store under root (created): the mapping file text given (copied
+ * verbatim; NULL writes one entry per spec with min_td_preserving x.y.01 and
+ * P-SEAMLDR x.y.00 for 1.x and 2.0.00), and each spec's files in format fmt.
+ */
+int synth_store_write(const char *root, const char *mapping_json, const struct synth_module_spec *specs,
+		      size_t n_specs, enum tdx_image_format fmt, unsigned flags);

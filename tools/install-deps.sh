@@ -1,0 +1,20 @@
+#!/bin/bash
+# Installs everything the build, the tests and the demo need from Debian's
+# packages. Idempotent; quiet when everything is present.
+set -euo pipefail
+
+pkgs=(meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev
+      libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
+      libssl-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
+      qemu-system-x86 python3 util-linux)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
