@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Whole-file reads with a size cap and atomic replacement of files. Reads
+ * never trust st_size alone: sysfs and procfs report 4096 or 0, and a file
+ * may grow between fstat() and read().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "image.h"
+#include "macro.h"
+
+#define READ_CHUNK (64u * 1024)
+
+static int read_loop(int fd, size_t max_size, size_t hint, uint8_t **ret_data, size_t *ret_size)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t size = 0, alloc = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (size == alloc) {
+			size_t want = alloc == 0 ? (hint > 0 ? hint + 1 : READ_CHUNK)
+						 : alloc + alloc / 2 + READ_CHUNK;
+			uint8_t *p;
+
+			/* One byte past the cap tells "exactly max" from "too big". */
+			if (want > max_size + 1)
+				want = max_size + 1;
+			if (want <= alloc)
+				return -EFBIG;
+			/* +1 keeps room for a terminating NUL for text callers. */
+			p = realloc(buf, want + 1);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+			alloc = want;
+		}
+		n = read(fd, buf + size, alloc - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+		if (size > max_size)
+			return -EFBIG;
+	}
+	buf[size] = '\0';
+	*ret_data = TAKE_PTR(buf);
+	*ret_size = size;
+	return 0;
+}
+
+int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, size_t *ret_size,
+		      struct tdx_diag *diag)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	size_t hint = 0;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
+	}
+	if (S_ISDIR(st.st_mode))
+		return tdx_diag_set(diag, -EISDIR, "is a directory");
+	if (S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > max_size)
+			return tdx_diag_set(diag, -EFBIG, "file is %llu bytes, at most %zu",
+					    (unsigned long long)st.st_size, max_size);
+		hint = (size_t)st.st_size;
+	}
+	r = read_loop(fd, max_size, hint, ret_data, ret_size);
+	if (r == -EFBIG)
+		return tdx_diag_set(diag, r, "file is larger than %zu bytes", max_size);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "cannot read: %s", strerror(-r));
+	return 0;
+}
+
+static int write_full(int fd, const uint8_t *p, size_t size)
+{
+	while (size > 0) {
+		ssize_t n = write(fd, p, size);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_directory_of(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int dfd = -EBADF;
+
+	if (!copy)
+		return -ENOMEM;
+	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	if (fsync(dfd) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Fills the temp file; on any failure the caller unlinks it. */
+static int write_temp(int fd, const void *data, size_t size, int mode)
+{
+	int r;
+
+	if (fchmod(fd, (mode_t)mode) < 0)
+		return negative_errno();
+	r = write_full(fd, data, size);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int tdx_file_write_atomic(const char *path, const void *data, size_t size, int mode)
+{
+	_cleanup_free_ char *copy = NULL, *tmp = NULL;
+	const char *slash = strrchr(path, '/');
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	/* The temp file lives next to the target so rename() stays atomic. */
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	if (asprintf(&tmp, "%s/.#%s.XXXXXX", dirname(copy), slash ? slash + 1 : path) < 0) {
+		tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = write_temp(fd, data, size, mode);
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = negative_errno();
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return fsync_directory_of(path);
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fields of the SEAM SIGSTRUCT that tdxctl uses. Offsets from Intel's
+ * seam_sigstruct.h (research: tdx-module-binaries.md §1.4). Only reading:
+ * nobody here can sign, so the RSA signature is the P-SEAMLDR's business.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "image.h"
+#include "image-layout.h"
+
+int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+			struct tdx_diag *diag)
+{
+	const uint8_t *p = data;
+	struct tdx_sigstruct_info sig = {};
+
+	if (size < TDX_SIGSTRUCT_SIZE)
+		return tdx_diag_set(diag, -EINVAL, "sigstruct is %zu bytes, expected %u", size,
+				    TDX_SIGSTRUCT_SIZE);
+	sig.cpuid_count = get_le32(p + SIG_OFF_CPUID_COUNT);
+	/* The table fills the rest of the 2 KiB: 255 entries is all there is room for. */
+	if (sig.cpuid_count > TDX_CPUID_TABLE_MAX)
+		return tdx_diag_set(diag, -EBADMSG, "sigstruct cpuid_table_size is %u, at most %u",
+				    sig.cpuid_count, TDX_CPUID_TABLE_MAX);
+	sig.header_type = get_le32(p + SIG_OFF_HEADER_TYPE);
+	sig.header_length = get_le32(p + SIG_OFF_HEADER_LENGTH);
+	sig.header_version = get_le32(p + SIG_OFF_HEADER_VERSION);
+	sig.module_type = get_le32(p + SIG_OFF_MODULE_TYPE);
+	sig.debug = (sig.module_type & SIG_DEBUG_BIT) != 0;
+	sig.module_vendor = get_le32(p + SIG_OFF_MODULE_VENDOR);
+	sig.date = get_le32(p + SIG_OFF_DATE);
+	sig.seam_svn = get_le16(p + SIG_OFF_SEAMSVN);
+	memcpy(sig.seamhash, p + SIG_OFF_SEAMHASH, TDX_SEAMHASH_SIZE);
+	for (uint32_t i = 0; i < sig.cpuid_count; i++)
+		sig.cpuid_table[i] = get_le32(p + SIG_OFF_CPUID_TABLE + 4 * i);
+	*ret = sig;
+	return 0;
+}
+
+bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature)
+{
+	uint32_t count =
+		sig->cpuid_count < TDX_CPUID_TABLE_MAX ? sig->cpuid_count : TDX_CPUID_TABLE_MAX;
+
+	for (uint32_t i = 0; i < count; i++)
+		if ((sig->cpuid_table[i] & TDX_CPU_SIGNATURE_MASK) ==
+		    (cpu_signature & TDX_CPU_SIGNATURE_MASK))
+			return true;
+	return false;
+}
