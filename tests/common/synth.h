@@ -40,8 +40,9 @@ enum synth_store_flags {
 
 /*
  * Writes a store under root (created): the mapping file text given (copied
- * verbatim; NULL writes one entry per spec with min_td_preserving x.y.01 and
- * P-SEAMLDR x.y.00 for 1.x and 2.0.00), and each spec's files in format fmt.
+ * verbatim; NULL writes one entry per spec with min_td_preserving = the
+ * spec's handoff_min, or x.y.01 when that is zero, and P-SEAMLDR "x.y.00",
+ * "2.0.00" for 1.x and "2.0.00" for 2.x), and each spec's files in format fmt.
  */
 int synth_store_write(const char *root, const char *mapping_json, const struct synth_module_spec *specs,
 		      size_t n_specs, enum tdx_image_format fmt, unsigned flags);
