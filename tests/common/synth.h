@@ -35,7 +35,7 @@ int synth_module_build(const struct synth_module_spec *spec, uint8_t **ret_bin,
 
 enum synth_store_flags {
 	SYNTH_STORE_JOINED = 1u << 0,   /* joined_files/X.Y/tdx_module_X.Y.ZZ.blob */
-	SYNTH_STORE_SEPARATE = 1u << 1, /* separate_files/X.Y/X.Y.ZZ/*.{bin,sigstruct} */
+	SYNTH_STORE_SEPARATE = 1u << 1, /* separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct} */
 };
 
 /*
