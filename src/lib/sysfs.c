@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Rooted sysfs attribute I/O. Every error is passed through as -errno
+ * unchanged: callers tell a lost module (ENXIO), a non-root caller (EACCES)
+ * and a busy fw_upload (EBUSY) apart by it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "sysfs.h"
+
+const char *tdx_sysfs_default_root(void)
+{
+	const char *e = secure_getenv(TDX_SYSFS_ROOT_ENV);
+
+	return e && *e ? e : "/sys";
+}
+
+char *tdx_path_join(const char *first, ...)
+{
+	size_t len = strlen(first) + 1;
+	const char *p;
+	char *s, *q;
+	va_list ap;
+
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *)))
+		len += strlen(p) + 1;
+	va_end(ap);
+
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	q = stpcpy(s, first);
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *))) {
+		/* exactly one '/' between components, whatever the caller passed */
+		while (q > s && q[-1] == '/')
+			q--;
+		while (*p == '/')
+			p++;
+		*q++ = '/';
+		q = stpcpy(q, p);
+	}
+	va_end(ap);
+	return s;
+}
+
+/* Reads at most TDX_SYSFS_ATTR_MAX bytes into buf (which holds one more for the NUL). */
+static int read_capped(const char *path, char buf[static TDX_SYSFS_ATTR_MAX + 1])
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (len < TDX_SYSFS_ATTR_MAX) {
+		ssize_t n = read(fd, buf + len, TDX_SYSFS_ATTR_MAX - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+int tdx_sysfs_read(const char *path, char **ret)
+{
+	char buf[TDX_SYSFS_ATTR_MAX + 1];
+	char *s;
+	int r;
+
+	r = read_capped(path, buf);
+	if (r < 0)
+		return r;
+	s = strdup(buf);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+int tdx_sysfs_read_buf(const char *path, char *buf, size_t size)
+{
+	char tmp[TDX_SYSFS_ATTR_MAX + 1];
+	int r;
+
+	r = read_capped(path, tmp);
+	if (r < 0)
+		return r;
+	if ((size_t)r >= size)
+		return -ENOBUFS;
+	memcpy(buf, tmp, (size_t)r + 1);
+	return r;
+}
+
+int tdx_sysfs_write(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(value), done = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, value + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int tdx_parse_uint32(const char *s, unsigned *ret)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (p == s)
+		return -EINVAL;
+	/* one newline, as sysfs prints it, and nothing else */
+	if (*p == '\n')
+		p++;
+	if (*p != '\0')
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
