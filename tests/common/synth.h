@@ -22,11 +22,11 @@
 struct synth_module_spec {
 	struct tdx_version version;
 	struct tdx_version handoff_min; /* zero: same as version's x.y.00 */
-	uint32_t module_pages;          /* zero: 4 */
+	uint32_t module_pages;		/* zero: 4 */
 	bool debug;
-	uint16_t seam_svn;              /* zero: derived from version */
-	uint32_t date;                  /* BCD; zero: 0x20250101 */
-	uint32_t cpuids[8];             /* zero-terminated; empty: SYNTH_CPU_SPR */
+	uint16_t seam_svn;  /* zero: derived from version */
+	uint32_t date;	    /* BCD; zero: 0x20250101 */
+	uint32_t cpuids[8]; /* zero-terminated; empty: SYNTH_CPU_SPR */
 };
 
 /* Builds the module binary (malloc'ed, module_pages * 4096 bytes) and its 2 KiB sigstruct. */
@@ -34,8 +34,9 @@ int synth_module_build(const struct synth_module_spec *spec, uint8_t **ret_bin,
 		       size_t *ret_bin_size, uint8_t ret_sigstruct[TDX_SIGSTRUCT_SIZE]);
 
 enum synth_store_flags {
-	SYNTH_STORE_JOINED = 1u << 0,   /* joined_files/X.Y/tdx_module_X.Y.ZZ.blob */
-	SYNTH_STORE_SEPARATE = 1u << 1, /* separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct} */
+	SYNTH_STORE_JOINED = 1u << 0, /* joined_files/X.Y/tdx_module_X.Y.ZZ.blob */
+	SYNTH_STORE_SEPARATE =
+		1u << 1, /* separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct} */
 };
 
 /*
@@ -44,5 +45,6 @@ enum synth_store_flags {
  * spec's handoff_min, or x.y.01 when that is zero, and P-SEAMLDR "x.y.00",
  * "2.0.00" for 1.x and "2.0.00" for 2.x), and each spec's files in format fmt.
  */
-int synth_store_write(const char *root, const char *mapping_json, const struct synth_module_spec *specs,
-		      size_t n_specs, enum tdx_image_format fmt, unsigned flags);
+int synth_store_write(const char *root, const char *mapping_json,
+		      const struct synth_module_spec *specs, size_t n_specs,
+		      enum tdx_image_format fmt, unsigned flags);
