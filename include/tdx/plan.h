@@ -32,3 +32,10 @@ int tdx_plan_compute(struct tdx_store *store, const struct tdx_policy_host *host
 		     const struct tdx_policy_opts *opts, const struct tdx_version *target,
 		     unsigned budget, struct tdx_plan *ret, struct tdx_diag *diag);
 void tdx_plan_done(struct tdx_plan *p);
+
+/*
+ * Why hop i is in the plan, for people and JSON: "target", "reinstall", or for
+ * an intermediate hop why the next one cannot be taken from the version
+ * before it ("needed: 1.5.20 requires a running module >= 1.5.06"). Returns buf.
+ */
+char *tdx_plan_describe_hop(const struct tdx_plan *p, size_t i, char buf[static TDX_DIAG_MAX]);

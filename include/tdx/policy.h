@@ -13,17 +13,17 @@
 #include "version.h"
 
 enum tdx_reason {
-	TDX_REASON_CPU = 1u << 0,             /* CPU signature not in the sigstruct cpuid table */
-	TDX_REASON_SEAMLDR = 1u << 1,         /* P-SEAMLDR not in min_seamldr_versions */
-	TDX_REASON_SERIES = 1u << 2,          /* major.minor differs from the running module */
-	TDX_REASON_DOWNGRADE = 1u << 3,       /* older than the running module */
-	TDX_REASON_MIN_VERSION = 1u << 4,     /* running < min_module_version_for_td_preserving */
-	TDX_REASON_STRICT_COMPAT = 1u << 5,   /* strict policy: running not in strict_compat_versions */
-	TDX_REASON_DEBUG = 1u << 6,           /* debug-signed module without --allow-debug */
-	TDX_REASON_RUNNING = 1u << 7,         /* the running version, without --reinstall */
-	TDX_REASON_NO_MAPPING = 1u << 8,      /* no mapping_file.json entry */
-	TDX_REASON_BAD_IMAGE = 1u << 9,       /* sigstruct unreadable or image corrupt */
-	TDX_REASON_SEAMLDR_UNKNOWN = 1u << 10,/* P-SEAMLDR version could not be read */
+	TDX_REASON_CPU = 1u << 0,	       /* CPU signature not in the sigstruct cpuid table */
+	TDX_REASON_SEAMLDR = 1u << 1,	       /* P-SEAMLDR not in min_seamldr_versions */
+	TDX_REASON_SERIES = 1u << 2,	       /* major.minor differs from the running module */
+	TDX_REASON_DOWNGRADE = 1u << 3,	       /* older than the running module */
+	TDX_REASON_MIN_VERSION = 1u << 4,      /* running < min_module_version_for_td_preserving */
+	TDX_REASON_STRICT_COMPAT = 1u << 5,    /* strict: running not in strict_compat_versions */
+	TDX_REASON_DEBUG = 1u << 6,	       /* debug-signed module without --allow-debug */
+	TDX_REASON_RUNNING = 1u << 7,	       /* the running version, without --reinstall */
+	TDX_REASON_NO_MAPPING = 1u << 8,       /* no mapping_file.json entry */
+	TDX_REASON_BAD_IMAGE = 1u << 9,	       /* sigstruct unreadable or image corrupt */
+	TDX_REASON_SEAMLDR_UNKNOWN = 1u << 10, /* P-SEAMLDR version could not be read */
 };
 #define TDX_REASON_COUNT 11
 
@@ -50,6 +50,8 @@ struct tdx_candidate {
 const char *tdx_reason_to_string(enum tdx_reason r);
 /* A short human sentence ("CPU 0x806f0 is not in the image's cpuid table"). */
 const char *tdx_reason_describe(enum tdx_reason r);
+/* Joins the snake_case keys of a reason set with ", " ("" for none). Returns buf. */
+char *tdx_reasons_join(uint32_t reasons, char buf[static TDX_DIAG_MAX]);
 
 /*
  * Reasons that forbid installing e while version from is running. Reads the
@@ -57,7 +59,8 @@ const char *tdx_reason_describe(enum tdx_reason r);
  * on from (CPU, P-SEAMLDR) are checked too.
  */
 uint32_t tdx_policy_check_hop(struct tdx_store_entry *e, const struct tdx_version *from,
-			      const struct tdx_policy_host *host, const struct tdx_policy_opts *opts);
+			      const struct tdx_policy_host *host,
+			      const struct tdx_policy_opts *opts);
 
 /* One candidate per store entry, newest first. *ret is malloc'ed. */
 int tdx_policy_evaluate(struct tdx_store *store, const struct tdx_policy_host *host,
