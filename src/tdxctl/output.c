@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Text and JSON rendering of verb results. Works only from the structs in
+ * output.h, never from sysfs or the store, so whoever computed the result
+ * (this process or tdxd) gets the same output.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "hash.h"
+#include "json.h"
+#include "output.h"
+#include "verbs.h"
+
+int log_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tdxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return err;
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int output_json(json_object *o)
+{
+	const char *s;
+
+	if (!o)
+		return log_error(-ENOMEM, "out of memory");
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		return log_error(-ENOMEM, "out of memory");
+	if (puts(s) < 0 || fflush(stdout) != 0)
+		return log_error(-EIO, "cannot write to stdout");
+	return 0;
+}
+
+/* Prints and frees o. */
+static int output_json_put(json_object *o)
+{
+	_cleanup_(json_object_putp) json_object *owned = o;
+
+	return output_json(owned);
+}
+
+int json_add(json_object *o, const char *key, json_object *value)
+{
+	if (!o || !value)
+		return -ENOMEM;
+	return json_object_object_add(o, key, value) < 0 ? -ENOMEM : 0;
+}
+
+/* A version, or JSON null when v is NULL. */
+static json_object *json_version_or_null(const struct tdx_version *v)
+{
+	return v ? tdx_json_version(v) : NULL;
+}
+
+static const char *version_str(const struct tdx_version *v, char buf[static TDX_VERSION_STRING_MAX])
+{
+	return tdx_version_format(v, buf);
+}
+
+/* BCD 0xYYYYMMDD as "YYYY-MM-DD". */
+static const char *bcd_date(uint32_t d, char buf[static 16])
+{
+	snprintf(buf, 16, "%04x-%02x-%02x", d >> 16, (d >> 8) & 0xff, d & 0xff);
+	return buf;
+}
+
+/* ---- status ---- */
+
+static const char *errno_words(int err)
+{
+	if (err == -EACCES || err == -EPERM)
+		return "permission denied (root only)";
+	return strerror(-err);
+}
+
+static void print_module_line(const struct tdx_host *h)
+{
+	char v[TDX_VERSION_STRING_MAX];
+
+	switch (h->module_state) {
+	case TDX_MODULE_RUNNING:
+		printf("         Module: %s (running)\n", version_str(&h->module_version, v));
+		break;
+	case TDX_MODULE_LOST:
+		printf("         Module: LOST (version reads ENXIO: TDs are gone, reboot "
+		       "needed)\n");
+		break;
+	case TDX_MODULE_ABSENT:
+		printf("         Module: absent (no tdx_host device)\n");
+		break;
+	default:
+		printf("         Module: unknown (%s)\n", errno_words(h->version_err));
+		break;
+	}
+}
+
+static void print_seamldr_lines(const struct tdx_host *h)
+{
+	char v[TDX_VERSION_STRING_MAX];
+
+	if (h->seamldr_err == 0)
+		printf("      P-SEAMLDR: %s\n", version_str(&h->seamldr_version, v));
+	else
+		printf("      P-SEAMLDR: unknown (%s)\n", errno_words(h->seamldr_err));
+	if (h->remaining_err == 0)
+		printf("Updates left   : %u\n", h->num_remaining_updates);
+	else
+		printf("Updates left   : unknown (%s)\n", errno_words(h->remaining_err));
+}
+
+static void print_best_update(const struct cli_best_update *b)
+{
+	char v[TDX_VERSION_STRING_MAX];
+
+	if (!b->store_ok)
+		printf("    Best update: unknown (%s)\n", b->msg);
+	else if (b->err == 0)
+		printf("    Best update: %s (%zu update%s)\n", version_str(&b->target, v),
+		       b->n_hops, b->n_hops == 1 ? "" : "s");
+	else if (b->err == -EALREADY)
+		printf("    Best update: none, up to date\n");
+	else
+		printf("    Best update: none (%s)\n", b->msg);
+}
+
+static void print_status_text(const struct cli_status *s)
+{
+	const struct tdx_host *h = s->host;
+	const char *platform = s->cpu_err ? NULL : tdx_cpu_platform_name(s->cpu_signature);
+
+	print_module_line(h);
+	print_seamldr_lines(h);
+	printf(" Runtime update: %s\n", h->update_support == TDX_UPDATE_SUPPORTED
+						? "supported"
+						: tdx_update_support_describe(h->update_support));
+	if (s->cpu_err)
+		printf("            CPU: unknown (%s)\n", strerror(-s->cpu_err));
+	else
+		printf("            CPU: 0x%x (%s)\n", s->cpu_signature,
+		       platform ? platform : "unknown platform");
+	printf("     Kernel ABI: %s, image format %s\n", tdx_abi_layout_to_string(h->layout),
+	       h->image_format ? tdx_image_format_to_string(h->image_format) : "none");
+	if (!h->paths.fwupload_dir)
+		printf("      fw_upload: absent\n");
+	else if (s->fw_status_err)
+		printf("      fw_upload: unknown (%s)\n", errno_words(s->fw_status_err));
+	else
+		printf("      fw_upload: %s\n", tdx_fw_status_to_string(s->fw_status));
+	printf("          Store: %s\n", s->store_path);
+	print_best_update(&s->best);
+}
+
+static json_object *json_best_update(const struct cli_best_update *b)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	const char *state;
+
+	if (!b->store_ok)
+		state = "unknown";
+	else if (b->err == 0)
+		state = "available";
+	else if (b->err == -EALREADY)
+		state = "up_to_date";
+	else
+		state = "none";
+	if (json_add(o, "state", json_object_new_string(state)) < 0)
+		return NULL;
+	if (b->err == 0 && b->store_ok) {
+		if (json_add(o, "version", tdx_json_version(&b->target)) < 0 ||
+		    json_add(o, "hops", json_object_new_int64(b->n_hops)) < 0)
+			return NULL;
+	} else if (b->err != -EALREADY || !b->store_ok) {
+		if (json_add(o, "reason", json_object_new_string(b->msg)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(o);
+}
+
+static json_object *json_status(const struct cli_status *s)
+{
+	_cleanup_(json_object_putp) json_object *o = tdx_json_host(s->host, s->cpu_signature);
+	json_object *fw = NULL;
+
+	if (!o)
+		return NULL;
+	if (s->host->paths.fwupload_dir && !s->fw_status_err) {
+		fw = json_object_new_string(tdx_fw_status_to_string(s->fw_status));
+		if (!fw)
+			return NULL;
+	}
+	json_object_object_add(o, "fw_upload_status", fw);
+	if (s->cpu_err)
+		json_object_object_add(o, "cpu_signature", NULL);
+	if (json_add(o, "store", json_object_new_string(s->store_path)) < 0 ||
+	    json_add(o, "best_update", json_best_update(&s->best)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int output_status(const struct cli_status *s)
+{
+	if (arg_json)
+		return output_json_put(json_status(s));
+	print_status_text(s);
+	return 0;
+}
+
+/* ---- list ---- */
+
+static void print_candidate(const struct tdx_candidate *c, const struct tdx_version *running)
+{
+	const struct tdx_store_entry *e = c->entry;
+	char v[TDX_VERSION_STRING_MAX], date[16];
+	bool is_running = running && tdx_version_equal(&e->version, running);
+	const char *state = c->reasons == 0 ? "installable" : is_running ? "running" : "blocked";
+
+	printf("%c %-9s %-12s", is_running ? '*' : ' ', version_str(&e->version, v), state);
+	if (e->sig_state == TDX_SIG_OK)
+		printf(" svn 0x%04x  %s%s", e->sig.seam_svn, bcd_date(e->sig.date, date),
+		       e->sig.debug ? "  [debug]" : "");
+	putchar('\n');
+	for (unsigned i = 0; i < TDX_REASON_COUNT; i++) {
+		uint32_t bit = 1u << i;
+
+		/* "running" already says it; the other reasons are the news. */
+		if ((c->reasons & bit) && bit != TDX_REASON_RUNNING)
+			printf("      - %s\n", tdx_reason_describe(bit));
+	}
+	if (e->sig_state == TDX_SIG_ERROR)
+		printf("      - %s\n", e->sig_error);
+}
+
+static void print_store_problems(const struct tdx_store *s)
+{
+	char v[TDX_VERSION_STRING_MAX];
+
+	for (size_t i = 0; i < s->n_problems; i++)
+		log_error(0, "%s: %s", s->problems[i].path, s->problems[i].message);
+	for (size_t i = 0; i < s->n_missing_images; i++)
+		log_error(0, "%s: the mapping file lists %s but the store has no image for it",
+			  s->root, version_str(&s->missing_images[i], v));
+}
+
+/* Lifts "problems" and "missing_images" of the store's JSON into o. */
+static int json_add_store_problems(json_object *o, const struct tdx_store *s)
+{
+	_cleanup_(json_object_putp) json_object *sp = tdx_json_store_problems(s);
+	static const char *const keys[] = {"problems", "missing_images"};
+
+	if (!sp)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		json_object *v;
+
+		if (!json_object_object_get_ex(sp, keys[i], &v))
+			return -EINVAL;
+		if (json_add(o, keys[i], json_object_get(v)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_object *json_list(const struct cli_list *l)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	json_object *arr = json_object_new_array();
+
+	if (json_add(o, "store", json_object_new_string(l->store->root)) < 0 ||
+	    json_add(o, "candidates", arr) < 0)
+		return NULL;
+	json_object_object_add(o, "running", json_version_or_null(l->running));
+	for (size_t i = 0; i < l->n_candidates; i++) {
+		json_object *c = tdx_json_candidate(&l->candidates[i], l->running);
+
+		if (!c || json_object_array_add(arr, c) < 0) {
+			json_object_put(c);
+			return NULL;
+		}
+	}
+	if (json_add_store_problems(o, l->store) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int output_list(const struct cli_list *l)
+{
+	if (arg_json)
+		return output_json_put(json_list(l));
+	if (l->n_candidates == 0)
+		printf("No module images in %s.\n", l->store->root);
+	for (size_t i = 0; i < l->n_candidates; i++)
+		print_candidate(&l->candidates[i], l->running);
+	print_store_problems(l->store);
+	return 0;
+}
+
+/* ---- plan ---- */
+
+static void print_plan_text(const struct cli_plan *p)
+{
+	const struct tdx_plan *plan = p->plan;
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX], why[TDX_DIAG_MAX];
+	const struct tdx_version *from = &plan->from;
+
+	if (plan->n_hops == 0) {
+		printf("Up to date: %s is running.\n", version_str(&plan->from, a));
+		return;
+	}
+	printf("Plan: %s -> %s, %zu update%s", version_str(&plan->from, a),
+	       version_str(&plan->hops[plan->n_hops - 1]->version, b), plan->n_hops,
+	       plan->n_hops == 1 ? "" : "s");
+	if (p->budget != UINT_MAX)
+		printf(" (%u allowed after the reserve)", p->budget);
+	printf("\n");
+	for (size_t i = 0; i < plan->n_hops; i++) {
+		printf("  %zu. %s -> %s: %s\n", i + 1, version_str(from, a),
+		       version_str(&plan->hops[i]->version, b),
+		       tdx_plan_describe_hop(plan, i, why));
+		from = &plan->hops[i]->version;
+	}
+}
+
+static json_object *json_plan(const struct cli_plan *p)
+{
+	_cleanup_(json_object_putp) json_object *o = tdx_json_plan(p->plan);
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "budget",
+			       p->budget == UINT_MAX ? NULL : json_object_new_int64(p->budget));
+	return TAKE_PTR(o);
+}
+
+int output_plan(const struct cli_plan *p)
+{
+	if (arg_json)
+		return output_json_put(json_plan(p));
+	print_plan_text(p);
+	return 0;
+}
+
+/* ---- update ---- */
+
+static void print_checks(const struct tdx_preflight *p)
+{
+	for (unsigned i = 0; i < TDX_CHECK_COUNT; i++) {
+		const struct tdx_check_result *c = &p->checks[i];
+
+		if (!c->ran)
+			continue;
+		printf("    %-6s %s: %s\n", c->passed ? "ok" : "FAILED", tdx_check_to_string(i),
+		       c->msg);
+	}
+}
+
+void output_hop_line(const struct tdx_hop_result *r, FILE *f)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+
+	fprintf(f, "%s -> %s: %s", version_str(&r->from, a), version_str(&r->to, b),
+		r->attempted ? tdx_update_outcome_to_string(r->outcome) : "not attempted");
+	if (r->attempted)
+		fprintf(f, " (write %.2f s, install %.2f s)", r->fw.write_usec / 1e6,
+			r->fw.install_usec / 1e6);
+	if (r->remaining_after_known)
+		fprintf(f, ", %u update%s left", r->remaining_after,
+			r->remaining_after == 1 ? "" : "s");
+	if (r->attempted && r->fw.error.code != TDX_FW_ERROR_NONE)
+		fprintf(f, ", error \"%s\"", r->fw.error.raw);
+	fputc('\n', f);
+}
+
+void output_fatal_warning(const struct tdx_hop_result *r)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+
+	fprintf(stderr,
+		"\n"
+		"tdxctl: ***************************************************************\n"
+		"tdxctl: FATAL: the TDX module was lost during the update %s -> %s.\n"
+		"tdxctl: Reading the module version fails with ENXIO.\n"
+		"tdxctl: Every TD on this host has been killed. TDX is unusable until\n"
+		"tdxctl: the host is REBOOTED. Do not retry the update.\n"
+		"tdxctl: ***************************************************************\n",
+		version_str(&r->from, a), version_str(&r->to, b));
+}
+
+/* Hop lines were printed live (output_hop_line); this is the summary. */
+static void print_update_text(const struct cli_update *u)
+{
+	const struct tdx_plan *plan = u->plan ? u->plan->plan : NULL;
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+
+	if (u->dry_run && u->plan)
+		print_plan_text(u->plan);
+	for (size_t i = 0; u->dry_run && i < u->n_results; i++) {
+		const struct tdx_hop_result *r = &u->results[i];
+
+		printf("Pre-flight %s -> %s:\n", version_str(&r->from, a), version_str(&r->to, b));
+		print_checks(&r->preflight);
+	}
+	if (u->err || !plan || plan->n_hops == 0)
+		return;
+	if (u->dry_run)
+		printf("Dry run: every check passed, nothing was written.\n");
+	else if (u->n_results == plan->n_hops &&
+		 u->results[u->n_results - 1].outcome == TDX_OUTCOME_SUCCESS)
+		printf("Installed %s (%zu update%s).\n",
+		       version_str(&plan->hops[plan->n_hops - 1]->version, a), plan->n_hops,
+		       plan->n_hops == 1 ? "" : "s");
+}
+
+static const char *update_result_word(const struct cli_update *u)
+{
+	if (u->up_to_date)
+		return "up_to_date";
+	if (u->n_results > 0 && u->results[u->n_results - 1].attempted)
+		return tdx_update_outcome_to_string(u->results[u->n_results - 1].outcome);
+	if (u->err)
+		return "refused";
+	return u->dry_run ? "checked" : "success";
+}
+
+static json_object *json_update(const struct cli_update *u)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	json_object *hops = json_object_new_array();
+
+	if (json_add(o, "dry_run", json_object_new_boolean(u->dry_run)) < 0 ||
+	    json_add(o, "result", json_object_new_string(update_result_word(u))) < 0 ||
+	    json_add(o, "hops", hops) < 0)
+		return NULL;
+	json_object_object_add(o, "plan", u->plan ? json_plan(u->plan) : NULL);
+	json_object_object_add(o, "error",
+			       u->err && u->msg ? json_object_new_string(u->msg) : NULL);
+	for (size_t i = 0; i < u->n_results; i++) {
+		json_object *h = tdx_json_hop_result(&u->results[i]);
+
+		if (!h || json_object_array_add(hops, h) < 0) {
+			json_object_put(h);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(o);
+}
+
+int output_update(const struct cli_update *u)
+{
+	if (arg_json)
+		return output_json_put(json_update(u));
+	print_update_text(u);
+	return 0;
+}
+
+/* ---- blob info ---- */
+
+static void print_cpuid_table(const struct tdx_sigstruct_info *sig)
+{
+	printf("      CPUs:");
+	for (uint32_t i = 0; i < sig->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++) {
+		const char *name = tdx_cpu_platform_name(sig->cpuid_table[i]);
+
+		printf("%s 0x%x (%s)", i ? "," : "", sig->cpuid_table[i], name ? name : "unknown");
+	}
+	printf("%s\n", sig->cpuid_count ? "" : " none");
+}
+
+static void print_image_text(const struct tdx_image *img, const char *path, bool seamhash_ok)
+{
+	char hex[2 * TDX_SEAMHASH_SIZE + 1], date[16];
+
+	printf("      File: %s\n", path);
+	printf("    Format: %s\n", tdx_image_format_to_string(img->format));
+	printf("      Size: %zu bytes (%zu pages)\n", img->size, img->size / TDX_PAGE_SIZE);
+	printf("  Checksum: 0x%04x (%s)\n", img->checksum, img->checksum_ok ? "ok" : "BAD");
+	printf(" Sigstruct: offset 0x%zx, %zu bytes (%zu pages)\n", img->sigstruct_offset,
+	       img->sigstruct_size, img->sigstruct_size / TDX_PAGE_SIZE);
+	printf("    Module: offset 0x%zx, %zu bytes (%zu pages)\n", img->module_offset,
+	       img->module_size, img->module_size / TDX_PAGE_SIZE);
+	printf("     Debug: %s\n", img->sig.debug ? "yes (debug-signed)" : "no");
+	printf("Build date: %s\n", bcd_date(img->sig.date, date));
+	printf("  SEAM SVN: 0x%04x (major %u, minor %u)\n", img->sig.seam_svn,
+	       img->sig.seam_svn >> 8, img->sig.seam_svn & 0xff);
+	printf("  Seamhash: %s\n", tdx_hex(img->sig.seamhash, TDX_SEAMHASH_SIZE, hex));
+	printf("            %s\n", seamhash_ok ? "matches SHA-384 of the module"
+					       : "DOES NOT MATCH SHA-384 of the module");
+	print_cpuid_table(&img->sig);
+}
+
+int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
+{
+	if (arg_json) {
+		json_object *o = tdx_json_image(img, path);
+
+		if (json_add(o, "seamhash_ok", json_object_new_boolean(seamhash_ok)) < 0) {
+			json_object_put(o);
+			return log_error(-ENOMEM, "out of memory");
+		}
+		return output_json_put(o);
+	}
+	print_image_text(img, path, seamhash_ok);
+	return 0;
+}
+
+/* ---- mapping check ---- */
+
+static json_object *json_mapping_check(const struct cli_mapping_check *m)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	json_object *versions = json_object_new_array(), *problems = json_object_new_array();
+	const struct tdx_mapping *map = m->mapping;
+
+	if (json_add(o, "path", json_object_new_string(m->path)) < 0 ||
+	    json_add(o, "valid", json_object_new_boolean(map != NULL)) < 0 ||
+	    json_add(o, "versions", versions) < 0 || json_add(o, "problems", problems) < 0)
+		return NULL;
+	json_object_object_add(
+		o, "header_version",
+		map && map->header_version ? json_object_new_string(map->header_version) : NULL);
+	if (json_add(o, "releases", json_object_new_int64(map ? map->n_releases : 0)) < 0)
+		return NULL;
+	for (size_t i = 0; map && i < map->n_releases; i++)
+		if (json_object_array_add(versions, tdx_json_version(&map->releases[i].version)) <
+		    0)
+			return NULL;
+	if (!map && json_object_array_add(problems, json_object_new_string(m->error)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int output_mapping_check(const struct cli_mapping_check *m)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+	const struct tdx_mapping *map = m->mapping;
+
+	if (!map)
+		log_error(0, "%s", m->error);
+	if (arg_json)
+		return output_json_put(json_mapping_check(m));
+	if (!map)
+		return 0;
+	printf("%s: valid, %zu release%s", m->path, map->n_releases,
+	       map->n_releases == 1 ? "" : "s");
+	if (map->n_releases > 0)
+		printf(" (%s .. %s)", version_str(&map->releases[0].version, a),
+		       version_str(&map->releases[map->n_releases - 1].version, b));
+	if (map->header_version)
+		printf(", header version %s", map->header_version);
+	printf("\n");
+	return 0;
+}

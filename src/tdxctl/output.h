@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Printing, separate from computing: every verb builds library structs (or
+ * gets them from tdxd) and hands them here, so the in-process and the bus
+ * path print the same text and the same JSON. Messages go to stderr; with
+ * --json stdout carries exactly one JSON document.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "diag.h"
+#include "host.h"
+#include "image.h"
+#include "mapping.h"
+#include "plan.h"
+#include "policy.h"
+#include "store.h"
+#include "update.h"
+
+/* "tdxctl: <message>" on stderr; returns err (a negative errno) for `return log_error(...)`. */
+int log_error(int err, const char *fmt, ...) _printf_(2, 3);
+/* An informational line on stderr (never stdout, so --json output stays clean). */
+void log_info(const char *fmt, ...) _printf_(1, 2);
+
+/* Prints a JSON document on stdout (pretty, one trailing newline). -ENOMEM for NULL. */
+int output_json(json_object *o);
+/* Adds key=value to o, taking value; -ENOMEM when value is NULL. */
+int json_add(json_object *o, const char *key, json_object *value);
+
+/* The best update status reports: a plan, "up to date", or why there is none. */
+struct cli_best_update {
+	bool store_ok; /* false: store unreadable, msg says why */
+	int err;       /* 0: target/n_hops valid; -EALREADY: up to date; else no plan */
+	struct tdx_version target;
+	size_t n_hops;
+	char msg[TDX_DIAG_MAX];
+};
+
+struct cli_status {
+	const struct tdx_host *host;
+	int cpu_err;
+	uint32_t cpu_signature;
+	int fw_status_err; /* 0 or why fw_status is unknown */
+	enum tdx_fw_status fw_status;
+	const char *store_path;
+	struct cli_best_update best;
+};
+int output_status(const struct cli_status *s);
+
+struct cli_list {
+	const struct tdx_store *store;
+	const struct tdx_version *running; /* NULL when the module version is unknown */
+	const struct tdx_candidate *candidates;
+	size_t n_candidates;
+};
+int output_list(const struct cli_list *l);
+
+/* A plan and the update budget it was computed with. */
+struct cli_plan {
+	const struct tdx_plan *plan;
+	unsigned budget; /* UINT_MAX: unknown */
+};
+int output_plan(const struct cli_plan *p);
+
+/* The result of `update` (and of --dry-run). */
+struct cli_update {
+	const struct cli_plan *plan;
+	bool dry_run;
+	bool up_to_date; /* nothing to do: the newest installable version runs */
+	const struct tdx_hop_result *results;
+	size_t n_results;
+	int err;	 /* 0, or why the run stopped (pre-flight, lock, ...) */
+	const char *msg; /* diag of err */
+};
+int output_update(const struct cli_update *u);
+/* "1.5.06 -> 1.5.10: success (write 0.10 s, install 1.20 s), 28 updates left" */
+void output_hop_line(const struct tdx_hop_result *r, FILE *f);
+/* The loud multi-line warning for a lost module, on stderr. */
+void output_fatal_warning(const struct tdx_hop_result *r);
+
+int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok);
+
+struct cli_mapping_check {
+	const char *path;
+	const struct tdx_mapping *mapping; /* NULL when it failed to load */
+	const char *error;		   /* the one-line problem when mapping is NULL */
+};
+int output_mapping_check(const struct cli_mapping_check *m);

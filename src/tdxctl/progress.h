@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Upload progress on a terminal: a byte bar while writing, then a spinner
+ * with the elapsed time while the kernel installs. Off a terminal nothing is
+ * drawn; the caller prints one line per hop instead.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwupload.h"
+
+struct progress {
+	bool enabled;	   /* stderr is a terminal */
+	const char *label; /* "1.5.06 -> 1.5.10", owned by the caller */
+	uint64_t phase_start_usec;
+	uint64_t last_draw_usec;
+	enum tdx_upload_phase phase;
+	unsigned spin;
+	bool drawn;
+};
+
+void progress_init(struct progress *p, bool enabled);
+/* Starts a hop; label must stay valid until progress_clear(). */
+void progress_begin(struct progress *p, const char *label);
+/* Matches tdx_fwupload_opts.progress; ud is a struct progress. */
+void progress_update(void *ud, enum tdx_upload_phase phase, size_t done, size_t total);
+/* Erases the progress line so the next message starts clean. */
+void progress_clear(struct progress *p);

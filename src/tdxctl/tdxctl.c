@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tdxctl: command line parsing and verb dispatch. Each verb computes its
+ * result with the library (in-process, --direct) and prints it through
+ * output.c, so a bus client can later feed the same printers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "output.h"
+#include "sysfs.h"
+#include "update.h"
+#include "verbs.h"
+
+const char *arg_sysfs_root;
+const char *arg_store;
+bool arg_cpu_signature_set;
+uint32_t arg_cpu_signature;
+unsigned arg_reserve = TDX_DEFAULT_RESERVE;
+bool arg_strict_compat;
+bool arg_json;
+bool arg_dry_run;
+bool arg_yes;
+bool arg_allow_debug;
+bool arg_reinstall;
+uint64_t arg_timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC;
+bool arg_wait_lock;
+enum tdx_image_format arg_format = TDX_IMAGE_FORMAT_INVALID;
+
+#define TDXCTL_STORE_ENV "TDXCTL_STORE"
+
+static void help(void)
+{
+	printf("tdxctl [OPTIONS...] COMMAND ...\n\n"
+	       "Inspect and update the Intel TDX module of this host at runtime.\n\n"
+	       "Commands:\n"
+	       "  status                  Show the module, P-SEAMLDR, ABI and best update\n"
+	       "  list                    List the store's versions and why each is (not) "
+	       "installable\n"
+	       "  plan [VERSION]          Show the hops to VERSION (default: newest installable)\n"
+	       "  update [VERSION]        Install VERSION (default: newest installable)\n"
+	       "  blob info FILE          Show an image's header, sigstruct and checks\n"
+	       "  blob join BIN SIGSTRUCT OUT --format=FMT\n"
+	       "                          Build an image from a module and its sigstruct\n"
+	       "  blob convert IN OUT --format=FMT\n"
+	       "                          Re-pack an image as 0x100 or 0x200\n"
+	       "  mapping check [FILE]    Validate a mapping file (default: the store's)\n\n"
+	       "Options:\n"
+	       "  -h --help               Show this help\n"
+	       "     --version            Show the package version\n"
+	       "     --direct             Run the library in-process (the only mode for now;\n"
+	       "                          read commands behave so when no daemon is reachable)\n"
+	       "     --sysfs-root=DIR     sysfs root (default $TDXCTL_SYSFS_ROOT or /sys)\n"
+	       "     --store=DIR          Module store (default $TDXCTL_STORE or %s)\n"
+	       "     --cpu-signature=HEX  CPUID.1.EAX to plan for (default: this CPU)\n"
+	       "     --reserve=N          Update slots never used (default %u)\n"
+	       "     --strict-compat      Require strict_compat_versions when listed\n"
+	       "     --allow-debug        Allow debug-signed modules\n"
+	       "     --reinstall          Allow installing the running version again\n"
+	       "     --json               JSON on stdout, messages on stderr\n"
+	       "     --dry-run            update: run every check, print the plan, write nothing\n"
+	       "  -y --yes                update: do not ask for confirmation\n"
+	       "     --timeout=SECONDS    update: fw_upload completion timeout (default 600)\n"
+	       "     --wait-lock          update: wait for another update instead of failing\n"
+	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n\n"
+	       "Exit status:\n"
+	       "  0 success or already up to date   1 failure (refused, bad input, I/O)\n"
+	       "  2 usage error                     3 no plan can install a newer version\n"
+	       "  4 FATAL: module lost, reboot      5 timeout: update state unknown\n\n"
+	       "See tdxctl(8).\n",
+	       TDX_STORE_DEFAULT_PATH, TDX_DEFAULT_RESERVE);
+}
+
+enum {
+	ARG_VERSION = 0x100,
+	ARG_DIRECT,
+	ARG_SYSFS_ROOT,
+	ARG_STORE,
+	ARG_CPU_SIGNATURE,
+	ARG_RESERVE,
+	ARG_STRICT_COMPAT,
+	ARG_ALLOW_DEBUG,
+	ARG_REINSTALL,
+	ARG_JSON,
+	ARG_DRY_RUN,
+	ARG_TIMEOUT,
+	ARG_WAIT_LOCK,
+	ARG_FORMAT,
+};
+
+static const struct option options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, ARG_VERSION},
+	{"direct", no_argument, NULL, ARG_DIRECT},
+	{"sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT},
+	{"store", required_argument, NULL, ARG_STORE},
+	{"cpu-signature", required_argument, NULL, ARG_CPU_SIGNATURE},
+	{"reserve", required_argument, NULL, ARG_RESERVE},
+	{"strict-compat", no_argument, NULL, ARG_STRICT_COMPAT},
+	{"allow-debug", no_argument, NULL, ARG_ALLOW_DEBUG},
+	{"reinstall", no_argument, NULL, ARG_REINSTALL},
+	{"json", no_argument, NULL, ARG_JSON},
+	{"dry-run", no_argument, NULL, ARG_DRY_RUN},
+	{"yes", no_argument, NULL, 'y'},
+	{"timeout", required_argument, NULL, ARG_TIMEOUT},
+	{"wait-lock", no_argument, NULL, ARG_WAIT_LOCK},
+	{"format", required_argument, NULL, ARG_FORMAT},
+	{}};
+
+static int parse_timeout(const char *s, uint64_t *ret)
+{
+	unsigned secs;
+
+	if (tdx_parse_uint32(s, &secs) < 0 || secs == 0 || secs > 24 * 3600)
+		return -EINVAL;
+	*ret = secs * USEC_PER_SEC;
+	return 0;
+}
+
+static int parse_option(int c, const char *optarg_value)
+{
+	switch (c) {
+	case 'h':
+		help();
+		return 0;
+	case ARG_VERSION:
+		printf("tdxctl %s\n", PACKAGE_VERSION);
+		return 0;
+	case ARG_DIRECT:
+		/* In-process is the only mode until the bus client lands. */
+		return 1;
+	case ARG_SYSFS_ROOT:
+		arg_sysfs_root = optarg_value;
+		return 1;
+	case ARG_STORE:
+		arg_store = optarg_value;
+		return 1;
+	case ARG_CPU_SIGNATURE:
+		if (tdx_cpu_signature_parse(optarg_value, &arg_cpu_signature) < 0)
+			return log_error(-EINVAL, "--cpu-signature: \"%s\" is not a CPU signature",
+					 optarg_value);
+		arg_cpu_signature_set = true;
+		return 1;
+	case ARG_RESERVE:
+		if (tdx_parse_uint32(optarg_value, &arg_reserve) < 0)
+			return log_error(-EINVAL, "--reserve: \"%s\" is not a number",
+					 optarg_value);
+		return 1;
+	case ARG_STRICT_COMPAT:
+		arg_strict_compat = true;
+		return 1;
+	case ARG_ALLOW_DEBUG:
+		arg_allow_debug = true;
+		return 1;
+	case ARG_REINSTALL:
+		arg_reinstall = true;
+		return 1;
+	case ARG_JSON:
+		arg_json = true;
+		return 1;
+	case ARG_DRY_RUN:
+		arg_dry_run = true;
+		return 1;
+	case 'y':
+		arg_yes = true;
+		return 1;
+	case ARG_TIMEOUT:
+		if (parse_timeout(optarg_value, &arg_timeout_usec) < 0)
+			return log_error(-EINVAL, "--timeout: \"%s\" is not a number of seconds",
+					 optarg_value);
+		return 1;
+	case ARG_WAIT_LOCK:
+		arg_wait_lock = true;
+		return 1;
+	case ARG_FORMAT:
+		if (tdx_image_format_from_string(optarg_value, &arg_format) < 0)
+			return log_error(-EINVAL, "--format: \"%s\" is not 0x100 or 0x200",
+					 optarg_value);
+		return 1;
+	default:
+		/* getopt_long already printed what was wrong. */
+		return -EINVAL;
+	}
+}
+
+/* 1: go on, 0: done (help, version), <0: usage error. */
+static int parse_argv(int argc, char *argv[])
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hy", options, NULL)) >= 0) {
+		int r = parse_option(c, optarg);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
+static void apply_environment(void)
+{
+	const char *e;
+
+	if (!arg_sysfs_root)
+		arg_sysfs_root = tdx_sysfs_default_root();
+	if (!arg_store) {
+		e = secure_getenv(TDXCTL_STORE_ENV);
+		arg_store = e && *e ? e : TDX_STORE_DEFAULT_PATH;
+	}
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tdxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_USAGE;
+}
+
+struct verb {
+	const char *name;
+	int min_args; /* counting the verb itself */
+	int max_args;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+	{"status", 1, 1, verb_status}, {"list", 1, 1, verb_list}, {"plan", 1, 2, verb_plan},
+	{"update", 1, 2, verb_update}, {"blob", 2, 5, verb_blob}, {"mapping", 2, 3, verb_mapping},
+};
+
+static int dispatch(int argc, char **argv)
+{
+	if (argc < 1)
+		return cli_usage_error("a command is needed, see --help");
+
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+		const struct verb *v = &verbs[i];
+
+		if (strcmp(argv[0], v->name) != 0)
+			continue;
+		if (argc < v->min_args)
+			return cli_usage_error("%s: too few arguments", v->name);
+		if (argc > v->max_args)
+			return cli_usage_error("%s: too many arguments", v->name);
+		return v->run(argc, argv);
+	}
+	return cli_usage_error("unknown command \"%s\", see --help", argv[0]);
+}
+
+int main(int argc, char *argv[])
+{
+	int r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? CLI_EXIT_USAGE : CLI_EXIT_SUCCESS;
+	apply_environment();
+
+	/* Verbs return an exit code, or -errno after printing why they failed. */
+	r = dispatch(argc - optind, argv + optind);
+	return r < 0 ? CLI_EXIT_FAILURE : r;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What every planning verb needs (host facts, the store, the budget, a plan
+ * with a reason per hop) and the `plan` verb itself.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "output.h"
+#include "update.h"
+#include "verbs.h"
+
+int cli_host_facts_load(struct cli_host_facts *ret)
+{
+	struct tdx_update_ctx ctx = {};
+	struct cli_host_facts f = {};
+	int r;
+
+	r = tdx_host_probe(arg_sysfs_root, &f.host);
+	if (r < 0)
+		return log_error(r, "%s: cannot probe the TDX host: %s", arg_sysfs_root,
+				 strerror(-r));
+	if (arg_cpu_signature_set)
+		f.cpu_signature = arg_cpu_signature;
+	else
+		f.cpu_err = tdx_cpu_signature(&f.cpu_signature);
+
+	/* The library's own derivation, so the CLI plans exactly as an update checks. */
+	ctx.host = f.host;
+	tdx_update_ctx_init_policy_host(&ctx, f.cpu_err ? 0 : f.cpu_signature);
+	f.policy_host = ctx.policy_host;
+	f.policy = (struct tdx_policy_opts){
+		.allow_debug = arg_allow_debug,
+		.reinstall = arg_reinstall,
+		.strict_compat = arg_strict_compat,
+	};
+	*ret = f;
+	return 0;
+}
+
+void cli_host_facts_done(struct cli_host_facts *f)
+{
+	f->host = tdx_host_free(f->host);
+}
+
+int cli_store_load(bool quiet, struct tdx_store **ret)
+{
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_store_scan(arg_store, ret, &diag);
+	if (r < 0 && !quiet)
+		return log_error(r, "%s: %s", arg_store, diag.msg[0] ? diag.msg : strerror(-r));
+	return r;
+}
+
+unsigned cli_update_budget(const struct tdx_host *h)
+{
+	if (h->remaining_err)
+		return UINT_MAX;
+	return h->num_remaining_updates > arg_reserve ? h->num_remaining_updates - arg_reserve : 0;
+}
+
+int cli_parse_version_arg(const char *s, struct tdx_version *ret)
+{
+	if (tdx_version_parse(s, ret) < 0) {
+		cli_usage_error("\"%s\" is not a version (expected X.Y.ZZ, e.g. 1.5.20)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_plan_compute(const struct cli_host_facts *f, struct tdx_store *store,
+		     const struct tdx_version *target, struct tdx_plan *ret, struct tdx_diag *diag)
+{
+	if (f->host->module_state != TDX_MODULE_RUNNING)
+		return tdx_diag_set(diag, -ENODEV,
+				    "the TDX module is %s, there is nothing to plan from",
+				    tdx_module_state_to_string(f->host->module_state));
+	return tdx_plan_compute(store, &f->policy_host, &f->policy, target,
+				cli_update_budget(f->host), ret, diag);
+}
+
+int cli_plan_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+	case -EALREADY:
+		return CLI_EXIT_SUCCESS;
+	case -EPERM:
+	case -EXDEV:
+	case -ENOSPC:
+		return CLI_EXIT_NO_PLAN;
+	default:
+		return CLI_EXIT_FAILURE;
+	}
+}
+
+/* Prints "up to date" in the plan's shape: a plan with no hops. */
+static int output_up_to_date(const struct cli_host_facts *f)
+{
+	struct tdx_plan empty = {.from = f->host->module_version};
+	struct cli_plan view = {.plan = &empty, .budget = cli_update_budget(f->host)};
+	char v[TDX_VERSION_STRING_MAX];
+
+	if (arg_json)
+		return output_plan(&view);
+	printf("Up to date: %s is running.\n", tdx_version_format(&empty.from, v));
+	return 0;
+}
+
+int verb_plan(int argc, char **argv)
+{
+	_cleanup_(cli_host_facts_done) struct cli_host_facts f = {};
+	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
+	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
+	struct tdx_version target;
+	struct tdx_diag diag = {};
+	int r;
+
+	if (argc > 1 && cli_parse_version_arg(argv[1], &target) < 0)
+		return CLI_EXIT_USAGE;
+	r = cli_host_facts_load(&f);
+	if (r < 0)
+		return r;
+	r = cli_store_load(false, &store);
+	if (r < 0)
+		return r;
+	r = cli_plan_compute(&f, store, argc > 1 ? &target : NULL, &plan, &diag);
+	if (r == -EALREADY) {
+		r = output_up_to_date(&f);
+		return r < 0 ? r : CLI_EXIT_SUCCESS;
+	}
+	if (r < 0) {
+		log_error(r, "no plan: %s", diag.msg[0] ? diag.msg : strerror(-r));
+		return cli_plan_exit_code(r);
+	}
+	return output_plan(&(struct cli_plan){.plan = &plan, .budget = cli_update_budget(f.host)});
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `tdxctl update`: plan, confirm, then let tdx_update_run_plan() do every
+ * pre-flight check and the upload. This file only decides what to ask, what
+ * to show while it runs and which exit code the outcome gets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "progress.h"
+#include "update.h"
+#include "verbs.h"
+
+struct hop_printer {
+	const struct tdx_plan *plan;
+	struct progress progress;
+	size_t next;
+	char label[2 * TDX_VERSION_STRING_MAX + 8];
+};
+
+static void hop_printer_label(struct hop_printer *hp)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+	const struct tdx_version *from =
+		hp->next == 0 ? &hp->plan->from : &hp->plan->hops[hp->next - 1]->version;
+
+	if (hp->next >= hp->plan->n_hops)
+		return;
+	snprintf(hp->label, sizeof(hp->label), "%s -> %s", tdx_version_format(from, a),
+		 tdx_version_format(&hp->plan->hops[hp->next]->version, b));
+	progress_begin(&hp->progress, hp->label);
+}
+
+/* Called by the library after each hop: one line per hop, live. */
+static void hop_done(void *ud, const struct tdx_hop_result *r)
+{
+	struct hop_printer *hp = ud;
+
+	progress_clear(&hp->progress);
+	if (r->attempted && r->outcome == TDX_OUTCOME_FATAL)
+		output_fatal_warning(r);
+	if (!arg_json && !arg_dry_run)
+		output_hop_line(r, stdout);
+	fflush(stdout);
+	hp->next++;
+	hop_printer_label(hp);
+}
+
+static int exit_code_for_outcome(enum tdx_update_outcome o)
+{
+	switch (o) {
+	case TDX_OUTCOME_SUCCESS:
+		return CLI_EXIT_SUCCESS;
+	case TDX_OUTCOME_FATAL:
+		return CLI_EXIT_FATAL;
+	case TDX_OUTCOME_TIMEOUT:
+		return CLI_EXIT_TIMEOUT;
+	default:
+		return CLI_EXIT_FAILURE;
+	}
+}
+
+/* Refuses early, with the same words as the pre-flight check, when no slot is usable. */
+static int check_budget(const struct tdx_host *h)
+{
+	if (h->remaining_err || h->num_remaining_updates > arg_reserve)
+		return 0;
+	if (h->num_remaining_updates == 0)
+		return log_error(-ENOSPC,
+				 "update refused: updates_left: num_remaining_updates is 0; the "
+				 "P-SEAMLDR takes no more runtime updates until the host reboots");
+	return log_error(
+		-ENOSPC, "update refused: updates_left: %u update%s left and --reserve keeps %u",
+		h->num_remaining_updates, h->num_remaining_updates == 1 ? "" : "s", arg_reserve);
+}
+
+/* 0: go ahead; CLI_EXIT_USAGE without a terminal; -ECANCELED when the answer is no. */
+static int confirm(const struct tdx_plan *plan)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+
+	if (arg_yes || arg_dry_run)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return cli_usage_error("update: not asking for confirmation without a terminal; "
+				       "pass --yes to install");
+	fprintf(stderr, "Install %s -> %s (%zu update%s)? [y/N] ",
+		tdx_version_format(&plan->from, a),
+		tdx_version_format(&plan->hops[plan->n_hops - 1]->version, b), plan->n_hops,
+		plan->n_hops == 1 ? "" : "s");
+	fflush(stderr);
+	if (getline(&line, &size, stdin) < 0)
+		return log_error(-ECANCELED, "update cancelled");
+	line[strcspn(line, "\n")] = '\0';
+	if (strcasecmp(line, "y") != 0 && strcasecmp(line, "yes") != 0)
+		return log_error(-ECANCELED, "update cancelled");
+	return 0;
+}
+
+static void update_ctx_init(struct tdx_update_ctx *ctx, const struct cli_host_facts *f,
+			    struct tdx_store *store, struct hop_printer *hp)
+{
+	*ctx = (struct tdx_update_ctx){
+		.host = f->host,
+		.store = store,
+		.policy_host = f->policy_host,
+		.policy = f->policy,
+		.reserve = arg_reserve,
+		.lock_wait = arg_wait_lock,
+		.fw =
+			{
+				.timeout_usec = arg_timeout_usec,
+				.poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
+				.poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
+				.progress = progress_update,
+				.progress_ud = &hp->progress,
+			},
+	};
+}
+
+/* The error line for a run that stopped before writing anything. */
+static void log_refusal(int err, const struct tdx_diag *diag)
+{
+	if (err == -EWOULDBLOCK || err == -EAGAIN)
+		log_error(err,
+			  "update refused: another update is running (%s); pass --wait-lock "
+			  "to wait for it",
+			  diag->msg[0] ? diag->msg : "lock held");
+	else
+		log_error(err, "update refused: %s", diag->msg[0] ? diag->msg : strerror(-err));
+}
+
+static int run(const struct cli_host_facts *f, struct tdx_store *store, const struct tdx_plan *plan)
+{
+	struct cli_plan view = {.plan = plan, .budget = cli_update_budget(f->host)};
+	_cleanup_free_ struct tdx_hop_result *results = NULL;
+	struct hop_printer hp = {.plan = plan};
+	struct tdx_update_ctx ctx;
+	struct tdx_diag diag = {};
+	struct cli_update u;
+	size_t done = 0;
+	int r, k;
+
+	progress_init(&hp.progress, !arg_dry_run && isatty(STDERR_FILENO));
+	hop_printer_label(&hp);
+	update_ctx_init(&ctx, f, store, &hp);
+
+	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
+	progress_clear(&hp.progress);
+	if (r < 0 && !(done > 0 && results[done - 1].attempted))
+		log_refusal(r, &diag);
+
+	u = (struct cli_update){.plan = &view,
+				.dry_run = arg_dry_run,
+				.results = results,
+				.n_results = done,
+				.err = r,
+				.msg = diag.msg};
+	k = output_update(&u);
+	if (k < 0)
+		return k;
+	if (done > 0 && results[done - 1].attempted)
+		return exit_code_for_outcome(results[done - 1].outcome);
+	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
+}
+
+static int up_to_date(const struct cli_host_facts *f)
+{
+	struct tdx_plan empty = {.from = f->host->module_version};
+	struct cli_plan view = {.plan = &empty, .budget = cli_update_budget(f->host)};
+	struct cli_update u = {.plan = &view, .dry_run = arg_dry_run, .up_to_date = true};
+	char v[TDX_VERSION_STRING_MAX];
+
+	if (arg_json)
+		return output_update(&u);
+	printf("Already up to date: %s is running.\n", tdx_version_format(&empty.from, v));
+	return 0;
+}
+
+int verb_update(int argc, char **argv)
+{
+	_cleanup_(cli_host_facts_done) struct cli_host_facts f = {};
+	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
+	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
+	struct tdx_version target;
+	struct tdx_diag diag = {};
+	int r;
+
+	if (argc > 1 && cli_parse_version_arg(argv[1], &target) < 0)
+		return CLI_EXIT_USAGE;
+	if (!arg_dry_run && geteuid() != 0)
+		return log_error(-EPERM, "update needs root (--direct writes the module to sysfs); "
+					 "--dry-run works without");
+	r = cli_host_facts_load(&f);
+	if (r < 0)
+		return r;
+	r = check_budget(f.host);
+	if (r < 0)
+		return r;
+	r = cli_store_load(false, &store);
+	if (r < 0)
+		return r;
+
+	r = cli_plan_compute(&f, store, argc > 1 ? &target : NULL, &plan, &diag);
+	if (r == -EALREADY) {
+		r = up_to_date(&f);
+		return r < 0 ? r : CLI_EXIT_SUCCESS;
+	}
+	if (r < 0) {
+		log_error(r, "update refused: no plan: %s", diag.msg[0] ? diag.msg : strerror(-r));
+		return cli_plan_exit_code(r);
+	}
+	r = confirm(&plan);
+	if (r != 0)
+		return r;
+	return run(&f, store, &plan);
+}

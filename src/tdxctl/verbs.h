@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The verbs of tdxctl and the options they share. The arg_* globals live in
+ * tdxctl.c and are the only global state of the program; the library never
+ * sees them, it gets explicit parameters.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host.h"
+#include "image.h"
+#include "plan.h"
+#include "policy.h"
+#include "store.h"
+
+/* Exit codes, documented in tdxctl(8) and --help. */
+enum {
+	CLI_EXIT_SUCCESS = 0, /* done, or already up to date */
+	CLI_EXIT_FAILURE = 1, /* refused, pre-flight failed, bad input, I/O */
+	CLI_EXIT_USAGE = 2,   /* bad command line, or update without --yes off a terminal */
+	CLI_EXIT_NO_PLAN = 3, /* a newer version exists but no plan can install it here */
+	CLI_EXIT_FATAL = 4,   /* the TDX module was lost: TDs are gone, reboot needed */
+	CLI_EXIT_TIMEOUT = 5, /* fw_upload never finished: state unknown */
+};
+
+extern const char *arg_sysfs_root;
+extern const char *arg_store;
+extern bool arg_cpu_signature_set;
+extern uint32_t arg_cpu_signature;
+extern unsigned arg_reserve;
+extern bool arg_strict_compat;
+extern bool arg_json;
+extern bool arg_dry_run;
+extern bool arg_yes;
+extern bool arg_allow_debug;
+extern bool arg_reinstall;
+extern uint64_t arg_timeout_usec;
+extern bool arg_wait_lock;
+extern enum tdx_image_format arg_format;
+
+/* Everything the planning verbs (status, list, plan, update) need about this host. */
+struct cli_host_facts {
+	struct tdx_host *host;
+	int cpu_err; /* 0 or why the CPU signature is unknown */
+	uint32_t cpu_signature;
+	struct tdx_policy_host policy_host;
+	struct tdx_policy_opts policy;
+};
+
+/* Probes the host and the CPU; the store is separate because status works without one. */
+int cli_host_facts_load(struct cli_host_facts *ret);
+void cli_host_facts_done(struct cli_host_facts *f);
+/* Scans arg_store; prints the error unless quiet. */
+int cli_store_load(bool quiet, struct tdx_store **ret);
+/* Update slots usable after the reserve; UINT_MAX when the count is unreadable. */
+unsigned cli_update_budget(const struct tdx_host *h);
+/* Parses a version argument, printing a usage error (returns -EINVAL) for junk. */
+int cli_parse_version_arg(const char *s, struct tdx_version *ret);
+
+/* The plan to target (NULL: newest) within the budget; tdx_plan_compute's errors. */
+int cli_plan_compute(const struct cli_host_facts *f, struct tdx_store *store,
+		     const struct tdx_version *target, struct tdx_plan *ret, struct tdx_diag *diag);
+/* Exit code for a planning error: 0 for up to date, 3 for "no plan", else 1. */
+int cli_plan_exit_code(int err);
+
+int verb_status(int argc, char **argv);
+int verb_list(int argc, char **argv);
+int verb_plan(int argc, char **argv);
+int verb_update(int argc, char **argv);
+int verb_blob(int argc, char **argv);
+int verb_mapping(int argc, char **argv);
+
+/* Prints "tdxctl: <message>" and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) _printf_(1, 2);

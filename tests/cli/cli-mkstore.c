@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Writes a synthetic module store for the CLI tests:
+ *   cli-mkstore ROOT [--format=0x100|0x200] [--separate] [--mapping=FILE] SPEC...
+ * SPEC is VERSION[,min=VERSION][,debug][,cpu=HEX][,pages=N]; min is the
+ * release's min_module_version_for_td_preserving (the generated mapping).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "sysfs.h"
+#include "synth.h"
+
+#define MAX_SPECS 32
+
+static int parse_spec_option(struct synth_module_spec *spec, const char *opt)
+{
+	if (strncmp(opt, "min=", 4) == 0)
+		return tdx_version_parse(opt + 4, &spec->handoff_min);
+	if (strcmp(opt, "debug") == 0) {
+		spec->debug = true;
+		return 0;
+	}
+	if (strncmp(opt, "cpu=", 4) == 0)
+		return tdx_cpu_signature_parse(opt + 4, &spec->cpuids[0]);
+	if (strncmp(opt, "pages=", 6) == 0)
+		return tdx_parse_uint32(opt + 6, &spec->module_pages);
+	return -EINVAL;
+}
+
+static int parse_spec(char *s, struct synth_module_spec *spec)
+{
+	char *save = NULL, *tok = strtok_r(s, ",", &save);
+	int r;
+
+	*spec = (struct synth_module_spec){};
+	if (!tok || tdx_version_parse(tok, &spec->version) < 0)
+		return -EINVAL;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		r = parse_spec_option(spec, tok);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"separate", no_argument, NULL, 's'},
+		{"mapping", required_argument, NULL, 'm'},
+		{},
+	};
+	struct synth_module_spec specs[MAX_SPECS];
+	enum tdx_image_format fmt = TDX_IMAGE_FORMAT_V2;
+	unsigned flags = SYNTH_STORE_JOINED;
+	_cleanup_free_ uint8_t *mapping = NULL;
+	size_t n = 0, mapping_size;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+		if (c == 'f' && tdx_image_format_from_string(optarg, &fmt) == 0)
+			continue;
+		if (c == 's') {
+			flags |= SYNTH_STORE_SEPARATE;
+			continue;
+		}
+		/* The mapping text is copied verbatim; NUL-terminate it for synth. */
+		if (c == 'm' &&
+		    tdx_file_read_all(optarg, 1 << 20, &mapping, &mapping_size, NULL) == 0 &&
+		    (mapping = realloc(mapping, mapping_size + 1))) {
+			mapping[mapping_size] = '\0';
+			continue;
+		}
+		fprintf(stderr, "cli-mkstore: bad option\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: cli-mkstore ROOT [--format=F] [--separate] SPEC...\n");
+		return 2;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		if (n >= MAX_SPECS || parse_spec(argv[i], &specs[n++]) < 0) {
+			fprintf(stderr, "cli-mkstore: bad spec \"%s\"\n", argv[i]);
+			return 2;
+		}
+	}
+	r = synth_store_write(argv[optind], (const char *)mapping, specs, n, fmt, flags);
+	if (r < 0) {
+		fprintf(stderr, "cli-mkstore: %s: %s\n", argv[optind], strerror(-r));
+		return 1;
+	}
+	return 0;
+}
