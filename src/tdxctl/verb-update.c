@@ -13,6 +13,7 @@
 
 #include "output.h"
 #include "progress.h"
+#include "sysfs.h"
 #include "update.h"
 #include "verbs.h"
 
@@ -63,6 +64,29 @@ static int exit_code_for_outcome(enum tdx_update_outcome o)
 	default:
 		return CLI_EXIT_FAILURE;
 	}
+}
+
+/*
+ * --direct writes sysfs itself: say "needs root" up front rather than after a
+ * plan and a question. Permission on the attribute, not euid, so fixture
+ * trees work unprivileged.
+ */
+static int check_writable(const struct tdx_host *h)
+{
+	_cleanup_free_ char *loading = NULL;
+
+	if (arg_dry_run || !h->paths.fwupload_dir)
+		return 0; /* pre-flight reports a missing fw_upload with its own words */
+	loading = tdx_path_join(h->paths.fwupload_dir, "loading", NULL);
+	if (!loading)
+		return log_error(-ENOMEM, "out of memory");
+	if (access(loading, W_OK) < 0) {
+		int r = negative_errno();
+
+		return log_error(r, "%s: %s; an update needs root (--dry-run does not)", loading,
+				 strerror(-r));
+	}
+	return 0;
 }
 
 /* Refuses early, with the same words as the pre-flight check, when no slot is usable. */
@@ -195,10 +219,10 @@ int verb_update(int argc, char **argv)
 
 	if (argc > 1 && cli_parse_version_arg(argv[1], &target) < 0)
 		return CLI_EXIT_USAGE;
-	if (!arg_dry_run && geteuid() != 0)
-		return log_error(-EPERM, "update needs root (--direct writes the module to sysfs); "
-					 "--dry-run works without");
 	r = cli_host_facts_load(&f);
+	if (r < 0)
+		return r;
+	r = check_writable(f.host);
 	if (r < 0)
 		return r;
 	r = check_budget(f.host);

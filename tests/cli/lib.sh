@@ -1,0 +1,123 @@
+# Shared helpers for the tdxctl CLI tests (sourced). Each test script runs in
+# its own temporary directory, builds sysfs fixture trees with mkdir + echo
+# and synthetic stores with cli-mkstore, runs tdxctl and asserts its exit
+# code, stdout, stderr and JSON fields.
+set -uo pipefail
+
+: "${TDXCTL:?TDXCTL must point at the tdxctl binary}"
+: "${CLI_MKSTORE:?CLI_MKSTORE must point at cli-mkstore}"
+
+WORK=$(mktemp -d /tmp/tdxctl-cli.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+export TDXCTL_LOCK_PATH="$WORK/update.lock"
+# Tests never depend on the machine: no real sysfs, store or CPU.
+unset TDXCTL_SYSFS_ROOT TDXCTL_STORE
+export TDXCTL_CPU_SIGNATURE=0x806f8
+
+FAILS=0
+CHECKS=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	FAILS=$((FAILS + 1))
+}
+
+# make_sysfs ROOT [key=value...]: a mainline tdx_host tree.
+# keys: version seamldr remaining online present status layout(mainline|seamldr-dir)
+make_sysfs() {
+	local root=$1; shift
+	local version=1.5.06 seamldr=1.5.02 remaining=10 online=0-1 present=0-1 status=idle
+	local layout=mainline kv
+	for kv in "$@"; do
+		case $kv in
+		version=*) version=${kv#*=} ;;
+		seamldr=*) seamldr=${kv#*=} ;;
+		remaining=*) remaining=${kv#*=} ;;
+		online=*) online=${kv#*=} ;;
+		present=*) present=${kv#*=} ;;
+		status=*) status=${kv#*=} ;;
+		layout=*) layout=${kv#*=} ;;
+		*) echo "make_sysfs: bad key $kv" >&2; exit 99 ;;
+		esac
+	done
+	local host=$root/devices/faux/tdx_host fw
+	mkdir -p "$host" "$root/devices/system/cpu" "$root/class/firmware"
+	echo "$version" >"$host/version"
+	if [ "$layout" = seamldr-dir ]; then
+		mkdir -p "$host/seamldr"
+		echo "$seamldr" >"$host/seamldr/version"
+		echo "$remaining" >"$host/seamldr/num_remaining_updates"
+	else
+		echo "$seamldr" >"$host/seamldr_version"
+		echo "$remaining" >"$host/num_remaining_updates"
+	fi
+	fw=$host/firmware/tdx_module
+	mkdir -p "$fw"
+	echo "$status" >"$fw/status"
+	: >"$fw/error"
+	: >"$fw/loading"
+	: >"$fw/data"
+	echo 0 >"$fw/remaining_size"
+	: >"$fw/cancel"
+	ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$root/class/firmware/tdx_module"
+	echo "$online" >"$root/devices/system/cpu/online"
+	echo "$present" >"$root/devices/system/cpu/present"
+}
+
+# run ARGS...: runs tdxctl, sets $RC, $OUT (stdout file), $ERR (stderr file).
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+run() {
+	"$TDXCTL" "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+}
+
+expect_rc() {
+	CHECKS=$((CHECKS + 1))
+	[ "$RC" -eq "$1" ] || fail "${2:-tdxctl} exited $RC, expected $1; stderr: $(head -c 600 "$ERR")"
+}
+
+# expect_grep FILE REGEX [what]
+expect_grep() {
+	CHECKS=$((CHECKS + 1))
+	grep -Eq -- "$2" "$1" || fail "${3:-output} lacks /$2/: $(head -c 600 "$1")"
+}
+
+expect_no_grep() {
+	CHECKS=$((CHECKS + 1))
+	! grep -Eq -- "$2" "$1" || fail "${3:-output} has /$2/: $(head -c 600 "$1")"
+}
+
+expect_empty() {
+	CHECKS=$((CHECKS + 1))
+	[ ! -s "$1" ] || fail "${2:-$1} is not empty: $(head -c 300 "$1")"
+}
+
+# json EXPR: evaluates a Python expression over the stdout JSON document `j`.
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$OUT" "$1"
+}
+
+# expect_json EXPR VALUE: str(eval(EXPR)) must equal VALUE.
+expect_json() {
+	local got
+	CHECKS=$((CHECKS + 1))
+	got=$(json "$1" 2>&1) || { fail "stdout is not JSON or $1 failed: $got"; return; }
+	[ "$got" = "$2" ] || fail "JSON $1 is '$got', expected '$2'"
+}
+
+# stderr must be exactly one line (the one clear error).
+expect_one_error_line() {
+	CHECKS=$((CHECKS + 1))
+	[ "$(wc -l <"$ERR")" -eq 1 ] || fail "expected one stderr line, got: $(cat "$ERR")"
+}
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS of $CHECKS checks failed"
+		exit 1
+	fi
+	echo "$CHECKS checks passed"
+	exit 0
+}

@@ -1,0 +1,57 @@
+#!/bin/bash
+# list: a verdict per store version with every reason, store problems.
+. "$(dirname "$0")/lib.sh"
+
+make_sysfs "$WORK/sys"
+"$CLI_MKSTORE" "$WORK/store" 1.4.03 1.5.06 1.5.08 1.5.10,cpu=0xc06f0 1.5.12,debug || exit 1
+export TDXCTL_SYSFS_ROOT=$WORK/sys TDXCTL_STORE=$WORK/store
+
+run list --json
+expect_rc 0 "list --json"
+expect_empty "$ERR" "stderr of list --json"
+expect_json 'j["running"]' 1.5.06
+expect_json '[c["version"] for c in j["candidates"]]' \
+	"['1.5.12', '1.5.10', '1.5.08', '1.5.06', '1.4.03']"
+expect_json '{c["version"]: c["installable"] for c in j["candidates"]}["1.5.08"]' True
+expect_json '"cpu_unsupported" in j["candidates"][1]["reasons"]' True
+expect_json 'j["candidates"][0]["reasons"]' "['debug_signed']"
+expect_json 'j["candidates"][0]["debug"]' True
+expect_json 'j["candidates"][3]["running"]' True
+expect_json '"running" in j["candidates"][3]["reasons"]' True
+expect_json '"series_mismatch" in j["candidates"][4]["reasons"]' True
+expect_json 'j["problems"]' '[]'
+expect_json 'j["missing_images"]' '[]'
+
+run list
+expect_rc 0 "list"
+expect_grep "$OUT" '^\* 1\.5\.06 +running'
+expect_grep "$OUT" '^  1\.5\.08 +installable +svn 0x[0-9a-f]{4} +2025-01-01$'
+expect_grep "$OUT" '1\.5\.12 .*\[debug\]'
+expect_grep "$OUT" '- .*(CPU|cpu)'
+
+run list --json --allow-debug
+expect_json 'j["candidates"][0]["installable"]' True
+
+# --reinstall makes the running version installable.
+run list --json --reinstall
+expect_json 'j["candidates"][3]["installable"]' True
+
+# Store problems: a mapping release without an image, a stray file.
+"$CLI_MKSTORE" "$WORK/odd" 1.5.06 1.5.08 || exit 1
+rm "$WORK/odd/joined_files/1.5/tdx_module_1.5.08.blob"
+echo junk >"$WORK/odd/joined_files/1.5/tdx_module_1.5.blob"
+run list --json --store "$WORK/odd"
+expect_rc 0 "list of an odd store"
+expect_json 'j["missing_images"]' "['1.5.08']"
+expect_json 'len(j["problems"]) >= 1' True
+run list --store "$WORK/odd"
+expect_grep "$ERR" '1\.5\.08'
+expect_grep "$ERR" 'tdx_module_1\.5\.blob'
+
+# A store that does not exist is an error for list.
+run list --store "$WORK/none"
+expect_rc 1 "list without a store"
+expect_grep "$ERR" "$WORK/none"
+expect_one_error_line
+
+finish

@@ -1,0 +1,114 @@
+#!/bin/bash
+# update: nothing reaches the kernel unless every check passed; confirmation;
+# dry runs; exit codes. A real upload needs a kernel (the vm suite covers it);
+# here the fixture's fw_upload files are plain files.
+. "$(dirname "$0")/lib.sh"
+
+"$CLI_MKSTORE" "$WORK/store" --format=0x100 1.5.06 1.5.08 1.5.12,debug || exit 1
+export TDXCTL_STORE=$WORK/store
+
+# untouched ROOT: the fixture's data and loading files are still empty.
+untouched() {
+	local fw=$1/devices/faux/tdx_host/firmware/tdx_module
+	CHECKS=$((CHECKS + 1))
+	[ ! -s "$fw/data" ] && [ ! -s "$fw/loading" ] ||
+		fail "something was written to $fw: data $(stat -c %s "$fw/data") bytes, loading '$(cat "$fw/loading")'"
+}
+
+make_sysfs "$WORK/ok"
+export TDXCTL_SYSFS_ROOT=$WORK/ok
+
+run update --dry-run --json
+expect_rc 0 "update --dry-run --json"
+expect_json 'j["dry_run"]' True
+expect_json 'j["result"]' checked
+expect_json 'j["plan"]["to"]' 1.5.08
+expect_json 'j["hops"][0]["attempted"]' False
+expect_json 'j["hops"][0]["preflight"]["passed"]' True
+expect_json '[c["check"] for c in j["hops"][0]["preflight"]["checks"] if c["ran"] and not c["passed"]]' '[]'
+untouched "$WORK/ok"
+
+run update --dry-run
+expect_rc 0 "update --dry-run"
+expect_grep "$OUT" 'ok +cpus_online'
+expect_grep "$OUT" 'Dry run: every check passed, nothing was written'
+untouched "$WORK/ok"
+
+# No terminal and no --yes: refuse with a usage error naming --yes.
+run update
+expect_rc 2 "update without --yes off a terminal"
+expect_grep "$ERR" -- '--yes'
+expect_one_error_line
+untouched "$WORK/ok"
+
+# An offline CPU: refused by pre-flight, nothing written.
+make_sysfs "$WORK/offline" online=0 present=0-1
+run update --yes --sysfs-root "$WORK/offline"
+expect_rc 1 "update with an offline CPU"
+expect_grep "$ERR" 'update refused: .*cpus_online'
+expect_grep "$ERR" '"0-1"'
+untouched "$WORK/offline"
+run update --dry-run --json --sysfs-root "$WORK/offline"
+expect_rc 1 "dry run with an offline CPU"
+expect_json 'j["result"]' refused
+expect_json 'j["hops"][0]["preflight"]["first_failure"]' cpus_online
+untouched "$WORK/offline"
+
+# No update slots left: refused before anything else.
+make_sysfs "$WORK/zero" remaining=0
+run update --yes --sysfs-root "$WORK/zero"
+expect_rc 1 "update at zero remaining updates"
+expect_grep "$ERR" 'num_remaining_updates is 0'
+expect_one_error_line
+untouched "$WORK/zero"
+make_sysfs "$WORK/one" remaining=1
+run update --yes --sysfs-root "$WORK/one"
+expect_rc 1 "update when only the reserve is left"
+expect_grep "$ERR" 'reserve'
+untouched "$WORK/one"
+
+# Another upload in progress.
+make_sysfs "$WORK/busy" status=transferring
+run update --yes --sysfs-root "$WORK/busy"
+expect_rc 1 "update while fw_upload is busy"
+expect_grep "$ERR" 'update refused'
+untouched "$WORK/busy"
+
+# A debug module asked for by name: no plan (3) without --allow-debug.
+run update 1.5.12 --yes
+expect_rc 3 "update to a debug module"
+expect_grep "$ERR" 'no plan'
+untouched "$WORK/ok"
+
+# Already up to date: 0, nothing written.
+make_sysfs "$WORK/new" version=1.5.12
+run update --yes --allow-debug --sysfs-root "$WORK/new"
+expect_rc 0 "update when up to date"
+expect_grep "$OUT" 'Already up to date: 1\.5\.12'
+untouched "$WORK/new"
+run update --yes --json --allow-debug --sysfs-root "$WORK/new"
+expect_json 'j["result"]' up_to_date
+
+# Unknown target version.
+run update 1.5.99 --yes
+expect_rc 1 "update to a version not in the store"
+untouched "$WORK/ok"
+
+# A plain-file fixture never goes busy and keeps its version: the kernel
+# "refused". The bytes written must be exactly the converted image.
+run update --yes --json --timeout=5
+expect_rc 1 "update against a static fixture"
+expect_json 'j["hops"][0]["attempted"]' True
+expect_json 'j["hops"][0]["outcome"]' refused
+expect_json 'j["hops"][0]["converted"]' True
+expect_json 'j["hops"][0]["image_format"]' 0x200
+"$TDXCTL" blob convert --format=0x200 "$WORK/store/joined_files/1.5/tdx_module_1.5.08.blob" \
+	"$WORK/expected.blob" 2>/dev/null
+CHECKS=$((CHECKS + 1))
+cmp -s "$WORK/expected.blob" "$WORK/ok/devices/faux/tdx_host/firmware/tdx_module/data" ||
+	fail "the bytes written to data are not the 0x200 image of 1.5.08"
+CHECKS=$((CHECKS + 1))
+[ "$(cat "$WORK/ok/devices/faux/tdx_host/firmware/tdx_module/loading")" = 0 ] ||
+	fail "loading does not end at 0"
+
+finish
