@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * tdxd.conf: ini-style, "[Section]" and "Key=Value" lines, '#' or ';'
+ * comments. Every key has a default, so an absent file is a valid
+ * configuration. Unknown sections and keys are not errors (a newer file on an
+ * older daemon); they are listed in warnings for the daemon to log.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd.conf"
+#define TDX_CONFIG_MAX_SIZE	(1024u * 1024)
+
+enum tdx_auto_update {
+	TDX_AUTO_UPDATE_OFF = 0, /* the timer only reports */
+	TDX_AUTO_UPDATE_APPLY,	 /* the timer installs the newest allowed version */
+};
+
+enum tdx_inhibit_mode {
+	TDX_INHIBIT_REFUSE = 0, /* an update while an inhibitor is held fails at once */
+	TDX_INHIBIT_WAIT,	/* it waits up to inhibit_wait_usec for the last one to go */
+};
+
+struct tdx_config {
+	char *store_path;		    /* [Store] Path= */
+	enum tdx_auto_update auto_update;   /* [Update] AutoUpdate=off|apply */
+	char *target;			    /* [Update] Target= "" newest */
+	unsigned reserve;		    /* [Update] Reserve= */
+	bool strict_compat;		    /* [Update] StrictCompat= */
+	bool allow_debug;		    /* [Update] AllowDebug= */
+	bool reapply_at_boot;		    /* [Update] ReapplyAtBoot= */
+	uint64_t upload_timeout_usec;	    /* [Update] UploadTimeoutSec= */
+	char *hook_dir;			    /* [Hooks] Directory= */
+	uint64_t hook_timeout_usec;	    /* [Hooks] TimeoutSec= */
+	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
+	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
+	char *state_dir;		    /* [Daemon] StateDirectory= */
+	char *kernel_module;		    /* [Daemon] KernelModule= "" none */
+	unsigned history_max;		    /* [Daemon] HistoryMax= */
+	char **warnings;		    /* NULL terminated; "line 3: unknown key Foo" */
+	size_t n_warnings;
+};
+
+#define TDX_CONFIG_DEFAULT_HOOK_DIR	     SYSCONFDIR "/tdxd"
+#define TDX_CONFIG_DEFAULT_STATE_DIR	     LOCALSTATEDIR "/lib/tdxd"
+#define TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC (30 * USEC_PER_SEC)
+#define TDX_CONFIG_DEFAULT_INHIBIT_WAIT_USEC (300 * USEC_PER_SEC)
+#define TDX_CONFIG_DEFAULT_HISTORY_MAX	     1000u
+#define TDX_CONFIG_MAX_HISTORY		     100000u
+
+const char *tdx_auto_update_to_string(enum tdx_auto_update a);
+const char *tdx_inhibit_mode_to_string(enum tdx_inhibit_mode m);
+
+/* Every default. *ret is malloc'ed. */
+int tdx_config_new(struct tdx_config **ret);
+/*
+ * Parses text over the defaults. -EINVAL with diag ("line 4: Reserve=abc is
+ * not a number") for a bad value or a malformed line; the whole file is
+ * rejected then, so a typo never silently changes safety settings.
+ */
+int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, struct tdx_diag *diag);
+/* Loads a file; a missing file gives the defaults. */
+int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *diag);
+struct tdx_config *tdx_config_free(struct tdx_config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_config *, tdx_config_free);

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tdxd.conf parser. Strict about values (a typo in Reserve= must not fall
+ * back to a default that uses the last update slot), lenient about unknown
+ * keys (reported as warnings).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "image.h"
+#include "update.h"
+
+#define CONFIG_MAX_WARNINGS 64u
+
+static const char *const auto_update_names[] = {
+	[TDX_AUTO_UPDATE_OFF] = "off",
+	[TDX_AUTO_UPDATE_APPLY] = "apply",
+};
+
+static const char *const inhibit_mode_names[] = {
+	[TDX_INHIBIT_REFUSE] = "refuse",
+	[TDX_INHIBIT_WAIT] = "wait",
+};
+
+const char *tdx_auto_update_to_string(enum tdx_auto_update a)
+{
+	return (unsigned)a < ELEMENTSOF(auto_update_names) ? auto_update_names[a] : NULL;
+}
+
+const char *tdx_inhibit_mode_to_string(enum tdx_inhibit_mode m)
+{
+	return (unsigned)m < ELEMENTSOF(inhibit_mode_names) ? inhibit_mode_names[m] : NULL;
+}
+
+struct tdx_config *tdx_config_free(struct tdx_config *c)
+{
+	if (!c)
+		return NULL;
+	free(c->store_path);
+	free(c->target);
+	free(c->hook_dir);
+	free(c->state_dir);
+	free(c->kernel_module);
+	for (size_t i = 0; i < c->n_warnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
+	free(c);
+	return NULL;
+}
+
+int tdx_config_new(struct tdx_config **ret)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->store_path = strdup(TDX_STORE_DEFAULT_PATH);
+	c->target = strdup("");
+	c->reserve = TDX_DEFAULT_RESERVE;
+	c->upload_timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC;
+	c->hook_dir = strdup(TDX_CONFIG_DEFAULT_HOOK_DIR);
+	c->hook_timeout_usec = TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC;
+	c->inhibit_wait_usec = TDX_CONFIG_DEFAULT_INHIBIT_WAIT_USEC;
+	c->state_dir = strdup(TDX_CONFIG_DEFAULT_STATE_DIR);
+	c->kernel_module = strdup("");
+	c->history_max = TDX_CONFIG_DEFAULT_HISTORY_MAX;
+	c->warnings = calloc(1, sizeof(char *));
+	if (!c->store_path || !c->target || !c->hook_dir || !c->state_dir || !c->kernel_module ||
+	    !c->warnings)
+		return -ENOMEM;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+static int config_warn(struct tdx_config *c, unsigned line, const char *what, const char *name)
+{
+	char **w;
+	char *msg;
+
+	if (c->n_warnings >= CONFIG_MAX_WARNINGS)
+		return 0; /* enough to see that the file is for another version */
+	if (asprintf(&msg, "line %u: %s %s ignored", line, what, name) < 0)
+		return -ENOMEM;
+	w = realloc(c->warnings, (c->n_warnings + 2) * sizeof(char *));
+	if (!w) {
+		free(msg);
+		return -ENOMEM;
+	}
+	c->warnings = w;
+	w[c->n_warnings++] = msg;
+	w[c->n_warnings] = NULL;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+	static const char *const yes[] = {"1", "yes", "true", "on"};
+	static const char *const no[] = {"0", "no", "false", "off"};
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_unsigned(const char *v, unsigned max, unsigned *ret)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return -EINVAL;
+	*ret = (unsigned)n;
+	return 0;
+}
+
+/* Whole seconds, 1 s .. 1 day: a zero timeout would make every wait fail. */
+static int parse_seconds(const char *v, uint64_t *ret)
+{
+	unsigned s;
+
+	if (parse_unsigned(v, 86400, &s) < 0 || s == 0)
+		return -EINVAL;
+	*ret = (uint64_t)s * USEC_PER_SEC;
+	return 0;
+}
+
+static int parse_enum(const char *v, const char *const *names, size_t n, int *ret)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcasecmp(v, names[i]) == 0) {
+			*ret = (int)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Absolute path without "..": the daemon runs hooks and writes state there. */
+static int parse_path(const char *v, char **ret)
+{
+	char *p;
+
+	if (v[0] != '/' || strstr(v, "/../") || strlen(v) >= PATH_MAX ||
+	    (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0))
+		return -EINVAL;
+	p = strdup(v);
+	if (!p)
+		return -ENOMEM;
+	free(*ret);
+	*ret = p;
+	return 0;
+}
+
+/* Kernel module names are [A-Za-z0-9_-]; anything else is a mistake. */
+static int parse_module_name(const char *v, char **ret)
+{
+	char *p;
+
+	if (strlen(v) > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789_-") != strlen(v))
+		return -EINVAL;
+	p = strdup(v);
+	if (!p)
+		return -ENOMEM;
+	free(*ret);
+	*ret = p;
+	return 0;
+}
+
+static int parse_target(const char *v, char **ret)
+{
+	struct tdx_version ver;
+	char *p;
+
+	if (v[0] && tdx_version_parse(v, &ver) < 0)
+		return -EINVAL;
+	p = strdup(v);
+	if (!p)
+		return -ENOMEM;
+	free(*ret);
+	*ret = p;
+	return 0;
+}
+
+struct parse_state {
+	char section[32];
+	unsigned line;
+};
+
+/* Returns 1 when the key is known and set, 0 when unknown, -errno for a bad value. */
+static int config_set(struct tdx_config *c, struct parse_state *st, const char *k, const char *v)
+{
+	int e;
+
+	if (strcmp(st->section, "Store") == 0) {
+		if (strcmp(k, "Path") == 0)
+			return parse_path(v, &c->store_path) ?: 1;
+	} else if (strcmp(st->section, "Update") == 0) {
+		if (strcmp(k, "AutoUpdate") == 0) {
+			if (parse_enum(v, auto_update_names, ELEMENTSOF(auto_update_names), &e) < 0)
+				return -EINVAL;
+			c->auto_update = e;
+			return 1;
+		}
+		if (strcmp(k, "Target") == 0)
+			return parse_target(v, &c->target) ?: 1;
+		if (strcmp(k, "Reserve") == 0)
+			return parse_unsigned(v, 1000, &c->reserve) ?: 1;
+		if (strcmp(k, "StrictCompat") == 0)
+			return parse_bool(v, &c->strict_compat) ?: 1;
+		if (strcmp(k, "AllowDebug") == 0)
+			return parse_bool(v, &c->allow_debug) ?: 1;
+		if (strcmp(k, "ReapplyAtBoot") == 0)
+			return parse_bool(v, &c->reapply_at_boot) ?: 1;
+		if (strcmp(k, "UploadTimeoutSec") == 0)
+			return parse_seconds(v, &c->upload_timeout_usec) ?: 1;
+	} else if (strcmp(st->section, "Hooks") == 0) {
+		if (strcmp(k, "Directory") == 0)
+			return parse_path(v, &c->hook_dir) ?: 1;
+		if (strcmp(k, "TimeoutSec") == 0)
+			return parse_seconds(v, &c->hook_timeout_usec) ?: 1;
+	} else if (strcmp(st->section, "Inhibit") == 0) {
+		if (strcmp(k, "Mode") == 0) {
+			if (parse_enum(v, inhibit_mode_names, ELEMENTSOF(inhibit_mode_names), &e) <
+			    0)
+				return -EINVAL;
+			c->inhibit_mode = e;
+			return 1;
+		}
+		if (strcmp(k, "WaitTimeoutSec") == 0)
+			return parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
+	} else if (strcmp(st->section, "Daemon") == 0) {
+		if (strcmp(k, "StateDirectory") == 0)
+			return parse_path(v, &c->state_dir) ?: 1;
+		if (strcmp(k, "KernelModule") == 0)
+			return parse_module_name(v, &c->kernel_module) ?: 1;
+		if (strcmp(k, "HistoryMax") == 0) {
+			if (parse_unsigned(v, TDX_CONFIG_MAX_HISTORY, &c->history_max) < 0 ||
+			    c->history_max == 0)
+				return -EINVAL;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *strip(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int config_line(struct tdx_config *c, struct parse_state *st, char *line,
+		       struct tdx_diag *diag)
+{
+	char *s = strip(line), *eq, *k, *v;
+	int r;
+
+	if (!*s || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[') {
+		size_t n = strlen(s);
+
+		if (s[n - 1] != ']' || n - 2 >= sizeof(st->section) || n < 3)
+			return tdx_diag_set(diag, -EINVAL, "line %u: malformed section header",
+					    st->line);
+		memcpy(st->section, s + 1, n - 2);
+		st->section[n - 2] = '\0';
+		return 0;
+	}
+	eq = strchr(s, '=');
+	if (!eq)
+		return tdx_diag_set(diag, -EINVAL, "line %u: expected Key=Value", st->line);
+	*eq = '\0';
+	k = strip(s);
+	v = strip(eq + 1);
+	if (!st->section[0])
+		return tdx_diag_set(diag, -EINVAL, "line %u: %s= outside of a section", st->line,
+				    k);
+	r = config_set(c, st, k, v);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return tdx_diag_set(diag, r, "line %u: %s=%.64s is not a valid value", st->line, k,
+				    v);
+	if (r == 0)
+		return config_warn(c, st->line, "unknown key", k);
+	return 0;
+}
+
+int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, struct tdx_diag *diag)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct parse_state st = {};
+	char *line, *next;
+	int r;
+
+	if (size > TDX_CONFIG_MAX_SIZE)
+		return tdx_diag_set(diag, -EFBIG, "larger than %u bytes", TDX_CONFIG_MAX_SIZE);
+	if (memchr(text, '\0', size))
+		return tdx_diag_set(diag, -EINVAL, "contains a NUL byte");
+	r = tdx_config_new(&c);
+	if (r < 0)
+		return r;
+	buf = strndup(text, size);
+	if (!buf)
+		return -ENOMEM;
+	for (line = buf; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		st.line++;
+		r = config_line(c, &st, line, diag);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *diag)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size = 0;
+	int r;
+
+	r = tdx_file_read_all(path, TDX_CONFIG_MAX_SIZE, &data, &size, diag);
+	if (r == -ENOENT)
+		return tdx_config_new(ret);
+	if (r < 0)
+		return r;
+	r = tdx_config_parse((const char *)data, size, ret, diag);
+	if (r < 0)
+		tdx_diag_prefix(diag, path);
+	return r;
+}

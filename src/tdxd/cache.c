@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The daemon's view of the host, refreshed at start, after every update, on
+ * udev events and on Refresh(). Property getters only ever read this cache:
+ * the P-SEAMLDR attributes are slow, and a monitoring agent polling GetAll
+ * must not turn into a stream of SEAMCALLs.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "dbus-names.h"
+#include "fwupload.h"
+#include "hash.h"
+#include "image.h"
+#include "json.h"
+#include "plan.h"
+#include "tdxd.h"
+
+void props_done(struct tdxd_props *p)
+{
+	char **strs[] = {&p->module_version,
+			 &p->module_state,
+			 &p->seamldr_version,
+			 &p->runtime_update_reason,
+			 &p->abi_layout,
+			 &p->image_format,
+			 &p->fw_status,
+			 &p->tcb_version,
+			 &p->mrseam,
+			 &p->build_date,
+			 &p->tcb_source,
+			 &p->best_update,
+			 &p->best_update_reason,
+			 &p->update_state,
+			 &p->last_result,
+			 &p->store_path};
+
+	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}
+
+static int set_str(char **field, const char *value)
+{
+	char *s = strdup(value ?: "");
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int set_version(char **field, bool known, const struct tdx_version *v)
+{
+	char buf[TDX_VERSION_STRING_MAX];
+
+	return set_str(field, known ? tdx_version_format(v, buf) : "");
+}
+
+void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinstall,
+			 struct tdx_policy_opts *ret)
+{
+	*ret = (struct tdx_policy_opts){
+		.allow_debug = allow_debug || m->config->allow_debug,
+		.reinstall = reinstall,
+		.strict_compat = m->config->strict_compat,
+	};
+}
+
+/* Probes host, CPU and store: used by the refresh and by each job's worker. */
+int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
+			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,
+			      struct tdx_diag *diag)
+{
+	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
+	struct tdx_policy_host ph = {};
+	uint32_t sig = 0;
+	int r;
+
+	r = tdx_host_probe(m->sysfs_root, &host);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "%s: cannot probe: %s", m->sysfs_root, strerror(-r));
+	if (tdx_cpu_signature(&sig) < 0)
+		sig = 0; /* the policy then finds no CPU match and says so */
+	ph.cpu_signature = sig;
+	ph.running = host->module_version;
+	ph.seamldr_known = host->seamldr_err == 0;
+	ph.seamldr = host->seamldr_version;
+	if (ret_store) {
+		r = tdx_store_scan(m->config->store_path, ret_store, diag);
+		if (r < 0) {
+			tdx_diag_prefix(diag, m->config->store_path);
+			*ret_store = NULL;
+		}
+	}
+	*ret_ph = ph;
+	*ret_host = TAKE_PTR(host);
+	return 0;
+}
+
+static unsigned budget_of(const struct manager *m, const struct tdx_host *h)
+{
+	if (h->remaining_err < 0)
+		return UINT_MAX; /* pre-flight re-checks the real count under the lock */
+	return h->num_remaining_updates > m->config->reserve
+		       ? h->num_remaining_updates - m->config->reserve
+		       : 0;
+}
+
+static int props_best_update(struct manager *m, struct tdxd_props *p)
+{
+	struct tdx_policy_opts opts;
+	struct tdx_plan plan = {};
+	struct tdx_diag diag = {};
+	char buf[TDX_VERSION_STRING_MAX];
+	int r;
+
+	if (!m->store)
+		return set_str(&p->best_update, "")
+			       ?: set_str(&p->best_update_reason, m->store_error);
+	if (m->host->module_state != TDX_MODULE_RUNNING)
+		return set_str(&p->best_update, "")
+			       ?: set_str(&p->best_update_reason, "module version unknown");
+	manager_policy_opts(m, false, false, &opts);
+	r = tdx_plan_compute(m->store, &m->policy_host, &opts, NULL, budget_of(m, m->host), &plan,
+			     &diag);
+	if (r == -EALREADY)
+		return set_str(&p->best_update, "")
+			       ?: set_str(&p->best_update_reason, "up to date");
+	if (r < 0)
+		return set_str(&p->best_update, "") ?: set_str(&p->best_update_reason, diag.msg);
+	r = set_str(&p->best_update, tdx_version_format(&plan.hops[plan.n_hops - 1]->version, buf));
+	if (r >= 0) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "%zu hop%s", plan.n_hops, plan.n_hops == 1 ? "" : "s");
+		r = set_str(&p->best_update_reason, why);
+	}
+	tdx_plan_done(&plan);
+	return r;
+}
+
+static void bcd_date(uint32_t d, char buf[static 16])
+{
+	if (!d) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, 16, "%04x-%02x-%02x", d >> 16, (d >> 8) & 0xff, d & 0xff);
+}
+
+static int props_tcb(struct tdxd_props *p, const char *version, uint16_t svn,
+		     const uint8_t *seamhash, uint32_t date, const char *source)
+{
+	char hex[2 * TDX_SEAMHASH_SIZE + 1] = "", when[16];
+
+	if (seamhash)
+		tdx_hex(seamhash, TDX_SEAMHASH_SIZE, hex);
+	bcd_date(date, when);
+	p->seam_svn = svn;
+	return set_str(&p->tcb_version, version) ?: set_str(&p->mrseam, hex)
+			 ?: set_str(&p->build_date, when) ?: set_str(&p->tcb_source, source);
+}
+
+/* installed.json: what we installed last, so TcbSource survives restarts. */
+static int installed_load(const struct manager *m, json_object **ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size = 0;
+	json_object *o;
+	int r;
+
+	r = tdx_file_read_all(m->installed_path, 64 * 1024, &data, &size, NULL);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse((const char *)data);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	*ret = o;
+	return 0;
+}
+
+static const char *json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int props_tcb_from_installed(struct manager *m, struct tdxd_props *p, const char *running)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+	uint8_t seamhash[TDX_SEAMHASH_SIZE];
+	const char *v, *hex;
+	json_object *n;
+	uint16_t svn = 0;
+	uint32_t date = 0;
+
+	if (installed_load(m, &o) < 0)
+		return 0;
+	v = json_str(o, "version");
+	hex = json_str(o, "mrseam");
+	if (!v || strcmp(v, running) != 0 || !hex || strlen(hex) != 2 * TDX_SEAMHASH_SIZE)
+		return 0;
+	for (size_t i = 0; i < TDX_SEAMHASH_SIZE; i++)
+		if (sscanf(hex + 2 * i, "%2hhx", &seamhash[i]) != 1)
+			return 0;
+	if (json_object_object_get_ex(o, "seam_svn", &n))
+		svn = (uint16_t)json_object_get_int(n);
+	if (json_object_object_get_ex(o, "build_date", &n))
+		date = (uint32_t)json_object_get_int64(n);
+	return props_tcb(p, v, svn, seamhash, date, "installed") ?: 1;
+}
+
+static int props_tcb_fill(struct manager *m, struct tdxd_props *p)
+{
+	struct tdx_store_entry *e;
+	int r;
+
+	if (m->host->module_state != TDX_MODULE_RUNNING)
+		return props_tcb(p, "", 0, NULL, 0, "unknown");
+	r = props_tcb_from_installed(m, p, p->module_version);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	e = m->store ? tdx_store_find(m->store, &m->host->module_version) : NULL;
+	if (e && tdx_store_entry_peek(e, NULL) >= 0 && e->sig_state == TDX_SIG_OK)
+		return props_tcb(p, p->module_version, e->sig.seam_svn, e->sig.seamhash,
+				 e->sig.date, "store");
+	return props_tcb(p, p->module_version, 0, NULL, 0, "unknown");
+}
+
+int manager_save_installed(struct manager *m, const struct tdx_hop_result *r)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	char ver[TDX_VERSION_STRING_MAX], mrseam[2 * TDX_SEAMHASH_SIZE + 1];
+	char sha[2 * TDX_SHA256_SIZE + 1];
+	const char *text;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "version",
+			       json_object_new_string(tdx_version_format(&r->to, ver)));
+	json_object_object_add(
+		o, "mrseam",
+		json_object_new_string(tdx_hex(r->seamhash, TDX_SEAMHASH_SIZE, mrseam)));
+	json_object_object_add(
+		o, "image_sha256",
+		json_object_new_string(tdx_hex(r->image_sha256, TDX_SHA256_SIZE, sha)));
+	json_object_object_add(o, "seam_svn", json_object_new_int(r->seam_svn));
+	json_object_object_add(o, "build_date", json_object_new_int64(r->build_date));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	if (!text)
+		return -ENOMEM;
+	return tdx_file_write_atomic(m->installed_path, text, strlen(text), 0644);
+}
+
+static int props_from_host(struct manager *m, struct tdxd_props *p)
+{
+	const struct tdx_host *h = m->host;
+	enum tdx_fw_status fw;
+	int r;
+
+	r = set_version(&p->module_version, h->module_state == TDX_MODULE_RUNNING,
+			&h->module_version) ?: set_str(&p->module_state,
+						       tdx_module_state_to_string(h->module_state))
+		?: set_version(&p->seamldr_version, h->seamldr_err == 0, &h->seamldr_version)
+		?: set_str(&p->abi_layout, tdx_abi_layout_to_string(h->layout))
+		?: set_str(&p->image_format, h->image_format == TDX_IMAGE_FORMAT_INVALID
+						     ? ""
+						     : tdx_image_format_to_string(h->image_format))
+		?: set_str(&p->runtime_update_reason,
+			   h->update_support == TDX_UPDATE_SUPPORTED
+				   ? ""
+				   : tdx_update_support_describe(h->update_support))
+		?: set_str(&p->store_path, m->config->store_path);
+	if (r < 0)
+		return r;
+	p->remaining_updates = h->remaining_err < 0 ? -1 : (int32_t)h->num_remaining_updates;
+	p->runtime_update = h->update_support == TDX_UPDATE_SUPPORTED;
+	p->cpu_signature = m->policy_host.cpu_signature;
+	if (!h->paths.fwupload_dir || tdx_fwupload_read_status(h->paths.fwupload_dir, &fw) < 0)
+		return set_str(&p->fw_status, "");
+	return set_str(&p->fw_status, tdx_fw_status_to_string(fw));
+}
+
+/* Names of the properties whose value differs; for PropertiesChanged. */
+static size_t props_diff(const struct tdxd_props *a, const struct tdxd_props *b, const char **ret,
+			 size_t max)
+{
+#define STR_FIELD(name, field)                                \
+	{                                                     \
+		name, offsetof(struct tdxd_props, field), 's' \
+	}
+#define NUM_FIELD(name, field, t)                           \
+	{                                                   \
+		name, offsetof(struct tdxd_props, field), t \
+	}
+	static const struct {
+		const char *name;
+		size_t off;
+		char kind;
+	} fields[] = {
+		STR_FIELD("ModuleVersion", module_version),
+		STR_FIELD("ModuleState", module_state),
+		STR_FIELD("SeamldrVersion", seamldr_version),
+		NUM_FIELD("RemainingUpdates", remaining_updates, 'i'),
+		NUM_FIELD("RuntimeUpdate", runtime_update, 'i'),
+		STR_FIELD("RuntimeUpdateReason", runtime_update_reason),
+		NUM_FIELD("CpuSignature", cpu_signature, 'u'),
+		STR_FIELD("AbiLayout", abi_layout),
+		STR_FIELD("ImageFormat", image_format),
+		STR_FIELD("FwUploadStatus", fw_status),
+		STR_FIELD("TcbVersion", tcb_version),
+		NUM_FIELD("SeamSvn", seam_svn, 'q'),
+		STR_FIELD("Mrseam", mrseam),
+		STR_FIELD("BuildDate", build_date),
+		STR_FIELD("TcbSource", tcb_source),
+		STR_FIELD("BestUpdate", best_update),
+		STR_FIELD("BestUpdateReason", best_update_reason),
+		STR_FIELD("UpdateState", update_state),
+		NUM_FIELD("UpdateProgress", update_progress, 'u'),
+		STR_FIELD("LastResult", last_result),
+		STR_FIELD("StorePath", store_path),
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(fields) && n < max; i++) {
+		const char *pa = (const char *)a + fields[i].off,
+			   *pb = (const char *)b + fields[i].off;
+		bool same;
+
+		switch (fields[i].kind) {
+		case 's': {
+			const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+
+			same = strcmp(sa ?: "", sb ?: "") == 0;
+			break;
+		}
+		case 'q':
+			same = *(const uint16_t *)pa == *(const uint16_t *)pb;
+			break;
+		default: /* 'i' and 'u' are both 32 bits */
+			same = *(const uint32_t *)pa == *(const uint32_t *)pb;
+			break;
+		}
+		if (!same)
+			ret[n++] = fields[i].name;
+	}
+	return n;
+#undef STR_FIELD
+#undef NUM_FIELD
+}
+
+static void props_emit(struct manager *m, const struct tdxd_props *old)
+{
+	const char *names[32];
+	size_t n = props_diff(old, &m->props, names, ELEMENTSOF(names) - 1);
+
+	if (n == 0 || !m->bus)
+		return;
+	names[n] = NULL;
+	(void)sd_bus_emit_properties_changed_strv(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE,
+						  (char **)names);
+}
+
+/* Copies the strings the refresh does not compute (update state) into next. */
+static int props_carry(const struct tdxd_props *cur, struct tdxd_props *next)
+{
+	next->update_progress = cur->update_progress;
+	return set_str(&next->update_state, cur->update_state ?: "idle")
+		       ?: set_str(&next->last_result, cur->last_result ?: "");
+}
+
+int manager_refresh(struct manager *m)
+{
+	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
+	struct tdx_store *store = NULL;
+	struct tdxd_props next = {}, old;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = manager_load_policy_facts(m, &host, &store, &m->policy_host, &diag);
+	if (r < 0) {
+		log_error("refresh failed: %s", diag.msg);
+		return r;
+	}
+	tdx_host_free(m->host);
+	m->host = TAKE_PTR(host);
+	tdx_store_free(m->store);
+	m->store = store;
+	m->store_err = store ? 0 : -ENOENT;
+	snprintf(m->store_error, sizeof(m->store_error), "%s", store ? "" : diag.msg);
+	if (!store)
+		log_warning("module store unusable: %s", diag.msg);
+
+	r = props_from_host(m, &next) ?: props_tcb_fill(m, &next) ?: props_best_update(m, &next)
+		?: props_carry(&m->props, &next);
+	if (r < 0) {
+		props_done(&next);
+		return r;
+	}
+	old = m->props;
+	m->props = next;
+	props_emit(m, &old);
+	props_done(&old);
+	return 0;
+}
+
+int manager_set_update_state(struct manager *m, const char *state, uint32_t progress,
+			     const char *last_result)
+{
+	struct tdxd_props old = {};
+	int r;
+
+	r = set_str(&old.update_state, m->props.update_state)
+		    ?: set_str(&old.last_result, m->props.last_result);
+	old.update_progress = m->props.update_progress;
+	if (r >= 0)
+		r = set_str(&m->props.update_state, state);
+	if (r >= 0 && last_result)
+		r = set_str(&m->props.last_result, last_result);
+	m->props.update_progress = progress;
+	if (r >= 0) {
+		/* Only these three can differ: compare against a copy of them. */
+		struct tdxd_props cmp = m->props;
+
+		cmp.update_state = old.update_state;
+		cmp.last_result = old.last_result;
+		cmp.update_progress = old.update_progress;
+		props_emit(m, &cmp);
+	}
+	free(old.update_state);
+	free(old.last_result);
+	return r;
+}

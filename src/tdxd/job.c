@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Update jobs. Update() returns a job object at once; a worker thread runs the
+ * library's tdx_update_run_plan() (a module install may take minutes, and the
+ * bus must keep answering meanwhile). The worker owns its own host and store
+ * objects and shares only struct job's locked fields and an eventfd with the
+ * loop thread, which publishes progress, writes history and refreshes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <systemd/sd-id128.h>
+#include <time.h>
+
+#include "dbus-names.h"
+#include "hash.h"
+#include "json.h"
+#include "tdxd.h"
+
+#define JOBS_KEPT 8u /* finished jobs stay readable for a while */
+
+static uint64_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static void job_poke(struct job *j)
+{
+	uint64_t one = 1;
+
+	if (write(j->notify_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow in practice; a lost poke only delays progress. */
+	}
+}
+
+static void job_set_phase(struct job *j, const char *phase, uint32_t progress)
+{
+	pthread_mutex_lock(&j->lock);
+	j->phase = (char *)phase;
+	j->progress = progress;
+	pthread_mutex_unlock(&j->lock);
+	job_poke(j);
+}
+
+static void job_progress(void *ud, enum tdx_upload_phase phase, size_t done, size_t total)
+{
+	struct job *j = ud;
+
+	switch (phase) {
+	case TDX_PHASE_WRITING:
+		job_set_phase(j, "writing", 10 + (uint32_t)(total ? done * 70 / total : 0));
+		break;
+	case TDX_PHASE_INSTALLING:
+		job_set_phase(j, "installing", 85);
+		break;
+	case TDX_PHASE_VERIFYING:
+		job_set_phase(j, "verifying", 95);
+		break;
+	}
+}
+
+static void record_init(struct tdx_history_record *rec, const struct tdx_host *host)
+{
+	sd_id128_t boot;
+	char buf[TDX_VERSION_STRING_MAX];
+
+	*rec = (struct tdx_history_record){.remaining_before = -1, .remaining_after = -1};
+	if (sd_id128_get_boot(&boot) >= 0)
+		sd_id128_to_string(boot, rec->boot_id);
+	rec->time_usec = now_realtime_usec();
+	if (host && host->seamldr_err == 0)
+		tdx_history_set_field(rec->seamldr, sizeof(rec->seamldr),
+				      tdx_version_format(&host->seamldr_version, buf));
+	if (host && host->remaining_err == 0)
+		rec->remaining_before = (int32_t)host->num_remaining_updates;
+}
+
+static int job_add_record(struct job *j, const struct tdx_history_record *rec)
+{
+	struct tdx_history_record *p = realloc(j->records, (j->n_records + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	j->records = p;
+	j->records[j->n_records++] = *rec;
+	return 0;
+}
+
+/* Inhibitors, then pre-update hooks; runs in the worker before each hop. */
+static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag)
+{
+	struct job *j = ud;
+	struct manager *m = j->manager;
+	_cleanup_free_ char *dir = NULL, *env_from = NULL, *env_to = NULL, *doc = NULL;
+	struct tdx_hooks_report rep = {};
+	char to[TDX_VERSION_STRING_MAX];
+	int r;
+
+	job_set_phase(j, "checking", 5);
+	r = inhibit_wait_clear(m, diag);
+	if (r < 0)
+		return r;
+	tdx_version_format(&e->version, to);
+	if (asprintf(&dir, "%s/%s", m->config->hook_dir, TDX_HOOKS_PRE_DIR) < 0 ||
+	    asprintf(&env_from, "TDX_FROM=%s", j->from) < 0 ||
+	    asprintf(&env_to, "TDX_TO=%s", to) < 0 ||
+	    asprintf(&doc, "{\"from\":\"%s\",\"to\":\"%s\"}\n", j->from, to) < 0)
+		return tdx_diag_set(diag, -ENOMEM, "out of memory");
+	char *env[] = {env_from, env_to, NULL};
+	struct tdx_hooks_opts opts = {
+		.timeout_usec = m->config->hook_timeout_usec,
+		.stop_on_failure = true,
+		.env = env,
+		.stdin_data = doc,
+	};
+	r = tdx_hooks_run_dir(dir, &opts, &rep, diag);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < rep.n_runs; i++)
+		if (rep.runs[i].status == TDX_HOOK_SKIPPED)
+			log_warning("pre-update hook %s/%s skipped: %s", dir, rep.runs[i].name,
+				    rep.runs[i].message);
+	if (rep.vetoed) {
+		const struct tdx_hook_run *v = &rep.runs[rep.veto_index];
+
+		r = tdx_diag_set(diag, -EPERM, "pre-update hook %s %s (exit %d): %s", v->name,
+				 tdx_hook_status_to_string(v->status), v->exit_status,
+				 v->message[0] ? v->message : "no message");
+	}
+	tdx_hooks_report_done(&rep);
+	return r;
+}
+
+static void job_run_post_hooks(struct job *j)
+{
+	struct manager *m = j->manager;
+	_cleanup_free_ char *dir = NULL, *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
+	_cleanup_(json_object_putp) json_object *doc = NULL;
+	struct tdx_hooks_report rep = {};
+	struct tdx_diag diag = {};
+
+	if (j->n_records > 0)
+		doc = tdx_history_record_to_json(&j->records[j->n_records - 1]);
+	if (asprintf(&dir, "%s/%s", m->config->hook_dir, TDX_HOOKS_POST_DIR) < 0 ||
+	    asprintf(&e1, "TDX_FROM=%s", j->from) < 0 || asprintf(&e2, "TDX_TO=%s", j->to) < 0 ||
+	    asprintf(&e3, "TDX_RESULT=%s", j->result) < 0 ||
+	    asprintf(&e4, "TDX_ERROR=%s", j->error) < 0)
+		return;
+	char *env[] = {e1, e2, e3, e4, NULL};
+	struct tdx_hooks_opts opts = {
+		.timeout_usec = m->config->hook_timeout_usec,
+		.env = env,
+		.stdin_data =
+			doc ? json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN) : NULL,
+	};
+	if (tdx_hooks_run_dir(dir, &opts, &rep, &diag) < 0) {
+		log_warning("post-update hooks: %s", diag.msg);
+		return;
+	}
+	for (size_t i = 0; i < rep.n_runs; i++)
+		if (rep.runs[i].status != TDX_HOOK_OK)
+			log_warning("post-update hook %s/%s %s: %s", dir, rep.runs[i].name,
+				    tdx_hook_status_to_string(rep.runs[i].status),
+				    rep.runs[i].message);
+	tdx_hooks_report_done(&rep);
+}
+
+static const char *refusal_result(const struct tdx_preflight *pf)
+{
+	return tdx_preflight_first_failure(pf) == TDX_CHECK_VETO ? "vetoed" : "preflight-failed";
+}
+
+/* One history record per hop that ran or was refused. */
+static void job_record_hops(struct job *j, const struct tdx_host *host,
+			    const struct tdx_hop_result *res, size_t done, int run_err,
+			    const char *run_msg)
+{
+	for (size_t i = 0; i < done; i++) {
+		const struct tdx_hop_result *h = &res[i];
+		struct tdx_history_record rec;
+		char buf[TDX_VERSION_STRING_MAX];
+
+		record_init(&rec, host);
+		tdx_history_set_field(rec.from, sizeof(rec.from),
+				      tdx_version_format(&h->from, buf));
+		tdx_history_set_field(rec.to, sizeof(rec.to), tdx_version_format(&h->to, buf));
+		rec.remaining_before = (int32_t)h->remaining_before;
+		if (h->attempted) {
+			tdx_hex(h->image_sha256, TDX_SHA256_SIZE, rec.image_sha256);
+			tdx_history_set_field(rec.result, sizeof(rec.result),
+					      tdx_update_outcome_to_string(h->outcome));
+			if (h->outcome != TDX_OUTCOME_SUCCESS)
+				tdx_history_set_field(rec.error, sizeof(rec.error),
+						      h->fw.error.raw[0] ? h->fw.error.raw
+									 : run_msg);
+			j->attempted = true;
+			j->last_outcome = h->outcome;
+			if (h->outcome == TDX_OUTCOME_SUCCESS) {
+				j->installed = *h;
+				j->installed_known = true;
+			}
+		} else if (!tdx_preflight_passed(&h->preflight)) {
+			tdx_history_set_field(rec.result, sizeof(rec.result),
+					      refusal_result(&h->preflight));
+			tdx_history_set_field(rec.error, sizeof(rec.error), run_msg);
+		} else
+			continue; /* dry run: passed pre-flight, nothing to record */
+		if (h->remaining_after_known)
+			rec.remaining_after = (int32_t)h->remaining_after;
+		else if (!h->attempted)
+			rec.remaining_after = rec.remaining_before;
+		(void)job_add_record(j, &rec);
+	}
+	(void)run_err;
+}
+
+static void job_finish(struct job *j, const char *result, const char *error)
+{
+	pthread_mutex_lock(&j->lock);
+	snprintf(j->result, sizeof(j->result), "%s", result);
+	snprintf(j->error, sizeof(j->error), "%s", error ?: "");
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Records a refusal that happened before any hop ran (planning, host). */
+static void job_refuse_early(struct job *j, const struct tdx_host *host, const char *result,
+			     const char *error)
+{
+	struct tdx_history_record rec;
+
+	record_init(&rec, host);
+	tdx_history_set_field(rec.from, sizeof(rec.from), j->from);
+	tdx_history_set_field(rec.to, sizeof(rec.to), j->req.target);
+	tdx_history_set_field(rec.result, sizeof(rec.result), result);
+	tdx_history_set_field(rec.error, sizeof(rec.error), error);
+	rec.remaining_after = rec.remaining_before;
+	if (!j->req.dry_run)
+		(void)job_add_record(j, &rec);
+	job_finish(j, result, error);
+}
+
+static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *store,
+		    struct tdx_policy_host *ph)
+{
+	struct manager *m = j->manager;
+	_cleanup_free_ struct tdx_hop_result *results = NULL;
+	struct tdx_plan plan = {};
+	struct tdx_diag diag = {};
+	struct tdx_version target;
+	size_t done = 0;
+	unsigned budget;
+	int r;
+
+	struct tdx_update_ctx ctx = {
+		.host = host,
+		.store = store,
+		.policy_host = *ph,
+		.reserve = m->config->reserve,
+		.fw = {.timeout_usec = m->config->upload_timeout_usec,
+		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
+		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
+		       .progress = job_progress,
+		       .progress_ud = j},
+		.veto = job_veto,
+		.veto_ud = j,
+	};
+	manager_policy_opts(m, j->req.allow_debug, j->req.reinstall, &ctx.policy);
+	if (host->module_state == TDX_MODULE_RUNNING)
+		tdx_version_format(&host->module_version, j->from);
+	budget = host->remaining_err < 0 ? UINT32_MAX
+		 : host->num_remaining_updates > ctx.reserve
+			 ? host->num_remaining_updates - ctx.reserve
+			 : 0;
+	if (j->req.target[0])
+		(void)tdx_version_parse(j->req.target, &target);
+	r = tdx_plan_compute(store, ph, &ctx.policy, j->req.target[0] ? &target : NULL, budget,
+			     &plan, &diag);
+	if (r < 0) {
+		job_refuse_early(j, host, r == -EALREADY ? "up-to-date" : "no-plan", diag.msg);
+		return;
+	}
+	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
+	job_set_phase(j, "running", 5);
+	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, NULL, NULL, &results, &done, &diag);
+	job_record_hops(j, host, results, done, r, diag.msg);
+	if (r < 0 && (done == 0 || results[done - 1].attempted ||
+		      tdx_preflight_passed(&results[done - 1].preflight))) {
+		/* The run stopped before a hop result existed (lock, image load, ...). */
+		job_refuse_early(j, host, "failed", diag.msg);
+	} else if (r < 0)
+		job_finish(j, refusal_result(&results[done - 1].preflight), diag.msg);
+	else if (j->req.dry_run)
+		job_finish(j, "dry-run-passed", "");
+	else
+		job_finish(j, tdx_update_outcome_to_string(j->last_outcome),
+			   j->n_records ? j->records[j->n_records - 1].error : "");
+	tdx_plan_done(&plan);
+}
+
+static void *job_worker(void *userdata)
+{
+	struct job *j = userdata;
+	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
+	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
+	struct tdx_policy_host ph;
+	struct tdx_diag diag = {};
+
+	pthread_mutex_lock(&j->lock);
+	j->state = JOB_RUNNING;
+	pthread_mutex_unlock(&j->lock);
+	job_set_phase(j, "probing", 1);
+	if (manager_load_policy_facts(j->manager, &host, &store, &ph, &diag) < 0 || !store)
+		job_refuse_early(j, host, "failed", diag.msg);
+	else
+		job_run(j, host, store, &ph);
+	if (!j->req.dry_run && j->n_records > 0)
+		job_run_post_hooks(j);
+	pthread_mutex_lock(&j->lock);
+	j->state = JOB_FINISHED;
+	j->phase = "done";
+	j->progress = 100;
+	j->done = true;
+	pthread_mutex_unlock(&j->lock);
+	job_poke(j);
+	return NULL;
+}
+
+static const char *job_state_to_string(enum job_state s)
+{
+	return s == JOB_QUEUED ? "queued" : s == JOB_RUNNING ? "running" : "finished";
+}
+
+static int job_get_prop(sd_bus *bus, const char *path, const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	struct job *j = userdata;
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	if (strcmp(property, "Id") == 0)
+		r = sd_bus_message_append(reply, "u", j->id);
+	else if (strcmp(property, "Target") == 0)
+		r = sd_bus_message_append(reply, "s", j->req.target);
+	else if (strcmp(property, "DryRun") == 0)
+		r = sd_bus_message_append(reply, "b", (int)j->req.dry_run);
+	else if (strcmp(property, "State") == 0)
+		r = sd_bus_message_append(reply, "s", job_state_to_string(j->state));
+	else if (strcmp(property, "Phase") == 0)
+		r = sd_bus_message_append(reply, "s", j->phase ?: "queued");
+	else if (strcmp(property, "Progress") == 0)
+		r = sd_bus_message_append(reply, "u", j->progress);
+	else if (strcmp(property, "Result") == 0)
+		r = sd_bus_message_append(reply, "s", j->done ? j->result : "");
+	else if (strcmp(property, "Error") == 0)
+		r = sd_bus_message_append(reply, "s", j->done ? j->error : "");
+	else if (strcmp(property, "From") == 0)
+		r = sd_bus_message_append(reply, "s", j->done ? j->from : "");
+	else
+		r = sd_bus_message_append(reply, "s", j->done ? j->to : "");
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
+#define JOB_PROP(name, sig) \
+	SD_BUS_PROPERTY(name, sig, job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+static const sd_bus_vtable job_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Id", "u", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Target", "s", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("DryRun", "b", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	JOB_PROP("State", "s"),
+	JOB_PROP("Phase", "s"),
+	JOB_PROP("Progress", "u"),
+	JOB_PROP("Result", "s"),
+	JOB_PROP("Error", "s"),
+	JOB_PROP("From", "s"),
+	JOB_PROP("To", "s"),
+	SD_BUS_VTABLE_END,
+};
+
+static struct job *job_free(struct job *j)
+{
+	if (!j)
+		return NULL;
+	if (j->thread_started)
+		pthread_join(j->thread, NULL);
+	sd_bus_slot_unref(j->slot);
+	sd_event_source_disable_unref(j->notify_source);
+	safe_close(j->notify_fd);
+	pthread_mutex_destroy(&j->lock);
+	free(j->req.target);
+	free(j->records);
+	free(j->path);
+	free(j);
+	return NULL;
+}
+
+/* Drops the oldest finished jobs beyond JOBS_KEPT. */
+static void jobs_trim(struct manager *m)
+{
+	unsigned n = 0;
+
+	for (struct job **pp = &m->jobs; *pp;) {
+		struct job *j = *pp;
+
+		if (j != m->running_job && ++n > JOBS_KEPT) {
+			*pp = j->next;
+			job_free(j);
+		} else
+			pp = &j->next;
+	}
+}
+
+void jobs_free(struct manager *m)
+{
+	while (m->jobs) {
+		struct job *j = m->jobs;
+
+		m->jobs = j->next;
+		job_free(j);
+	}
+	m->running_job = NULL;
+}
+
+static void job_log_result(const struct job *j)
+{
+	const char *id = TDX_MESSAGE_UPDATE_FAILED;
+	int prio = 3;
+
+	if (strcmp(j->result, "success") == 0 || strcmp(j->result, "dry-run-passed") == 0) {
+		id = TDX_MESSAGE_UPDATE_SUCCEEDED;
+		prio = 5;
+	} else if (strcmp(j->result, "fatal") == 0) {
+		id = TDX_MESSAGE_UPDATE_FATAL;
+		prio = 2;
+	} else if (strcmp(j->result, "refused") == 0 || strcmp(j->result, "busy") == 0 ||
+		   strcmp(j->result, "vetoed") == 0 || strcmp(j->result, "preflight-failed") == 0 ||
+		   strcmp(j->result, "up-to-date") == 0 || strcmp(j->result, "no-plan") == 0) {
+		id = TDX_MESSAGE_UPDATE_REFUSED;
+		prio = 4;
+	}
+	log_update_event(id, prio, j->from, j->to, j->result, j->error);
+}
+
+/* Loop thread, once the worker is done: history, state file, cache, signal. */
+static void job_complete(struct job *j)
+{
+	struct manager *m = j->manager;
+	int r;
+
+	pthread_join(j->thread, NULL);
+	j->thread_started = false;
+	for (size_t i = 0; i < j->n_records; i++) {
+		r = tdx_history_append(m->history, &j->records[i], m->config->history_max);
+		if (r < 0)
+			log_error("cannot record history: %s", strerror(-r));
+	}
+	if (j->n_records > 0) {
+		r = tdx_history_save(m->history, m->history_path);
+		if (r < 0)
+			log_error("cannot write %s: %s", m->history_path, strerror(-r));
+	}
+	if (j->installed_known) {
+		r = manager_save_installed(m, &j->installed);
+		if (r < 0)
+			log_error("cannot write %s: %s", m->installed_path, strerror(-r));
+	}
+	job_log_result(j);
+	m->running_job = NULL;
+	if (!j->req.dry_run)
+		(void)manager_refresh(m);
+	(void)manager_set_update_state(m, "idle", 0, j->result);
+	(void)sd_bus_emit_signal(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE, "UpdateFinished", "ssss",
+				 j->from, j->to, j->result, j->error);
+	jobs_trim(m);
+}
+
+static int job_notified(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct job *j = userdata;
+	uint32_t progress;
+	uint64_t n;
+	bool done;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	progress = j->progress;
+	done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	(void)sd_bus_emit_properties_changed(j->manager->bus, j->path, TDX_BUS_JOB_IFACE, "State",
+					     "Phase", "Progress", "Result", "Error", "From", "To",
+					     NULL);
+	if (done) {
+		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		job_complete(j);
+	} else
+		(void)manager_set_update_state(j->manager, "running", progress, NULL);
+	return 0;
+}
+
+int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_bus_error *error)
+{
+	struct job *j;
+	int r;
+
+	if (m->running_job)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u is running",
+					 m->running_job->id);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	pthread_mutex_init(&j->lock, NULL);
+	j->manager = m;
+	j->id = ++m->next_job_id;
+	j->req = *req;
+	j->req.target = strdup(req->target ?: "");
+	j->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!j->req.target || j->notify_fd < 0 ||
+	    asprintf(&j->path, "%s/%u", TDX_BUS_JOB_PREFIX, j->id) < 0) {
+		j->path = NULL;
+		job_free(j);
+		return -ENOMEM;
+	}
+	r = sd_event_add_io(m->event, &j->notify_source, j->notify_fd, EPOLLIN, job_notified, j);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(m->bus, &j->slot, j->path, TDX_BUS_JOB_IFACE,
+					     job_vtable, j);
+	if (r < 0) {
+		job_free(j);
+		return r;
+	}
+	r = pthread_create(&j->thread, NULL, job_worker, j);
+	if (r != 0) {
+		job_free(j);
+		return -r;
+	}
+	j->thread_started = true;
+	j->next = m->jobs;
+	m->jobs = j;
+	m->running_job = j;
+	log_update_event(TDX_MESSAGE_UPDATE_STARTED, 5, m->props.module_version, req->target,
+			 req->dry_run ? "dry-run" : "started", "");
+	(void)manager_set_update_state(m, "running", 0, NULL);
+	*ret = j;
+	return 0;
+}

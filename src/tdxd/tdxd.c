@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tdxd: owns the host's TDX module updates. Loads tdxd.conf, the history and
+ * the host facts, serves org.tdxctl.tdx1 on the system bus, and runs update
+ * jobs. Everything that decides anything lives in the library.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "dbus-names.h"
+#include "sysfs.h"
+#include "tdxd.h"
+
+static const char *arg_config = TDX_CONFIG_DEFAULT_PATH;
+
+static void help(void)
+{
+	printf("tdxd [OPTIONS]\n\n"
+	       "Serves runtime TDX module updates on the system bus as " TDX_BUS_NAME ".\n\n"
+	       "  -h --help           Show this help\n"
+	       "     --version        Show the version\n"
+	       "     --config=PATH    Configuration file (default " TDX_CONFIG_DEFAULT_PATH ")\n"
+	       "\nEnvironment: TDXCTL_SYSFS_ROOT, TDXCTL_LOCK_PATH, TDXCTL_CPU_SIGNATURE,\n"
+	       "DBUS_SYSTEM_BUS_ADDRESS. See tdxd(8).\n");
+}
+
+/* 1: run, 0: exit successfully, <0: usage error. */
+static int parse_argv(int argc, char **argv)
+{
+	enum { ARG_VERSION = 0x100, ARG_CONFIG };
+	static const struct option options[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{"config", required_argument, NULL, ARG_CONFIG},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("tdxd %s\n", PACKAGE_VERSION);
+			return 0;
+		case ARG_CONFIG:
+			arg_config = optarg;
+			break;
+		default:
+			return -EINVAL;
+		}
+	if (optind < argc) {
+		fprintf(stderr, "tdxd: takes no arguments\n");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* A corrupt history is evidence: move it aside and start empty. */
+static int manager_load_history(struct manager *m)
+{
+	struct tdx_diag diag = {};
+	_cleanup_free_ char *aside = NULL;
+	int r;
+
+	r = tdx_history_load(m->history_path, &m->history, &diag);
+	if (r >= 0)
+		return 0;
+	if (r != -EBADMSG && r != -EINVAL && r != -EFBIG) {
+		log_error("%s: %s", m->history_path, diag.msg);
+		return r;
+	}
+	r = tdx_history_quarantine(m->history_path, now_usec(), &aside);
+	if (r < 0) {
+		log_error("%s is corrupt (%s) and cannot be moved aside: %s", m->history_path,
+			  diag.msg, strerror(-r));
+		return r;
+	}
+	log_error("%s is corrupt (%s); moved to %s, starting a new history", m->history_path,
+		  diag.msg, aside);
+	return tdx_history_new(&m->history);
+}
+
+static int manager_load_config(struct manager *m)
+{
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_config_load(m->config_path, &m->config, &diag);
+	if (r < 0) {
+		log_error("%s", diag.msg);
+		return r;
+	}
+	for (size_t i = 0; i < m->config->n_warnings; i++)
+		log_warning("%s: %s", m->config_path, m->config->warnings[i]);
+	if (asprintf(&m->history_path, "%s/%s", m->config->state_dir, TDX_HISTORY_FILE) < 0 ||
+	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0)
+		return -ENOMEM;
+	if (mkdir(m->config->state_dir, 0755) < 0 && errno != EEXIST) {
+		r = negative_errno();
+		log_error("cannot create %s: %s", m->config->state_dir, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* ReapplyAtBoot=: the module update does not survive a reboot; redo it before TDs start. */
+static void manager_reapply(struct manager *m)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	struct job_request req = {.target = m->config->target};
+	struct job *j;
+
+	if (!m->config->reapply_at_boot)
+		return;
+	if (job_request_check(m, &req, &error) < 0) {
+		log_info("re-apply at start: nothing to do (%s)", error.message ?: error.name);
+		return;
+	}
+	if (job_start(m, &req, &j, &error) < 0)
+		log_error("re-apply at start failed: %s", error.message ?: error.name);
+	else
+		log_info("re-apply at start: job %u towards %s", j->id,
+			 req.target[0] ? req.target : "the newest allowed version");
+}
+
+static void manager_free(struct manager *m)
+{
+	jobs_free(m);
+	inhibitors_free(m);
+	manager_udev_stop(m);
+	sd_bus_flush_close_unref(m->bus);
+	sd_event_unref(m->event);
+	props_done(&m->props);
+	tdx_host_free(m->host);
+	tdx_store_free(m->store);
+	tdx_history_free(m->history);
+	tdx_config_free(m->config);
+	free(m->history_path);
+	free(m->installed_path);
+	pthread_mutex_destroy(&m->inhibit_lock);
+	pthread_cond_destroy(&m->inhibit_cond);
+}
+
+static int manager_start_bus(struct manager *m)
+{
+	int r;
+
+	r = sd_bus_open_system(&m->bus);
+	if (r < 0) {
+		log_error("cannot connect to the system bus: %s", strerror(-r));
+		return r;
+	}
+	r = manager_bus_register(m);
+	if (r < 0)
+		return r;
+	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return r;
+	/* Synchronous: READY=1 must mean "the name answers". */
+	r = sd_bus_request_name(m->bus, TDX_BUS_NAME, 0);
+	if (r < 0)
+		log_error("cannot own %s: %s", TDX_BUS_NAME, strerror(-r));
+	return r;
+}
+
+static int run(struct manager *m)
+{
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	/* Blocked before any thread exists, so workers inherit the mask. */
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r = manager_load_config(m);
+	if (r < 0)
+		return r;
+	r = manager_load_history(m);
+	if (r < 0)
+		return r;
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return r;
+	(void)sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+	(void)sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+	r = manager_refresh(m);
+	if (r < 0)
+		return r;
+	if (manager_load_kernel_module(m) > 0)
+		(void)manager_refresh(m);
+	r = manager_udev_start(m);
+	if (r < 0)
+		log_warning("no uevents (%s); properties refresh on Refresh() and after updates",
+			    strerror(-r));
+	r = manager_start_bus(m);
+	if (r < 0)
+		return r;
+	manager_reapply(m);
+	log_info("ready: module %s (%s), %s, store %s",
+		 m->props.module_version[0] ? m->props.module_version : "-", m->props.module_state,
+		 m->props.abi_layout, m->config->store_path);
+	(void)sd_notify(0, "READY=1\nSTATUS=Serving " TDX_BUS_NAME);
+	r = sd_event_loop(m->event);
+	(void)sd_notify(0, "STOPPING=1");
+	/* A running job finishes its upload: stopping mid-way is never safer. */
+	if (m->running_job)
+		log_warning("waiting for job %u to finish before exiting", m->running_job->id);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct manager m = {
+		.inhibit_lock = PTHREAD_MUTEX_INITIALIZER,
+		.inhibit_cond = PTHREAD_COND_INITIALIZER,
+	};
+	int r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? 2 : 0;
+	m.config_path = arg_config;
+	m.sysfs_root = tdx_sysfs_default_root();
+	r = run(&m);
+	manager_free(&m);
+	return r < 0 ? 1 : 0;
+}

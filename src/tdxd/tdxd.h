@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * tdxd: the daemon state shared by its parts. One struct manager, owned by
+ * the sd-event loop thread; the only other thread is a job's worker, which
+ * touches nothing here except through struct job's mutex-protected fields
+ * and the inhibitor count (inhibit_lock).
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "history.h"
+#include "hooks.h"
+#include "update.h"
+
+/* The cached facts served as properties; never read from sysfs by a getter. */
+struct tdxd_props {
+	char *module_version;
+	char *module_state;
+	char *seamldr_version;
+	int32_t remaining_updates; /* -1: unknown */
+	int runtime_update;	   /* bool, as sd-bus wants an int for "b" */
+	char *runtime_update_reason;
+	uint32_t cpu_signature;
+	char *abi_layout;
+	char *image_format;
+	char *fw_status;
+	char *tcb_version;
+	uint16_t seam_svn;
+	char *mrseam;
+	char *build_date;
+	char *tcb_source;
+	char *best_update;
+	char *best_update_reason;
+	char *update_state;
+	uint32_t update_progress;
+	char *last_result;
+	char *store_path;
+};
+
+struct inhibitor {
+	struct manager *manager;
+	unsigned id;
+	char *who;
+	char *why;
+	uint32_t pid;
+	uint32_t uid;
+	sd_event_source *source; /* the read end of the caller's pipe */
+	int fd;
+	struct inhibitor *next;
+};
+
+enum job_state {
+	JOB_QUEUED = 0,
+	JOB_RUNNING,
+	JOB_FINISHED,
+};
+
+struct job_request {
+	char *target; /* "" newest */
+	bool dry_run;
+	bool allow_debug;
+	bool reinstall;
+};
+
+struct job {
+	struct manager *manager;
+	unsigned id;
+	char *path;
+	sd_bus_slot *slot;
+	struct job_request req;
+	pthread_t thread;
+	bool thread_started;
+	int notify_fd; /* eventfd the worker pokes on progress and at the end */
+	sd_event_source *notify_source;
+
+	/* Written by the worker under lock, read by the loop thread. */
+	pthread_mutex_t lock;
+	enum job_state state;
+	char *phase; /* static strings only */
+	uint32_t progress;
+	bool done;
+
+	/* Worker output, read by the loop thread after done is seen. */
+	char from[TDX_VERSION_STRING_MAX];
+	char to[TDX_VERSION_STRING_MAX];
+	char result[32];
+	char error[TDX_DIAG_MAX];
+	struct tdx_history_record *records; /* one per attempted hop or refusal */
+	size_t n_records;
+	bool installed_known; /* a hop succeeded: what runs now */
+	struct tdx_hop_result installed;
+	enum tdx_update_outcome last_outcome;
+	bool attempted;
+	struct job *next;
+};
+
+struct manager {
+	sd_event *event;
+	sd_bus *bus;
+	struct tdx_config *config;
+	const char *config_path;
+	const char *sysfs_root;
+	struct tdxd_props props;
+	/* The last refresh's view, loop thread only (ListCandidates, Plan). */
+	struct tdx_host *host;
+	struct tdx_store *store;
+	int store_err;
+	char store_error[TDX_DIAG_MAX];
+	struct tdx_policy_host policy_host;
+	struct tdx_history *history;
+	char *history_path;
+	char *installed_path;
+
+	struct inhibitor *inhibitors;
+	unsigned n_inhibitors; /* mirrored under inhibit_lock for the worker */
+	unsigned next_inhibitor_id;
+	pthread_mutex_t inhibit_lock;
+	pthread_cond_t inhibit_cond;
+	unsigned inhibit_count;
+
+	struct job *jobs; /* newest first; finished ones kept a while */
+	struct job *running_job;
+	unsigned next_job_id;
+
+	void *udev; /* struct udev *, kept opaque here */
+	void *udev_monitor;
+	sd_event_source *udev_source;
+	sd_event_source *refresh_timer;
+};
+
+/* log.c: stderr with sd-daemon prefixes; structured journal entries. */
+void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
+#define log_debug(...)	 log_msg(7, __VA_ARGS__)
+#define log_info(...)	 log_msg(6, __VA_ARGS__)
+#define log_notice(...)	 log_msg(5, __VA_ARGS__)
+#define log_warning(...) log_msg(4, __VA_ARGS__)
+#define log_error(...)	 log_msg(3, __VA_ARGS__)
+/* One journal entry with MESSAGE_ID and update fields; stderr when there is no journal. */
+void log_update_event(const char *message_id, int prio, const char *from, const char *to,
+		      const char *result, const char *error);
+
+/* cache.c */
+int manager_refresh(struct manager *m);
+void props_done(struct tdxd_props *p);
+int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
+			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,
+			      struct tdx_diag *diag);
+void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinstall,
+			 struct tdx_policy_opts *ret);
+int manager_save_installed(struct manager *m, const struct tdx_hop_result *r);
+int manager_set_update_state(struct manager *m, const char *state, uint32_t progress,
+			     const char *last_result);
+
+/* bus-manager.c */
+int manager_bus_register(struct manager *m);
+
+/* polkit.c: runs cb once the sender may do action (at once for root). */
+typedef int (*auth_continue_t)(struct manager *m, sd_bus_message *msg, sd_bus_error *error);
+int auth_check(struct manager *m, sd_bus_message *msg, const char *action, auth_continue_t cb,
+	       sd_bus_error *error);
+
+/* inhibit.c */
+int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
+		  int *ret_client_fd);
+void inhibitors_free(struct manager *m);
+int inhibitors_append_bus(struct manager *m, sd_bus_message *reply);
+/* Worker side: 0 when none is held (possibly after waiting), -EBUSY with diag otherwise. */
+int inhibit_wait_clear(struct manager *m, struct tdx_diag *diag);
+
+/* job.c */
+int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_bus_error *error);
+void jobs_free(struct manager *m);
+int job_request_check(struct manager *m, const struct job_request *req, sd_bus_error *error);
+
+/* udev.c */
+int manager_udev_start(struct manager *m);
+void manager_udev_stop(struct manager *m);
+int manager_load_kernel_module(struct manager *m);
+void manager_schedule_refresh(struct manager *m);
