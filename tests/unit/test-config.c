@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "store.h"
+#include "update.h"
+
+static struct tdx_config *parse_ok(const char *text)
+{
+	struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+
+	assert_int_equal(tdx_config_parse(text, strlen(text), &c, &diag), 0);
+	assert_non_null(c);
+	return c;
+}
+
+static void parse_fails(const char *text, const char *diag_part)
+{
+	struct tdx_config *c = (struct tdx_config *)0x1;
+	struct tdx_diag diag = {};
+
+	print_message("input: %s\n", text);
+	assert_int_equal(tdx_config_parse(text, strlen(text), &c, &diag), -EINVAL);
+	assert_ptr_equal(c, (struct tdx_config *)0x1); /* untouched on failure */
+	assert_non_null(strstr(diag.msg, diag_part));
+}
+
+static void test_defaults(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = parse_ok("");
+
+	assert_string_equal(c->store_path, TDX_STORE_DEFAULT_PATH);
+	assert_int_equal(c->reserve, TDX_DEFAULT_RESERVE);
+	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_OFF);
+	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_REFUSE);
+	assert_false(c->allow_debug);
+	assert_false(c->strict_compat);
+	assert_false(c->reapply_at_boot);
+	assert_string_equal(c->target, "");
+	assert_string_equal(c->kernel_module, "");
+	assert_int_equal(c->history_max, TDX_CONFIG_DEFAULT_HISTORY_MAX);
+	assert_int_equal(c->upload_timeout_usec, TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC);
+	assert_int_equal(c->n_warnings, 0);
+}
+
+static void test_every_key(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c =
+		parse_ok("# comment\n"
+			 "; another\n"
+			 "[Store]\n"
+			 "Path = /srv/tdx-store\n"
+			 "[Update]\n"
+			 "AutoUpdate=apply\n"
+			 "Target=1.5.10\n"
+			 "Reserve=3\n"
+			 "StrictCompat=yes\n"
+			 "AllowDebug=true\n"
+			 "ReapplyAtBoot=on\n"
+			 "UploadTimeoutSec=120\r\n"
+			 "[Hooks]\n"
+			 "Directory=/etc/tdxd-hooks\n"
+			 "TimeoutSec=5\n"
+			 "[Inhibit]\n"
+			 "Mode=wait\n"
+			 "WaitTimeoutSec=60\n"
+			 "[Daemon]\n"
+			 "StateDirectory=/var/lib/tdxd-test\n"
+			 "KernelModule=tdx_host_sim\n"
+			 "HistoryMax=10\n");
+
+	assert_string_equal(c->store_path, "/srv/tdx-store");
+	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_APPLY);
+	assert_string_equal(c->target, "1.5.10");
+	assert_int_equal(c->reserve, 3);
+	assert_true(c->strict_compat);
+	assert_true(c->allow_debug);
+	assert_true(c->reapply_at_boot);
+	assert_int_equal(c->upload_timeout_usec, 120 * USEC_PER_SEC);
+	assert_string_equal(c->hook_dir, "/etc/tdxd-hooks");
+	assert_int_equal(c->hook_timeout_usec, 5 * USEC_PER_SEC);
+	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_WAIT);
+	assert_int_equal(c->inhibit_wait_usec, 60 * USEC_PER_SEC);
+	assert_string_equal(c->state_dir, "/var/lib/tdxd-test");
+	assert_string_equal(c->kernel_module, "tdx_host_sim");
+	assert_int_equal(c->history_max, 10);
+	assert_int_equal(c->n_warnings, 0);
+}
+
+static void test_unknown_keys_warn(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c =
+		parse_ok("[Update]\nFrobnicate=1\n[Future]\nX=2\n");
+
+	assert_int_equal(c->n_warnings, 2);
+	assert_non_null(strstr(c->warnings[0], "line 2"));
+	assert_non_null(strstr(c->warnings[0], "Frobnicate"));
+	assert_non_null(strstr(c->warnings[1], "line 4"));
+	assert_null(c->warnings[2]);
+}
+
+static void test_bad_values(void **state)
+{
+	parse_fails("[Update]\nReserve=abc\n", "line 2: Reserve=abc");
+	parse_fails("[Update]\nReserve=-1\n", "Reserve");
+	parse_fails("[Update]\nReserve=1001\n", "Reserve");
+	parse_fails("[Update]\nAllowDebug=maybe\n", "AllowDebug");
+	parse_fails("[Update]\nAutoUpdate=sometimes\n", "AutoUpdate");
+	parse_fails("[Update]\nTarget=1.5\n", "Target");
+	parse_fails("[Update]\nUploadTimeoutSec=0\n", "UploadTimeoutSec");
+	parse_fails("[Hooks]\nDirectory=relative/dir\n", "Directory");
+	parse_fails("[Hooks]\nDirectory=/etc/../tmp\n", "Directory");
+	parse_fails("[Daemon]\nKernelModule=evil;rm\n", "KernelModule");
+	parse_fails("[Daemon]\nHistoryMax=0\n", "HistoryMax");
+	parse_fails("[Inhibit]\nMode=ignore\n", "Mode");
+	parse_fails("Reserve=2\n", "outside of a section");
+	parse_fails("[Update\n", "malformed section");
+	parse_fails("[Update]\njust words\n", "expected Key=Value");
+}
+
+static void test_nul_rejected(void **state)
+{
+	struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+
+	assert_int_equal(tdx_config_parse("[Update]\0Reserve=2\n", 19, &c, &diag), -EINVAL);
+	assert_null(c);
+}
+
+static void test_load_missing_and_file(void **state)
+{
+	char path[] = "/tmp/test-config-XXXXXX";
+	struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+	int fd = mkstemp(path);
+	const char *text = "[Update]\nReserve=4\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(tdx_config_load(path, &c, &diag), 0);
+	assert_int_equal(c->reserve, 4);
+	c = tdx_config_free(c);
+	unlink(path);
+	assert_int_equal(tdx_config_load(path, &c, &diag), 0);
+	assert_int_equal(c->reserve, TDX_DEFAULT_RESERVE);
+	tdx_config_free(c);
+}
+
+static void test_enum_names(void **state)
+{
+	assert_string_equal(tdx_auto_update_to_string(TDX_AUTO_UPDATE_APPLY), "apply");
+	assert_string_equal(tdx_inhibit_mode_to_string(TDX_INHIBIT_WAIT), "wait");
+	assert_null(tdx_inhibit_mode_to_string(7));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_unknown_keys_warn),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_nul_rejected),
+		cmocka_unit_test(test_load_missing_and_file),
+		cmocka_unit_test(test_enum_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
