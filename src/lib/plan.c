@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "plan.h"
 
@@ -150,17 +151,17 @@ static ssize_t find_node(const struct planner *pl, const struct tdx_version *v)
 	return -1;
 }
 
-static char *format_chain(const struct planner *pl, size_t t, char buf[static TDX_DIAG_MAX])
+static char *format_chain(struct planner *pl, size_t t, char *buf, size_t size)
 {
 	struct tdx_plan p = {0};
 	char v[TDX_VERSION_STRING_MAX];
 	size_t len;
 
-	len = (size_t)snprintf(buf, TDX_DIAG_MAX, "%s", tdx_version_format(&pl->running, v));
-	if (build_chain((struct planner *)pl, t, &p) < 0)
+	len = (size_t)snprintf(buf, size, "%s", tdx_version_format(&pl->running, v));
+	if (build_chain(pl, t, &p) < 0)
 		return buf;
-	for (size_t i = 0; i < p.n_hops && len < TDX_DIAG_MAX; i++)
-		len += (size_t)snprintf(buf + len, TDX_DIAG_MAX - len, " -> %s",
+	for (size_t i = 0; i < p.n_hops && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, " -> %s",
 					tdx_version_format(&p.hops[i]->version, v));
 	tdx_plan_done(&p);
 	return buf;
@@ -208,15 +209,14 @@ static int fail_blocked(struct planner *pl, struct tdx_store_entry *e, uint32_t 
 
 static int fail_budget(struct planner *pl, size_t t, unsigned budget, struct tdx_diag *diag)
 {
-	char why[TDX_DIAG_MAX], chain[TDX_DIAG_MAX], v[TDX_VERSION_STRING_MAX];
-	struct tdx_store_entry *e = node_entry(pl, t);
+	char why[TDX_DIAG_MAX / 2], chain[TDX_DIAG_MAX / 2];
+	size_t hops = pl->fdist[t];
 
-	describe_handoff(e, &pl->running, why, sizeof(why));
-	if (!why[0])
-		snprintf(why, sizeof(why), "%s", tdx_version_format(&e->version, v));
-	return tdx_diag_set(
-		diag, -ENOSPC, "%s; the shortest path %s needs %zu update%s, %u allowed", why,
-		format_chain(pl, t, chain), pl->fdist[t], pl->fdist[t] == 1 ? "" : "s", budget);
+	describe_handoff(node_entry(pl, t), &pl->running, why, sizeof(why));
+	return tdx_diag_set(diag, -ENOSPC,
+			    "%s%sthe shortest path %s needs %zu update%s, %u allowed", why,
+			    why[0] ? "; " : "", format_chain(pl, t, chain, sizeof(chain)), hops,
+			    hops == 1 ? "" : "s", budget);
 }
 
 static int fail_unreachable(struct planner *pl, struct tdx_store_entry *e, struct tdx_diag *diag)
@@ -269,11 +269,11 @@ static int plan_to_target(struct planner *pl, const struct tdx_policy_opts *opts
 	uint32_t permanent;
 	ssize_t t;
 
+	if (tdx_version_equal(target, &pl->running))
+		return plan_reinstall(pl, opts, budget, ret, diag);
 	if (!e)
 		return tdx_diag_set(diag, -ENOENT, "%s is not in the store",
 				    tdx_version_format(target, v));
-	if (tdx_version_equal(target, &pl->running))
-		return plan_reinstall(pl, opts, budget, ret, diag);
 	permanent =
 		tdx_policy_check_hop(e, &pl->running, pl->host, &pl->hop_opts) & PERMANENT_REASONS;
 	if (permanent)
@@ -291,10 +291,12 @@ static char *describe_newest_blocked(struct planner *pl, char buf[static TDX_DIA
 {
 	char v[TDX_VERSION_STRING_MAX], keys[TDX_DIAG_MAX];
 
+	struct tdx_store_entry *e;
+
 	buf[0] = '\0';
 	if (pl->n_nodes == 0)
 		return buf;
-	struct tdx_store_entry *e = node_entry(pl, pl->n_nodes - 1);
+	e = node_entry(pl, pl->n_nodes - 1);
 	snprintf(buf, TDX_DIAG_MAX, " (newest in the series: %s, %s)",
 		 tdx_version_format(&e->version, v),
 		 tdx_reasons_join(tdx_policy_check_hop(e, &pl->running, pl->host, &pl->hop_opts),
