@@ -126,9 +126,9 @@ static void print_seamldr_lines(const struct tdx_host *h)
 	else
 		printf("      P-SEAMLDR: unknown (%s)\n", errno_words(h->seamldr_err));
 	if (h->remaining_err == 0)
-		printf("Updates left   : %u\n", h->num_remaining_updates);
+		printf("   Updates left: %u\n", h->num_remaining_updates);
 	else
-		printf("Updates left   : unknown (%s)\n", errno_words(h->remaining_err));
+		printf("   Updates left: unknown (%s)\n", errno_words(h->remaining_err));
 }
 
 static void print_best_update(const struct cli_best_update *b)
@@ -140,8 +140,6 @@ static void print_best_update(const struct cli_best_update *b)
 	else if (b->err == 0)
 		printf("    Best update: %s (%zu update%s)\n", version_str(&b->target, v),
 		       b->n_hops, b->n_hops == 1 ? "" : "s");
-	else if (b->err == -EALREADY)
-		printf("    Best update: none, up to date\n");
 	else
 		printf("    Best update: none (%s)\n", b->msg);
 }
@@ -192,7 +190,7 @@ static json_object *json_best_update(const struct cli_best_update *b)
 		if (json_add(o, "version", tdx_json_version(&b->target)) < 0 ||
 		    json_add(o, "hops", json_object_new_int64(b->n_hops)) < 0)
 			return NULL;
-	} else if (b->err != -EALREADY || !b->store_ok) {
+	} else {
 		if (json_add(o, "reason", json_object_new_string(b->msg)) < 0)
 			return NULL;
 	}
@@ -488,18 +486,27 @@ static void print_cpuid_table(const struct tdx_sigstruct_info *sig)
 	printf("%s\n", sig->cpuid_count ? "" : " none");
 }
 
+/* "1 page", "4 pages" */
+static const char *pages(size_t bytes, char buf[static 32])
+{
+	size_t n = bytes / TDX_PAGE_SIZE;
+
+	snprintf(buf, 32, "%zu page%s", n, n == 1 ? "" : "s");
+	return buf;
+}
+
 static void print_image_text(const struct tdx_image *img, const char *path, bool seamhash_ok)
 {
-	char hex[2 * TDX_SEAMHASH_SIZE + 1], date[16];
+	char hex[2 * TDX_SEAMHASH_SIZE + 1], date[16], n0[32], n1[32], n2[32];
 
 	printf("      File: %s\n", path);
 	printf("    Format: %s\n", tdx_image_format_to_string(img->format));
-	printf("      Size: %zu bytes (%zu pages)\n", img->size, img->size / TDX_PAGE_SIZE);
+	printf("      Size: %zu bytes (%s)\n", img->size, pages(img->size, n0));
 	printf("  Checksum: 0x%04x (%s)\n", img->checksum, img->checksum_ok ? "ok" : "BAD");
-	printf(" Sigstruct: offset 0x%zx, %zu bytes (%zu pages)\n", img->sigstruct_offset,
-	       img->sigstruct_size, img->sigstruct_size / TDX_PAGE_SIZE);
-	printf("    Module: offset 0x%zx, %zu bytes (%zu pages)\n", img->module_offset,
-	       img->module_size, img->module_size / TDX_PAGE_SIZE);
+	printf(" Sigstruct: offset 0x%zx, %zu bytes (%s)\n", img->sigstruct_offset,
+	       img->sigstruct_size, pages(img->sigstruct_size, n1));
+	printf("    Module: offset 0x%zx, %zu bytes (%s)\n", img->module_offset, img->module_size,
+	       pages(img->module_size, n2));
 	printf("     Debug: %s\n", img->sig.debug ? "yes (debug-signed)" : "no");
 	printf("Build date: %s\n", bcd_date(img->sig.date, date));
 	printf("  SEAM SVN: 0x%04x (major %u, minor %u)\n", img->sig.seam_svn,

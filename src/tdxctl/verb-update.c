@@ -150,19 +150,53 @@ static void update_ctx_init(struct tdx_update_ctx *ctx, const struct cli_host_fa
 }
 
 /* The error line for a run that stopped before writing anything. */
-static void log_refusal(int err, const struct tdx_diag *diag)
+static void log_refusal(int err, const struct tdx_hop_result *r, const struct tdx_diag *diag)
 {
-	if (err == -EWOULDBLOCK || err == -EAGAIN)
+	enum tdx_check failed = r ? tdx_preflight_first_failure(&r->preflight) : TDX_CHECK_COUNT;
+
+	if (err == -EWOULDBLOCK)
 		log_error(err,
 			  "update refused: another update is running (%s); pass --wait-lock "
 			  "to wait for it",
 			  diag->msg[0] ? diag->msg : "lock held");
+	else if (failed != TDX_CHECK_COUNT && r->preflight.checks[failed].msg[0])
+		log_error(err, "update refused: %s: %s", tdx_check_to_string(failed),
+			  r->preflight.checks[failed].msg);
 	else
 		log_error(err, "update refused: %s", diag->msg[0] ? diag->msg : strerror(-err));
 }
 
+/* One line on stderr for every outcome but success (fatal has its own banner). */
+static void log_outcome(const struct tdx_hop_result *r)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+
+	tdx_version_format(&r->from, a);
+	tdx_version_format(&r->to, b);
+	switch (r->outcome) {
+	case TDX_OUTCOME_SUCCESS:
+	case TDX_OUTCOME_FATAL:
+		break;
+	case TDX_OUTCOME_TIMEOUT:
+		log_error(0,
+			  "%s -> %s: fw_upload did not finish within %llu s; the module state is "
+			  "unknown, run 'tdxctl status' before anything else",
+			  a, b, (unsigned long long)(arg_timeout_usec / USEC_PER_SEC));
+		break;
+	case TDX_OUTCOME_IO_ERROR:
+		log_error(0, "%s -> %s: could not drive fw_upload%s%s; %s still runs", a, b,
+			  r->fw.error.raw[0] ? ": " : "", r->fw.error.raw, a);
+		break;
+	default:
+		log_error(0, "%s -> %s: refused%s%s; %s still runs, TDs are intact", a, b,
+			  r->fw.error.raw[0] ? ": " : "", r->fw.error.raw, a);
+		break;
+	}
+}
+
 static int run(const struct cli_host_facts *f, struct tdx_store *store, const struct tdx_plan *plan)
 {
+	const struct tdx_hop_result *last;
 	struct cli_plan view = {.plan = plan, .budget = cli_update_budget(f->host)};
 	_cleanup_free_ struct tdx_hop_result *results = NULL;
 	struct hop_printer hp = {.plan = plan};
@@ -178,8 +212,11 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 
 	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
 	progress_clear(&hp.progress);
-	if (r < 0 && !(done > 0 && results[done - 1].attempted))
-		log_refusal(r, &diag);
+	last = done > 0 ? &results[done - 1] : NULL;
+	if (last && last->attempted)
+		log_outcome(last);
+	else if (r < 0)
+		log_refusal(r, last, &diag);
 
 	u = (struct cli_update){.plan = &view,
 				.dry_run = arg_dry_run,
@@ -190,8 +227,8 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 	k = output_update(&u);
 	if (k < 0)
 		return k;
-	if (done > 0 && results[done - 1].attempted)
-		return exit_code_for_outcome(results[done - 1].outcome);
+	if (last && last->attempted)
+		return exit_code_for_outcome(last->outcome);
 	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }
 

@@ -103,7 +103,7 @@ json() {
 expect_json() {
 	local got
 	CHECKS=$((CHECKS + 1))
-	got=$(json "$1" 2>&1) || { fail "stdout is not JSON or $1 failed: $got"; return; }
+	got=$(json "$1" 2>&1) || { fail "stdout is not JSON or $1 failed: ${got##*$'\n'}"; return; }
 	[ "$got" = "$2" ] || fail "JSON $1 is '$got', expected '$2'"
 }
 

@@ -29,7 +29,7 @@ run status
 expect_rc 0 "status"
 expect_grep "$OUT" 'Module: 1\.5\.06 \(running\)'
 expect_grep "$OUT" 'P-SEAMLDR: 1\.5\.02'
-expect_grep "$OUT" 'Updates left +: 10'
+expect_grep "$OUT" 'Updates left: 10'
 expect_grep "$OUT" 'CPU: 0x806f8 \(Sapphire Rapids\)'
 expect_grep "$OUT" 'Kernel ABI: mainline, image format 0x200'
 expect_grep "$OUT" 'Best update: 1\.5\.08 \(1 update\)'
@@ -78,6 +78,8 @@ run status --json --cpu-signature=0x50650
 expect_rc 0 "status on an unknown CPU"
 expect_json 'j["cpu_signature"]' 0x50650
 expect_json 'j["cpu_platform"]' None
-expect_json 'j["best_update"]["state"]' none
+# Nothing newer can run here: up to date, and the reason names what is blocked.
+expect_json 'j["best_update"]["state"]' up_to_date
+expect_json '"1.5.08" in j["best_update"]["reason"]' True
 
 finish
