@@ -17,7 +17,7 @@
  *   seamldr_version_error    string  strerror text, null when readable
  *   num_remaining_updates    int     updates left until reboot, null when unreadable
  *   num_remaining_updates_error string strerror text, null when readable
- *   runtime_update           string  "supported" | "unsupported-..." (tdx_update_support_to_string)
+ *   runtime_update           string  "supported" | "no-tdx-host" | "hidden" | "no-fw-upload"
  *   runtime_update_reason    string  one sentence why not, null when supported
  *   cpu_signature            string  CPUID.1.EAX, "0x806f8"
  *   cpu_platform             string  "Sapphire Rapids", null when not a known TDX platform
@@ -63,7 +63,7 @@
  *   from, to                 string
  *   attempted                bool    bytes were written to the kernel
  *   outcome                  string  "success" | "refused" | "busy" | "fatal" | "timeout" |
- *                                    "io_error" (tdx_update_outcome_to_string); null if !attempted
+ *                                    "io-error" (tdx_update_outcome_to_string); null if !attempted
  *   error                    string  fw_upload error key ("firmware-invalid"), null when none
  *   fw_error_raw             string  the error attribute verbatim, null when empty
  *   version_after            string  version read after the upload, null when unreadable
