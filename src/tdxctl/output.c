@@ -17,15 +17,20 @@
 #include "output.h"
 #include "verbs.h"
 
+void log_errorv(const char *fmt, va_list ap)
+{
+	fputs("tdxctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int log_error(int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tdxctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_errorv(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return err;
 }
 
@@ -67,6 +72,18 @@ int json_add(json_object *o, const char *key, json_object *value)
 	if (!o || !value)
 		return -ENOMEM;
 	return json_object_object_add(o, key, value) < 0 ? -ENOMEM : 0;
+}
+
+/* Appends v to array a, taking v (freed on failure); -ENOMEM when v is NULL. */
+static int json_append(json_object *a, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* A version, or JSON null when v is NULL. */
@@ -290,14 +307,9 @@ static json_object *json_list(const struct cli_list *l)
 	    json_add(o, "candidates", arr) < 0)
 		return NULL;
 	json_object_object_add(o, "running", json_version_or_null(l->running));
-	for (size_t i = 0; i < l->n_candidates; i++) {
-		json_object *c = tdx_json_candidate(&l->candidates[i], l->running);
-
-		if (!c || json_object_array_add(arr, c) < 0) {
-			json_object_put(c);
+	for (size_t i = 0; i < l->n_candidates; i++)
+		if (json_append(arr, tdx_json_candidate(&l->candidates[i], l->running)) < 0)
 			return NULL;
-		}
-	}
 	if (json_add_store_problems(o, l->store) < 0)
 		return NULL;
 	return TAKE_PTR(o);
@@ -454,14 +466,9 @@ static json_object *json_update(const struct cli_update *u)
 	json_object_object_add(o, "plan", u->plan ? json_plan(u->plan) : NULL);
 	json_object_object_add(o, "error",
 			       u->err && u->msg ? json_object_new_string(u->msg) : NULL);
-	for (size_t i = 0; i < u->n_results; i++) {
-		json_object *h = tdx_json_hop_result(&u->results[i]);
-
-		if (!h || json_object_array_add(hops, h) < 0) {
-			json_object_put(h);
+	for (size_t i = 0; i < u->n_results; i++)
+		if (json_append(hops, tdx_json_hop_result(&u->results[i])) < 0)
 			return NULL;
-		}
-	}
 	return TAKE_PTR(o);
 }
 

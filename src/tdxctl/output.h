@@ -7,6 +7,7 @@
  * path print the same text and the same JSON. Messages go to stderr; with
  * --json stdout carries exactly one JSON document.
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "store.h"
 #include "update.h"
 
+/* "tdxctl: <message>\n" on stderr. */
+void log_errorv(const char *fmt, va_list ap) _printf_(1, 0);
 /* "tdxctl: <message>" on stderr; returns err (a negative errno) for `return log_error(...)`. */
 int log_error(int err, const char *fmt, ...) _printf_(2, 3);
 /* An informational line on stderr (never stdout, so --json output stays clean). */

@@ -218,11 +218,9 @@ int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tdxctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_errorv(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_EXIT_USAGE;
 }
 

@@ -113,31 +113,59 @@ static int output_up_to_date(const struct cli_host_facts *f)
 	return 0;
 }
 
-int verb_plan(int argc, char **argv)
+void cli_planning_done(struct cli_planning *p)
 {
-	_cleanup_(cli_host_facts_done) struct cli_host_facts f = {};
-	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
-	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
+	tdx_plan_done(&p->plan);
+	p->store = tdx_store_free(p->store);
+	cli_host_facts_done(&p->facts);
+}
+
+int cli_planning_load(struct cli_planning *p, int (*host_check)(const struct tdx_host *h))
+{
+	int r;
+
+	r = cli_host_facts_load(&p->facts);
+	if (r < 0)
+		return r;
+	if (host_check) {
+		r = host_check(p->facts.host);
+		if (r < 0)
+			return r;
+	}
+	return cli_store_load(false, &p->store);
+}
+
+int cli_planning_plan(struct cli_planning *p, int argc, char **argv,
+		      int (*host_check)(const struct tdx_host *h), const char *what)
+{
 	struct tdx_version target;
 	struct tdx_diag diag = {};
 	int r;
 
 	if (argc > 1 && cli_parse_version_arg(argv[1], &target) < 0)
 		return CLI_EXIT_USAGE;
-	r = cli_host_facts_load(&f);
+	r = cli_planning_load(p, host_check);
 	if (r < 0)
 		return r;
-	r = cli_store_load(false, &store);
-	if (r < 0)
+	r = cli_plan_compute(&p->facts, p->store, argc > 1 ? &target : NULL, &p->plan, &diag);
+	if (r == 0 || r == -EALREADY)
 		return r;
-	r = cli_plan_compute(&f, store, argc > 1 ? &target : NULL, &plan, &diag);
+	log_error(r, "%s: %s", what, diag.msg[0] ? diag.msg : strerror(-r));
+	return cli_plan_exit_code(r);
+}
+
+int verb_plan(int argc, char **argv)
+{
+	_cleanup_(cli_planning_done) struct cli_planning p = {};
+	int r;
+
+	r = cli_planning_plan(&p, argc, argv, NULL, "no plan");
 	if (r == -EALREADY) {
-		r = output_up_to_date(&f);
+		r = output_up_to_date(&p.facts);
 		return r < 0 ? r : CLI_EXIT_SUCCESS;
 	}
-	if (r < 0) {
-		log_error(r, "no plan: %s", diag.msg[0] ? diag.msg : strerror(-r));
-		return cli_plan_exit_code(r);
-	}
-	return output_plan(&(struct cli_plan){.plan = &plan, .budget = cli_update_budget(f.host)});
+	if (r != 0)
+		return r;
+	return output_plan(
+		&(struct cli_plan){.plan = &p.plan, .budget = cli_update_budget(p.facts.host)});
 }

@@ -245,41 +245,28 @@ static int up_to_date(const struct cli_host_facts *f)
 	return 0;
 }
 
+/* Checks that must pass before planning: write access, update slots. */
+static int check_host(const struct tdx_host *h)
+{
+	int r = check_writable(h);
+
+	return r < 0 ? r : check_budget(h);
+}
+
 int verb_update(int argc, char **argv)
 {
-	_cleanup_(cli_host_facts_done) struct cli_host_facts f = {};
-	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
-	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
-	struct tdx_version target;
-	struct tdx_diag diag = {};
+	_cleanup_(cli_planning_done) struct cli_planning p = {};
 	int r;
 
-	if (argc > 1 && cli_parse_version_arg(argv[1], &target) < 0)
-		return CLI_EXIT_USAGE;
-	r = cli_host_facts_load(&f);
-	if (r < 0)
-		return r;
-	r = check_writable(f.host);
-	if (r < 0)
-		return r;
-	r = check_budget(f.host);
-	if (r < 0)
-		return r;
-	r = cli_store_load(false, &store);
-	if (r < 0)
-		return r;
-
-	r = cli_plan_compute(&f, store, argc > 1 ? &target : NULL, &plan, &diag);
+	r = cli_planning_plan(&p, argc, argv, check_host, "update refused: no plan");
 	if (r == -EALREADY) {
-		r = up_to_date(&f);
+		r = up_to_date(&p.facts);
 		return r < 0 ? r : CLI_EXIT_SUCCESS;
 	}
-	if (r < 0) {
-		log_error(r, "update refused: no plan: %s", diag.msg[0] ? diag.msg : strerror(-r));
-		return cli_plan_exit_code(r);
-	}
-	r = confirm(&plan);
 	if (r != 0)
 		return r;
-	return run(&f, store, &plan);
+	r = confirm(&p.plan);
+	if (r != 0)
+		return r;
+	return run(&p.facts, p.store, &p.plan);
 }

@@ -65,6 +65,23 @@ int cli_plan_compute(const struct cli_host_facts *f, struct tdx_store *store,
 /* Exit code for a planning error: 0 for up to date, 3 for "no plan", else 1. */
 int cli_plan_exit_code(int err);
 
+/* The host, the store and the plan: what list, plan and update share. */
+struct cli_planning {
+	struct cli_host_facts facts;
+	struct tdx_store *store;
+	struct tdx_plan plan;
+};
+void cli_planning_done(struct cli_planning *p);
+/* Loads the host facts, runs host_check (optional) and scans the store; prints failures. */
+int cli_planning_load(struct cli_planning *p, int (*host_check)(const struct tdx_host *h));
+/*
+ * Parses argv's optional VERSION, loads as above and plans. Returns 0 with
+ * p->plan set, -EALREADY when up to date, else what the verb returns (an exit
+ * code or -errno) after printing "<what>: <reason>".
+ */
+int cli_planning_plan(struct cli_planning *p, int argc, char **argv,
+		      int (*host_check)(const struct tdx_host *h), const char *what);
+
 int verb_status(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_plan(int argc, char **argv);
