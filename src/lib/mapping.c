@@ -13,7 +13,10 @@
 #include "image.h"
 #include "mapping.h"
 
-#define PATH_MAX_LEN 96
+/* JSON paths for messages, each level sized to hold the one above plus its suffix. */
+#define RELEASE_PATH_LEN 48			 /* "tdx_module_releases[N]" */
+#define FIELD_PATH_LEN	 (RELEASE_PATH_LEN + 48) /* ".min_module_version_for_td_preserving" */
+#define ITEM_PATH_LEN	 (FIELD_PATH_LEN + 24)	 /* "[N]" */
 
 /* A release while parsing: its position in the file, for messages after sorting. */
 struct parsed_release {
@@ -103,7 +106,7 @@ static int parse_version_list(struct json_object *arr, const char *path, struct 
 	if (!list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		char item[PATH_MAX_LEN];
+		char item[ITEM_PATH_LEN];
 
 		snprintf(item, sizeof(item), "%s[%zu]", path, i);
 		r = parse_version_value(json_object_array_get_idx(arr, i), item, &list[i], diag);
@@ -141,7 +144,7 @@ static int parse_feature0(struct json_object *o, const char *path, uint64_t *ret
 static int parse_release_fields(struct json_object *obj, const char *path, struct tdx_release *rel,
 				struct tdx_diag *diag)
 {
-	char field[PATH_MAX_LEN];
+	char field[FIELD_PATH_LEN];
 	struct json_object *v;
 	int r;
 
@@ -197,7 +200,7 @@ static int parse_release(struct json_object *obj, size_t index, struct tdx_relea
 			 struct tdx_diag *diag)
 {
 	struct tdx_release rel = {};
-	char path[PATH_MAX_LEN];
+	char path[RELEASE_PATH_LEN];
 	int r;
 
 	snprintf(path, sizeof(path), "tdx_module_releases[%zu]", index);
