@@ -84,6 +84,38 @@ static void test_real_14c28ce(void **state)
 	tdx_mapping_free(m);
 }
 
+/* Our own catalog: the properties mapping/README.md promises the demo and VM scenarios. */
+static void test_synthetic_catalog(void **state)
+{
+	struct tdx_mapping *m = NULL;
+	const struct tdx_release *r;
+	struct tdx_diag diag = {};
+
+	if (tdx_mapping_load(TOP_SRCDIR "/mapping/synthetic/mapping_file.json", &m, &diag) < 0)
+		fail_msg("synthetic catalog: %s", diag.msg);
+	assert_int_equal(m->n_releases, 8);
+	for (size_t i = 0; i < m->n_releases; i++)
+		assert_true(tdx_version_same_series(&m->releases[i].version, V(1, 5, 0)));
+	/* 1.5.20, the newest, is not one hop from the start version 1.5.01. */
+	r = &m->releases[m->n_releases - 1];
+	assert_true(tdx_version_equal(&r->version, V(1, 5, 20)));
+	assert_true(tdx_version_compare(&r->min_td_preserving, V(1, 5, 1)) > 0);
+	assert_false(r->has_strict_compat);
+	/* ...but one hop from 1.5.06, which 1.5.01 reaches directly. */
+	assert_true(tdx_version_equal(&r->min_td_preserving, V(1, 5, 6)));
+	r = tdx_mapping_find(m, V(1, 5, 6));
+	assert_true(tdx_version_equal(&r->min_td_preserving, V(1, 5, 1)));
+	/* 1.5.05 needs the 2.0 P-SEAMLDR line. */
+	r = tdx_mapping_find(m, V(1, 5, 5));
+	assert_false(tdx_release_seamldr_ok(r, V(1, 5, 0)));
+	assert_true(tdx_release_seamldr_ok(r, V(2, 0, 0)));
+	r = tdx_mapping_find(m, V(1, 5, 10));
+	assert_true(r->has_strict_compat);
+	assert_true(tdx_release_strict_lists(r, V(1, 5, 6)));
+	assert_false(tdx_release_strict_lists(r, V(1, 5, 1)));
+	tdx_mapping_free(m);
+}
+
 #define RELEASE(fields) "{\"tdx_module_releases\": [" fields "]}"
 #define OK_REL                                                                             \
 	"{\"version\": \"1.5.06\", \"min_module_version_for_td_preserving\": \"1.5.01\", " \
@@ -231,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_28a4baa),
 		cmocka_unit_test(test_real_14c28ce),
+		cmocka_unit_test(test_synthetic_catalog),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_tolerant_and_sorted),
 		cmocka_unit_test(test_nul_and_load_errors),
