@@ -16,6 +16,7 @@
 #include "output.h"
 #include "sysfs.h"
 #include "update.h"
+#include "bus-client.h"
 #include "verbs.h"
 
 const char *arg_sysfs_root;
@@ -50,7 +51,10 @@ static void help(void)
 	       "                          Build an image from a module and its sigstruct\n"
 	       "  blob convert IN OUT --format=FMT\n"
 	       "                          Re-pack an image as 0x100 or 0x200\n"
-	       "  mapping check [FILE]    Validate a mapping file (default: the store's)\n\n"
+	       "  mapping check [FILE]    Validate a mapping file (default: the store's)\n"
+	       "  history                 Show every update attempt tdxd recorded\n"
+	       "  inhibit --who=W [--why=Y] -- COMMAND...\n"
+	       "                          Run COMMAND while no update may start\n\n"
 	       "Options:\n"
 	       "  -h --help               Show this help\n"
 	       "     --version            Show the package version\n"
@@ -92,6 +96,8 @@ enum {
 	ARG_TIMEOUT,
 	ARG_WAIT_LOCK,
 	ARG_FORMAT,
+	ARG_WHO,
+	ARG_WHY,
 };
 
 static const struct option options[] = {
@@ -111,6 +117,8 @@ static const struct option options[] = {
 	{"timeout", required_argument, NULL, ARG_TIMEOUT},
 	{"wait-lock", no_argument, NULL, ARG_WAIT_LOCK},
 	{"format", required_argument, NULL, ARG_FORMAT},
+	{"who", required_argument, NULL, ARG_WHO},
+	{"why", required_argument, NULL, ARG_WHY},
 	{}};
 
 static int parse_timeout(const char *s, uint64_t *ret)
@@ -133,7 +141,13 @@ static int parse_option(int c, const char *optarg_value)
 		printf("tdxctl %s\n", PACKAGE_VERSION);
 		return 0;
 	case ARG_DIRECT:
-		/* In-process is the only mode until the bus client lands. */
+		arg_direct = true;
+		return 1;
+	case ARG_WHO:
+		arg_inhibit_who = optarg_value;
+		return 1;
+	case ARG_WHY:
+		arg_inhibit_why = optarg_value;
 		return 1;
 	case ARG_SYSFS_ROOT:
 		arg_sysfs_root = optarg_value;
@@ -234,6 +248,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{"status", 1, 1, verb_status}, {"list", 1, 1, verb_list}, {"plan", 1, 2, verb_plan},
 	{"update", 1, 2, verb_update}, {"blob", 2, 5, verb_blob}, {"mapping", 2, 3, verb_mapping},
+	{"history", 1, 1, verb_history}, {"inhibit", 1, INT_MAX, verb_inhibit},
 };
 
 static int dispatch(int argc, char **argv)

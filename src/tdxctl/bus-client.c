@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Client calls to tdxd. Errors carry the daemon's message in diag, so the
+ * verbs print the same one line as for an in-process failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "bus-client.h"
+#include "dbus-names.h"
+
+bool arg_direct;
+const char *arg_inhibit_who;
+const char *arg_inhibit_why;
+
+int bus_client_open(sd_bus **ret)
+{
+	int r;
+
+	if (arg_direct)
+		return -EHOSTDOWN;
+	r = sd_bus_open_system(ret);
+	if (r < 0)
+		return -EHOSTDOWN; /* no system bus: initramfs, containers */
+	return 0;
+}
+
+bool bus_client_error_is_unreachable(const sd_bus_error *e, int r)
+{
+	if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+				   SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED))
+		return true;
+	return !sd_bus_error_is_set(e) && (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN);
+}
+
+static int call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
+{
+	if (bus_client_error_is_unreachable(e, r))
+		return -EHOSTDOWN;
+	if (sd_bus_error_has_names(e, TDX_BUS_ERROR_ACCESS_DENIED, TDX_BUS_ERROR_NOT_AUTHORIZED))
+		r = -EACCES;
+	return tdx_diag_set(diag, r < 0 ? r : -EIO, "%s: %s", what,
+			    e->message ?: e->name ?: strerror(-r));
+}
+
+static int read_record(sd_bus_message *m, struct tdx_history_record *rec)
+{
+	const char *boot, *from, *to, *sha, *seamldr, *result, *error;
+	uint64_t t;
+	int32_t before, after;
+	int r;
+
+	r = sd_bus_message_read(m, TDX_BUS_HISTORY_RECORD, &boot, &t, &from, &to, &sha, &seamldr,
+				&before, &after, &result, &error);
+	if (r <= 0)
+		return r;
+	*rec = (struct tdx_history_record){
+		.time_usec = t,
+		.remaining_before = before,
+		.remaining_after = after,
+	};
+	tdx_history_set_field(rec->boot_id, sizeof(rec->boot_id), boot);
+	tdx_history_set_field(rec->from, sizeof(rec->from), from);
+	tdx_history_set_field(rec->to, sizeof(rec->to), to);
+	tdx_history_set_field(rec->image_sha256, sizeof(rec->image_sha256), sha);
+	tdx_history_set_field(rec->seamldr, sizeof(rec->seamldr), seamldr);
+	tdx_history_set_field(rec->result, sizeof(rec->result), result);
+	tdx_history_set_field(rec->error, sizeof(rec->error), error);
+	return 1;
+}
+
+int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(tdx_history_freep) struct tdx_history *h = NULL;
+	struct tdx_history_record rec;
+	int r;
+
+	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "History", &e,
+			       &reply, NULL);
+	if (r < 0)
+		return call_failed(&e, r, "History", diag);
+	r = tdx_history_new(&h);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', TDX_BUS_HISTORY_RECORD);
+	while (r >= 0 && (r = read_record(reply, &rec)) > 0)
+		r = tdx_history_append(h, &rec, SIZE_MAX);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "History: malformed reply: %s", strerror(-r));
+	*ret = TAKE_PTR(h);
+	return 0;
+}
+
+int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_fd,
+		       struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int fd, r;
+
+	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "Inhibit", &e,
+			       &reply, "ss", who, why);
+	if (r < 0)
+		return call_failed(&e, r, "Inhibit", diag);
+	r = sd_bus_message_read(reply, "h", &fd);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "Inhibit: malformed reply");
+	/* The message owns fd; our copy outlives it. */
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return tdx_diag_set(diag, negative_errno(), "Inhibit: cannot keep the fd");
+	*ret_fd = fd;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * tdxctl's side of org.tdxctl.tdx1 (see tdxctl-dbus(5)). Calls return the
+ * same library structs the in-process path computes, so output.c prints
+ * either the same way. "Not reachable" (no bus, no tdxd, not activatable) is
+ * -EHOSTDOWN so verbs can fall back to running the library in-process.
+ */
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "history.h"
+
+/* Set by --direct: never talk to tdxd. Defined in bus-client.c. */
+extern bool arg_direct;
+/* `inhibit --who/--why`. */
+extern const char *arg_inhibit_who;
+extern const char *arg_inhibit_why;
+
+/* The system bus, unless --direct. -EHOSTDOWN when there is none. */
+int bus_client_open(sd_bus **ret);
+/* Whether an error from a call means "tdxd is not there" (fall back) rather than a refusal. */
+bool bus_client_error_is_unreachable(const sd_bus_error *e, int r);
+
+/* Manager.History(); -EHOSTDOWN when tdxd is not reachable, else diag says why. */
+int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *diag);
+/* Manager.Inhibit(); *ret_fd keeps the inhibitor until closed. */
+int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_fd,
+		       struct tdx_diag *diag);
+
+int verb_history(int argc, char **argv);
+int verb_inhibit(int argc, char **argv);

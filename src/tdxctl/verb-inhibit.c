@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tdxctl inhibit --who W --why Y -- COMMAND...: runs COMMAND while holding
+ * an inhibitor, so no TDX module update starts while, say, a TD is built or
+ * migrated. Through tdxd when it runs; otherwise the host-wide update lock
+ * is held instead, which stops `tdxctl --direct` updates the same way.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bus-client.h"
+#include "lock.h"
+#include "output.h"
+#include "verbs.h"
+
+static int inhibit_take(int *ret_fd)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = bus_client_open(&bus);
+	if (r >= 0)
+		r = bus_client_inhibit(bus, arg_inhibit_who, arg_inhibit_why ?: "", ret_fd, &diag);
+	if (r == -EHOSTDOWN) {
+		r = tdx_lock_acquire(tdx_lock_default_path(), false, ret_fd);
+		if (r == -EWOULDBLOCK)
+			return log_error(r, "an update is running; not starting the command");
+		if (r < 0)
+			return log_error(r, "cannot take the update lock %s: %s",
+					 tdx_lock_default_path(), strerror(-r));
+		return 0;
+	}
+	if (r < 0)
+		return log_error(r, "%s", diag.msg);
+	return 0;
+}
+
+/* Runs argv and returns its exit status the way a shell reports it. */
+static int run_command(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return log_error(negative_errno(), "fork: %m");
+	if (pid == 0) {
+		/* The inhibitor fd is O_CLOEXEC: the command does not inherit it. */
+		execvp(argv[0], argv);
+		fprintf(stderr, "tdxctl: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	/* Ctrl-C reaches the command; we outlive it to release the inhibitor last. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return log_error(negative_errno(), "waitpid: %m");
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int verb_inhibit(int argc, char **argv)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!arg_inhibit_who || !arg_inhibit_who[0])
+		return cli_usage_error("inhibit: --who is required");
+	if (argc < 2)
+		return cli_usage_error("inhibit: a command to run is required (after --)");
+	r = inhibit_take(&fd);
+	if (r < 0)
+		return r;
+	return run_command(argv + 1);
+}
