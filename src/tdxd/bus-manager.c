@@ -456,6 +456,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	PROP("UpdateProgress", "u", update_progress),
 	PROP("LastResult", "s", last_result),
 	PROP("StorePath", "s", store_path),
+	PROP("AutoUpdate", "s", auto_update),
 	SD_BUS_PROPERTY("Inhibitors", "a(ssuu)", property_get_inhibitors, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD("Refresh", NULL, NULL, method_refresh, SD_BUS_VTABLE_UNPRIVILEGED),

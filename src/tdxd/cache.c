@@ -282,7 +282,8 @@ static int props_from_host(struct manager *m, struct tdxd_props *p)
 			   h->update_support == TDX_UPDATE_SUPPORTED
 				   ? ""
 				   : tdx_update_support_describe(h->update_support))
-		?: set_str(&p->store_path, m->config->store_path);
+		?: set_str(&p->store_path, m->config->store_path)
+		?: set_str(&p->auto_update, tdx_auto_update_to_string(m->config->auto_update));
 	if (r < 0)
 		return r;
 	p->remaining_updates = h->remaining_err < 0 ? -1 : (int32_t)h->num_remaining_updates;
@@ -331,6 +332,7 @@ static size_t props_diff(const struct tdxd_props *a, const struct tdxd_props *b,
 		NUM_FIELD("UpdateProgress", update_progress, 'u'),
 		STR_FIELD("LastResult", last_result),
 		STR_FIELD("StorePath", store_path),
+		STR_FIELD("AutoUpdate", auto_update),
 	};
 	size_t n = 0;
 

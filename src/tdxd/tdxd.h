@@ -41,6 +41,7 @@ struct tdxd_props {
 	uint32_t update_progress;
 	char *last_result;
 	char *store_path;
+	char *auto_update;
 };
 
 struct inhibitor {

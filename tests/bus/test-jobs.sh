@@ -1,0 +1,98 @@
+#!/bin/bash
+# Update jobs end to end: dry run, success, refusal, fatal, busy, and the bus
+# staying responsive while a job runs. fake-kernel plays the kernel.
+. "$BUS_SRCDIR/lib.sh"
+export TDXCTL_LOCK_PATH="$WORK/update.lock"
+standard_setup
+
+# Dry run: pre-flight only, nothing written, no history.
+job=$(start_update 1.5.08 1 dry_run v b true)
+CHECKS=$((CHECKS + 1))
+[[ $job == /org/tdxctl/tdx1/job/* ]] || fail "Update returned '$job': $(cat "$ERR")"
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = dry-run-passed ] || fail "dry run result $res: $(job_prop "$job" Error)"
+expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data after a dry run"
+CHECKS=$((CHECKS + 1))
+[ "$(job_prop "$job" DryRun)" = true ] || fail "DryRun property"
+"${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
+expect_grep "$OUT" '^a\(stssssiiss\) 0$'
+
+# Success: the fake kernel installs 1.5.08.
+start_fake_kernel success 1.5.08
+dbus-monitor --system "type='signal',interface='org.tdxctl.tdx1.Manager'" >"$WORK/signals.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+job=$(start_update 1.5.08)
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = success ] || fail "update result '$res': $(job_prop "$job" Error) $(cat "$WORK/tdxd.log")"
+CHECKS=$((CHECKS + 1))
+[ "$(job_prop "$job" From) $(job_prop "$job" To) $(job_prop "$job" Progress)" = "1.5.06 1.5.08 100" ] ||
+	fail "job From/To/Progress: $(job_prop "$job" From) $(job_prop "$job" To) $(job_prop "$job" Progress)"
+expect_prop ModuleVersion '"1.5.08"'
+expect_prop RemainingUpdates 9
+expect_prop TcbSource '"installed"'
+expect_prop TcbVersion '"1.5.08"'
+expect_prop LastResult '"success"'
+expect_prop UpdateState '"idle"'
+expect_prop BestUpdate '"1.5.10"'
+CHECKS=$((CHECKS + 1))
+cmp -s "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" \
+	"$WORK/store/joined_files/1.5/tdx_module_1.5.08.blob" || fail "bytes written differ from the image"
+wait_for 30 grep -q UpdateFinished "$WORK/signals.log"
+expect_grep "$WORK/signals.log" 'member=UpdateFinished' UpdateFinished
+expect_grep "$WORK/tdxd.log" 'MESSAGE_ID=5c1f0e7a9b2d4e0c8a61f3d2b7e49a11' "journal: succeeded"
+"${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
+expect_grep "$OUT" '^a\(stssssiiss\) 1 "[0-9a-f]{32}" [0-9]+ "1.5.06" "1.5.08" "[0-9a-f]{64}" "1.5.02" 10 9 "success" ""$'
+kill "${PIDS[-2]}"
+
+# Refusal: the kernel says firmware-invalid, the module keeps running.
+start_fake_kernel refuse
+job=$(start_update "")
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = refused ] || fail "refusal result '$res'"
+CHECKS=$((CHECKS + 1))
+[[ "$(job_prop "$job" Error)" == *firmware-invalid* ]] || fail "refusal error: $(job_prop "$job" Error)"
+expect_prop ModuleVersion '"1.5.08"'
+expect_prop LastResult '"refused"'
+expect_grep "$WORK/tdxd.log" 'MESSAGE_ID=5c1f0e7a9b2d4e0c8a61f3d2b7e49a12' "journal: refused"
+kill "${PIDS[-1]}"
+
+# Busy: a slow pre-update hook keeps a job running; the bus still answers.
+printf '#!/bin/sh\nsleep 2\n' >"$WORK/hooks/pre-update.d/10-slow"
+chmod 755 "$WORK/hooks/pre-update.d/10-slow"
+job=$(start_update "" 1 dry_run v b true)
+sleep 0.3
+expect_prop UpdateState '"running"'
+start=$(date +%s%N)
+call Update "sa{sv}" "" 0
+expect_rc 1 "second Update while a job runs"
+expect_grep "$ERR" 'job [0-9]+ is running'
+"${BUSCTL[@]}" get-property "${DEST[@]}" ModuleVersion >/dev/null
+elapsed=$((($(date +%s%N) - start) / 1000000))
+CHECKS=$((CHECKS + 1))
+[ "$elapsed" -lt 1000 ] || fail "bus blocked for ${elapsed} ms during a job"
+wait_job "$job" >/dev/null
+rm "$WORK/hooks/pre-update.d/10-slow"
+
+# Fatal: the module is lost; reported loudly, state lost, never retried.
+start_fake_kernel fatal
+job=$(start_update "")
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = fatal ] || fail "fatal result '$res'"
+expect_prop ModuleState '"lost"'
+expect_prop LastResult '"fatal"'
+expect_grep "$WORK/tdxd.log" 'MESSAGE_ID=5c1f0e7a9b2d4e0c8a61f3d2b7e49a14' "journal: fatal"
+call Update "sa{sv}" "" 0
+expect_rc 1 "Update after a fatal outcome"
+"${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
+expect_grep "$OUT" '^a\(stssssiiss\) 3 '
+expect_grep "$OUT" '"fatal"'
+
+# Finished jobs stay readable; the job objects are enumerable.
+"${BUSCTL[@]}" tree org.tdxctl.tdx1 >"$OUT" 2>&1
+expect_grep "$OUT" '/org/tdxctl/tdx1/job/1'
+finish

@@ -1,0 +1,33 @@
+#!/bin/bash
+# systemd-analyze verify on every unit (with ExecStart= pointing at the built
+# binaries), and the D-Bus and polkit files are well-formed XML.
+. "$BUS_SRCDIR/lib.sh"
+: "${BUILD_ROOT:?}"
+
+mkdir -p "$WORK/units"
+for u in tdxd.service tdxd-update.service; do
+	sed -e "s|^ExecStart=.*/tdxd\$|ExecStart=$TDXD|" \
+		-e "s|^ExecStart=[^ ]*/tdxctl |ExecStart=$TDXCTL |" \
+		"$BUILD_ROOT/systemd/$u" >"$WORK/units/$u"
+done
+cp "$TOP_SRCDIR/systemd/tdxd-update.timer" "$WORK/units/"
+(cd "$WORK/units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
+	./tdxd.service ./tdxd-update.service ./tdxd-update.timer) >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0 "systemd-analyze verify"
+expect_empty "$ERR" "systemd-analyze verify output"
+
+for x in org.tdxctl.tdx1.conf org.tdxctl.tdx1.policy; do
+	CHECKS=$((CHECKS + 1))
+	python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' \
+		"$TOP_SRCDIR/systemd/$x" || fail "$x is not well-formed XML"
+done
+# The polkit file declares exactly the actions the daemon asks for.
+for a in update inhibit refresh; do
+	expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.policy" "action id=\"org.tdxctl.tdx1.$a\""
+	expect_grep "$TOP_SRCDIR/include/tdx/dbus-names.h" "\"org.tdxctl.tdx1.$a\""
+done
+expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=dbus-org.tdxctl.tdx1.service$'
+expect_grep "$BUILD_ROOT/systemd/tdxd.service" '^Alias=dbus-org.tdxctl.tdx1.service$'
+expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
+finish
