@@ -1,0 +1,31 @@
+#!/bin/busybox sh
+# /init of the test guest's initramfs: mounts this machine's root (9p,
+# read-only) under a tmpfs overlay, chroots into it, runs the command file
+# named by tdxvm.cmd= (bash, from the results share), and powers off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+	insmod /mod/$m.ko || echo "init: insmod $m failed"
+done
+p9="trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+mount -t 9p -o "$p9,ro" hostroot /host || echo "init: cannot mount hostroot"
+mount -t tmpfs -o size=512m tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work /newroot ||
+	echo "init: overlay failed"
+mkdir -p /newroot/results /newroot/run /newroot/tmp
+mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144" results /newroot/results
+mount -t tmpfs tmpfs /newroot/run
+mount -t tmpfs tmpfs /newroot/tmp
+cmd=$(sed -n 's/.*tdxvm\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline)
+for d in proc sys dev; do
+	mount -o move /$d /newroot/$d || echo "init: cannot move /$d"
+done
+mount -t debugfs debugfs /newroot/sys/kernel/debug
+chroot /newroot /bin/bash -c "cd /; export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root; bash $cmd >/results/guest.log 2>&1; echo \$? >/results/guest.rc"
+sync
+echo o >/newroot/proc/sysrq-trigger
+sleep 2
+poweroff -f

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# Shared by the VM harness, the demo and the VM benchmark: fetches Debian's
+# 6.12 kernel, builds the tdx_host_sim module and a busybox initramfs, and
+# boots a TCG guest that shares this machine's root file system read-only.
+# Everything expensive is cached; a warm boot costs only the boot itself.
+#
+# Source it, set VM_BUILD (a meson build dir of ours, absolute), then call
+# vm_prepare once and vm_boot per guest run.
+
+VM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM_CACHE=${TDX_VM_CACHE:-/var/cache/tdxctl-vm}
+VM_MODS="netfs 9pnet 9pnet_virtio 9p overlay"
+
+vm_log() { echo "vm: $*" >&2; }
+vm_die() { echo "vm: error: $*" >&2; exit 1; }
+
+# The exact release behind Debian's 6.12 metapackage; the module must match it.
+vm_kernel_release() {
+	local rel
+	rel=$(apt-cache depends linux-image-6.12-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\(6\.12\..*-amd64\)$/\1/p' | head -n 1)
+	if [ -z "$rel" ]; then
+		# Offline: fall back to the newest release already cached.
+		rel=$(ls "$VM_CACHE" 2>/dev/null | grep '^6\.12\..*-amd64$' | sort -V | tail -n 1)
+	fi
+	[ -n "$rel" ] || vm_die "cannot resolve linux-image-6.12-amd64 (apt-get update?)"
+	echo "$rel"
+}
+
+# Unpacks the kernel image package into the cache without installing it.
+vm_fetch_kernel() {
+	local rel=$1 dir="$VM_CACHE/$1"
+	[ -f "$dir/root/boot/vmlinuz-$rel" ] && return 0
+	vm_log "downloading linux-image-$rel"
+	mkdir -p "$dir/dl"
+	(cd "$dir/dl" && apt-get download -q "linux-image-$rel" >/dev/null) ||
+		vm_die "apt-get download linux-image-$rel failed"
+	rm -rf "$dir/root.tmp"
+	dpkg-deb -x "$dir"/dl/linux-image-"$rel"_*.deb "$dir/root.tmp"
+	mv "$dir/root.tmp" "$dir/root"
+	rm -rf "$dir/dl"
+}
+
+# The headers must be installed for kbuild; apt-get install is the only clean way.
+vm_fetch_headers() {
+	local rel=$1
+	[ -d "/usr/src/linux-headers-$rel" ] && return 0
+	vm_log "installing linux-headers-$rel"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"linux-headers-$rel" >/dev/null || vm_die "apt-get install linux-headers-$rel failed"
+}
+
+# Builds kernel/ out of the source tree (kbuild writes next to its sources).
+vm_build_module() {
+	local rel=$1 out="$VM_BUILD/vm/kmod-$1" f
+	mkdir -p "$out"
+	for f in tdx_host_sim.c tdx_sim_payload.h Kbuild Makefile; do
+		cmp -s "$VM_TOP/kernel/$f" "$out/$f" || cp "$VM_TOP/kernel/$f" "$out/$f"
+	done
+	if [ ! -f "$out/tdx_host_sim.ko" ] || [ -n "$(find "$out" -newer "$out/tdx_host_sim.ko" \
+		\( -name '*.c' -o -name '*.h' -o -name Kbuild \))" ]; then
+		vm_log "building tdx_host_sim.ko for $rel"
+		make -s -C "/usr/src/linux-headers-$rel" M="$out" modules >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; vm_die "module build failed"; }
+		! grep -q 'warning:' "$out/build.log" || { cat "$out/build.log" >&2; vm_die "module build has warnings"; }
+	fi
+	VM_KO="$out/tdx_host_sim.ko"
+}
+
+# A busybox initramfs with the 9p and overlay modules (decompressed: busybox
+# insmod cannot read .ko.xz) and our /init.
+vm_build_initramfs() {
+	local rel=$1 out="$VM_BUILD/vm/initramfs-$1" m f kdir
+	local img="$out.cpio.gz"
+	kdir="$VM_CACHE/$rel/root/lib/modules/$rel"
+	if [ -f "$img" ] && [ "$img" -nt "$VM_TOP/tests/vm/guest-init.sh" ]; then
+		VM_INITRD=$img
+		return 0
+	fi
+	command -v busybox >/dev/null || vm_die "busybox (busybox-static) is not installed"
+	rm -rf "$out"
+	mkdir -p "$out"/{bin,dev,proc,sys,mod,host,rw,newroot}
+	cp "$(command -v busybox)" "$out/bin/busybox"
+	for m in $VM_MODS; do
+		f=$(find "$kdir/kernel" -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || vm_die "module $m not found in $kdir"
+		case $f in
+		*.xz) xz -dc "$f" >"$out/mod/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$out/mod/$m.ko" ;;
+		*) cp "$f" "$out/mod/$m.ko" ;;
+		esac
+	done
+	cp "$VM_TOP/tests/vm/guest-init.sh" "$out/init"
+	chmod 755 "$out/init"
+	(cd "$out" && find . | cpio -o -H newc --quiet | gzip -1) >"$img.tmp"
+	mv "$img.tmp" "$img"
+	rm -rf "$out"
+	VM_INITRD=$img
+}
+
+# Configures (if needed) and compiles the meson build dir the guest will use.
+vm_build_binaries() {
+	if [ ! -f "$VM_BUILD/build.ninja" ]; then
+		meson setup "$VM_BUILD" "$VM_TOP" >/dev/null || vm_die "meson setup $VM_BUILD failed"
+	fi
+	meson compile -C "$VM_BUILD" >"$VM_BUILD/vm-compile.log" 2>&1 ||
+		{ tail -n 30 "$VM_BUILD/vm-compile.log" >&2; vm_die "meson compile failed"; }
+}
+
+# Everything a boot needs: VM_KREL, VM_KERNEL, VM_KO, VM_INITRD.
+vm_prepare() {
+	[ -n "${VM_BUILD:-}" ] || vm_die "VM_BUILD is not set"
+	command -v qemu-system-x86_64 >/dev/null || vm_die "qemu-system-x86 is not installed"
+	mkdir -p "$VM_CACHE" "$VM_BUILD/vm"
+	VM_KREL=$(vm_kernel_release)
+	vm_fetch_kernel "$VM_KREL"
+	vm_fetch_headers "$VM_KREL"
+	vm_build_module "$VM_KREL"
+	vm_build_initramfs "$VM_KREL"
+	VM_KERNEL="$VM_CACHE/$VM_KREL/root/boot/vmlinuz-$VM_KREL"
+	export VM_KREL VM_KERNEL VM_KO VM_INITRD
+}
+
+# vm_boot RESULTS_DIR COMMAND: boots the guest, runs COMMAND (a shell command
+# line, run with bash in the chroot of this machine's root with a tmpfs
+# overlay) and powers off. The guest sees RESULTS_DIR read-write at /results
+# and gets VM_KO, VM_BUILD, VM_TOP in its environment. The console goes to
+# RESULTS_DIR/console.log. Returns qemu's status.
+vm_boot() {
+	local res=$1 cmd=$2 cpu
+	mkdir -p "$res"
+	cpu="max,vendor=GenuineIntel,family=6,model=143,stepping=8"
+	# The command travels as a file: the kernel command line is short and mangles quotes.
+	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
+		"$cmd" >"$res/guest-cmd.sh"
+	timeout "${VM_BOOT_TIMEOUT:-60}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
+		-nodefaults -display none -no-reboot -serial "file:$res/console.log" \
+		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$res,mount_tag=results,security_model=none"
+}
