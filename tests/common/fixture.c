@@ -85,7 +85,10 @@ int fixture_make_enxio(const char *root, const char *rel)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	(void)unlink(path);
+	*strrchr(path, '/') = '\0';
+	if (mkdir_p(path) < 0)
+		return -errno;
+	(void)unlink(sa.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -177,6 +180,9 @@ int fixture_create(const struct fixture_spec *spec, char **ret_root)
 	int r;
 
 	if (!mkdtemp(tmpl))
+		return -errno;
+	/* like /sys: traversable by everyone, so tests under a dropped uid reach the files */
+	if (chmod(tmpl, 0755) < 0)
 		return -errno;
 	r = put(tmpl, FIXTURE_CPU_ONLINE, DEF(spec->cpu_online, "0-1"), 0444);
 	if (r >= 0)

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "lock.h"
+#include "macro.h"
+#include "sysfs.h"
+
+static int setup_root(void **state)
+{
+	struct fixture_spec spec = {.layout = TDX_ABI_UNKNOWN};
+	char *root = NULL;
+
+	assert_int_equal(fixture_create(&spec, &root), 0);
+	*state = root;
+	return 0;
+}
+
+static int teardown_root(void **state)
+{
+	fixture_destroy(*state);
+	free(*state);
+	return 0;
+}
+
+static void test_creates_dir_and_file(void **state)
+{
+	_cleanup_free_ char *path = tdx_path_join(*state, "run/tdxctl/update.lock", NULL);
+	_cleanup_free_ char *dir = tdx_path_join(*state, "run/tdxctl", NULL);
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	umask(022);
+	assert_int_equal(tdx_lock_acquire(path, false, &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+}
+
+static void test_second_holder_would_block(void **state)
+{
+	_cleanup_free_ char *path = tdx_path_join(*state, "update.lock", NULL);
+	_cleanup_close_ int fd = -EBADF, fd2 = -EBADF;
+	int other = 77;
+
+	assert_int_equal(tdx_lock_acquire(path, false, &fd), 0);
+	/* a second open file description is a second holder, even in this process */
+	assert_int_equal(tdx_lock_acquire(path, false, &other), -EWOULDBLOCK);
+	assert_int_equal(other, 77);
+	fd = safe_close(fd);
+	assert_int_equal(tdx_lock_acquire(path, false, &fd2), 0);
+}
+
+static void test_wait_blocks_until_released(void **state)
+{
+	_cleanup_free_ char *path = tdx_path_join(*state, "update.lock", NULL);
+	_cleanup_close_ int fd = -EBADF;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(tdx_lock_acquire(path, false, &fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int cfd;
+
+		/* the inherited fd shares the parent's lock; only the parent's copy may hold it */
+		safe_close(fd);
+		/* blocks until the parent closes its fd */
+		_exit(tdx_lock_acquire(path, true, &cfd) == 0 ? 0 : 1);
+	}
+	usleep(50 * 1000);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	fd = safe_close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_refuses_symlink(void **state)
+{
+	_cleanup_free_ char *path = tdx_path_join(*state, "update.lock", NULL);
+	_cleanup_free_ char *target = tdx_path_join(*state, "elsewhere", NULL);
+	int fd = 77;
+
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(tdx_lock_acquire(path, false, &fd), -ELOOP);
+	assert_int_equal(fd, 77);
+	assert_int_equal(access(target, F_OK), -1); /* nothing created through the link */
+}
+
+static void test_default_path(void **state)
+{
+	assert_int_equal(setenv(TDX_LOCK_PATH_ENV, "/tmp/x/update.lock", 1), 0);
+	assert_string_equal(tdx_lock_default_path(), "/tmp/x/update.lock");
+	assert_int_equal(unsetenv(TDX_LOCK_PATH_ENV), 0);
+	assert_string_equal(tdx_lock_default_path(), TDX_LOCK_DEFAULT_PATH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_creates_dir_and_file, setup_root,
+						teardown_root),
+		cmocka_unit_test_setup_teardown(test_second_holder_would_block, setup_root,
+						teardown_root),
+		cmocka_unit_test_setup_teardown(test_wait_blocks_until_released, setup_root,
+						teardown_root),
+		cmocka_unit_test_setup_teardown(test_refuses_symlink, setup_root, teardown_root),
+		cmocka_unit_test(test_default_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
