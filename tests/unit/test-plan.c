@@ -67,11 +67,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+enum { O_NONE = 0, O_STRICT = 1 << 0, O_REINSTALL = 1 << 1 };
+
 struct plan_case {
 	const char *running;
 	const char *seamldr;
 	uint32_t cpu;
-	struct tdx_policy_opts opts;
+	unsigned opts;	    /* O_* */
 	const char *target; /* NULL: newest */
 	unsigned budget;
 	int ret;
@@ -95,10 +97,12 @@ static void run_case(struct tdx_store *store, const struct plan_case *c)
 	struct tdx_version target = c->target ? V(c->target) : (struct tdx_version){0};
 	struct tdx_plan plan = {.n_hops = 4242};
 	struct tdx_diag diag = {"untouched"};
+	struct tdx_policy_opts opts = {.strict_compat = c->opts & O_STRICT,
+				       .reinstall = c->opts & O_REINSTALL};
 	char hops[TDX_DIAG_MAX];
 	int r;
 
-	r = tdx_plan_compute(store, &host, &c->opts, c->target ? &target : NULL, c->budget, &plan,
+	r = tdx_plan_compute(store, &host, &opts, c->target ? &target : NULL, c->budget, &plan,
 			     &diag);
 	if (r != c->ret)
 		fail_msg("%s -> %s budget %u: got %d (%s), want %d", c->running,
@@ -123,56 +127,56 @@ static void test_chain_catalog(void **state)
 {
 	static const struct plan_case cases[] = {
 		/* newest: 1.5.24 needs 1.5.20 which needs 1.5.06 or later; 1.5.07 is the newer */
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, NULL, 3, 0, "1.5.07 1.5.20 1.5.24"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, NULL, 3, 0, "1.5.07 1.5.20 1.5.24"},
 		/* the budget caps how far the newest-within-budget goes */
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, NULL, 2, 0, "1.5.07 1.5.20"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, NULL, 1, 0, "1.5.07"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, NULL, 0, -ENOSPC,
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, NULL, 2, 0, "1.5.07 1.5.20"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, NULL, 1, 0, "1.5.07"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, NULL, 0, -ENOSPC,
 		 "1.5.24 needs a running module of at least 1.5.20; the shortest path 1.5.01 -> "
 		 "1.5.07 -> 1.5.20 -> 1.5.24 needs 3 updates, 0 allowed"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.20", 1, -ENOSPC,
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.20", 1, -ENOSPC,
 		 "1.5.20 needs a running module of at least 1.5.06; the shortest path 1.5.01 -> "
 		 "1.5.07 -> 1.5.20 needs 2 updates, 1 allowed"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.06", 0, -ENOSPC,
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.06", 0, -ENOSPC,
 		 "the shortest path 1.5.01 -> 1.5.06 needs 1 update, 0 allowed"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.20", 2, 0, "1.5.07 1.5.20"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.08", 5, 0, "1.5.07 1.5.08"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.20", 2, 0, "1.5.07 1.5.20"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.08", 5, 0, "1.5.07 1.5.08"},
 		/* an older target that is allowed directly stays one hop */
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.06", 1, 0, "1.5.06"},
-		{"1.5.06", "1.5.00", CPU_SPR, no_opts, "1.5.24", 9, 0, "1.5.20 1.5.24"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "1.5.99", 9, -ENOENT,
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.06", 1, 0, "1.5.06"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_NONE, "1.5.24", 9, 0, "1.5.20 1.5.24"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "1.5.99", 9, -ENOENT,
 		 "1.5.99 is not in the store"},
-		{"1.5.01", "1.5.00", CPU_SPR, no_opts, "2.0.02", 9, -EPERM,
+		{"1.5.01", "1.5.00", CPU_SPR, O_NONE, "2.0.02", 9, -EPERM,
 		 "2.0.02 cannot be installed on this host (running 1.5.01): cpu_unsupported, "
 		 "series_mismatch"},
-		{"1.5.08", "1.5.00", CPU_SPR, no_opts, "1.5.07", 9, -EPERM,
+		{"1.5.08", "1.5.00", CPU_SPR, O_NONE, "1.5.07", 9, -EPERM,
 		 "1.5.07 cannot be installed on this host (running 1.5.08): downgrade"},
-		{"1.5.01", "1.5.00", CPU_OTHER, no_opts, "1.5.24", 9, -EPERM,
+		{"1.5.01", "1.5.00", CPU_OTHER, O_NONE, "1.5.24", 9, -EPERM,
 		 "1.5.24 cannot be installed on this host (running 1.5.01): cpu_unsupported"},
-		{"1.5.01", NULL, CPU_SPR, no_opts, "1.5.06", 9, -EPERM,
+		{"1.5.01", NULL, CPU_SPR, O_NONE, "1.5.06", 9, -EPERM,
 		 "1.5.06 cannot be installed on this host (running 1.5.01): seamldr_unknown"},
-		{"1.5.24", "1.5.00", CPU_SPR, no_opts, NULL, 9, -EALREADY,
+		{"1.5.24", "1.5.00", CPU_SPR, O_NONE, NULL, 9, -EALREADY,
 		 "already up to date: 1.5.24 is running and no newer module in the store can be "
 		 "installed"},
-		{"1.5.01", NULL, CPU_SPR, no_opts, NULL, 9, -EALREADY,
+		{"1.5.01", NULL, CPU_SPR, O_NONE, NULL, 9, -EALREADY,
 		 "already up to date: 1.5.01 is running and no newer module in the store can be "
 		 "installed (newest in the series: 1.5.24, below_min_version, seamldr_unknown)"},
-		{"1.5.06", "1.5.00", CPU_SPR, no_opts, "1.5.06", 9, -EALREADY,
+		{"1.5.06", "1.5.00", CPU_SPR, O_NONE, "1.5.06", 9, -EALREADY,
 		 "1.5.06 is already running"},
 		/* re-install: one hop, only on request, only within the budget */
-		{"1.5.06", "1.5.00", CPU_SPR, reinstall, "1.5.06", 1, 0, "1.5.06"},
-		{"1.5.06", "1.5.00", CPU_SPR, reinstall, "1.5.06", 0, -ENOSPC,
+		{"1.5.06", "1.5.00", CPU_SPR, O_REINSTALL, "1.5.06", 1, 0, "1.5.06"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_REINSTALL, "1.5.06", 0, -ENOSPC,
 		 "re-installing 1.5.06 needs 1 update, 0 allowed"},
-		{"1.5.24", "1.5.00", CPU_SPR, reinstall, NULL, 9, 0, "1.5.24"},
-		{"1.5.05", "1.5.00", CPU_SPR, reinstall, "1.5.05", 1, -ENOENT,
+		{"1.5.24", "1.5.00", CPU_SPR, O_REINSTALL, NULL, 9, 0, "1.5.24"},
+		{"1.5.05", "1.5.00", CPU_SPR, O_REINSTALL, "1.5.05", 1, -ENOENT,
 		 "1.5.05 (running, to re-install) is not in the store"},
-		{"1.5.06", NULL, CPU_SPR, reinstall, "1.5.06", 1, -EPERM,
+		{"1.5.06", NULL, CPU_SPR, O_REINSTALL, "1.5.06", 1, -EPERM,
 		 "1.5.06 cannot be installed on this host (running 1.5.06): seamldr_unknown"},
 		/* reinstall never leaks into a chain: newest still skips the running version */
-		{"1.5.01", "1.5.00", CPU_SPR, reinstall, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
+		{"1.5.01", "1.5.00", CPU_SPR, O_REINSTALL, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
 		/* a running version missing from the store is a fine starting point */
-		{"1.5.05", "1.5.00", CPU_SPR, no_opts, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
+		{"1.5.05", "1.5.00", CPU_SPR, O_NONE, NULL, 9, 0, "1.5.07 1.5.20 1.5.24"},
 	};
 	struct stores *st = *state;
 
@@ -183,29 +187,29 @@ static void test_chain_catalog(void **state)
 static void test_real_catalog(void **state)
 {
 	static const struct plan_case cases[] = {
-		{"1.5.06", "1.5.00", CPU_SPR, no_opts, NULL, 9, 0, "1.5.34"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_NONE, NULL, 9, 0, "1.5.34"},
 		/* strict: 1.5.34 lists 1.5.16..1.5.28, and from 1.5.06 only 1.5.16 of those */
-		{"1.5.06", "1.5.00", CPU_SPR, strict, "1.5.34", 9, 0, "1.5.16 1.5.34"},
-		{"1.5.06", "1.5.00", CPU_SPR, strict, NULL, 9, 0, "1.5.16 1.5.34"},
-		{"1.5.06", "1.5.00", CPU_SPR, strict, NULL, 1, 0, "1.5.16"},
-		{"1.5.06", "1.5.00", CPU_SPR, strict, "1.5.34", 1, -ENOSPC,
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, "1.5.34", 9, 0, "1.5.16 1.5.34"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, NULL, 9, 0, "1.5.16 1.5.34"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, NULL, 1, 0, "1.5.16"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, "1.5.34", 1, -ENOSPC,
 		 "1.5.34 is not strictly compatible from 1.5.06 (5 versions listed); the shortest "
 		 "path 1.5.06 -> 1.5.16 -> 1.5.34 needs 2 updates, 1 allowed"},
-		{"1.5.01", "1.5.00", CPU_EMR, strict, "1.5.34", 9, 0, "1.5.16 1.5.34"},
+		{"1.5.01", "1.5.00", CPU_EMR, O_STRICT, "1.5.34", 9, 0, "1.5.16 1.5.34"},
 		/* 1.5.25 needs P-SEAMLDR 2.0; 1.5.24 (which it lists) needs 1.5 */
-		{"1.5.06", "2.0.00", CPU_SPR, strict, "1.5.25", 9, 0, "1.5.16 1.5.25"},
-		{"1.5.06", "1.5.00", CPU_SPR, strict, "1.5.25", 9, -EPERM,
+		{"1.5.06", "2.0.00", CPU_SPR, O_STRICT, "1.5.25", 9, 0, "1.5.16 1.5.25"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, "1.5.25", 9, -EPERM,
 		 "1.5.25 cannot be installed on this host (running 1.5.06): seamldr_unsupported"},
-		{"2.0.08", "2.0.00", CPU_GNR, strict, NULL, 9, 0, "2.0.18"},
-		{"2.0.05", "2.0.00", CPU_GNR, strict, "2.0.18", 9, 0, "2.0.08 2.0.18"},
+		{"2.0.08", "2.0.00", CPU_GNR, O_STRICT, NULL, 9, 0, "2.0.18"},
+		{"2.0.05", "2.0.00", CPU_GNR, O_STRICT, "2.0.18", 9, 0, "2.0.08 2.0.18"},
 		/* 2.0.02 is a dead end: every newer 2.0 needs 2.0.04 running, 2.0.04 too */
-		{"2.0.02", "2.0.00", CPU_GNR, no_opts, "2.0.08", 9, -EXDEV,
+		{"2.0.02", "2.0.00", CPU_GNR, O_NONE, "2.0.08", 9, -EXDEV,
 		 "no chain of allowed updates leads from 2.0.02 to 2.0.08 (directly: "
 		 "below_min_version; 2.0.08 needs a running module of at least 2.0.04)"},
-		{"2.0.02", "2.0.00", CPU_GNR, no_opts, NULL, 9, -EALREADY,
+		{"2.0.02", "2.0.00", CPU_GNR, O_NONE, NULL, 9, -EALREADY,
 		 "already up to date: 2.0.02 is running and no newer module in the store can be "
 		 "installed (newest in the series: 2.0.18, below_min_version)"},
-		{"1.5.06", "1.5.00", CPU_SPR, strict, "1.5.13", 9, 0, "1.5.13"},
+		{"1.5.06", "1.5.00", CPU_SPR, O_STRICT, "1.5.13", 9, 0, "1.5.13"},
 	};
 	struct stores *st = *state;
 
