@@ -291,7 +291,8 @@ static int build_entries(struct scan *sc)
 {
 	struct tdx_store *s = sc->store;
 
-	qsort(sc->found, sc->n_found, sizeof(*sc->found), cmp_found);
+	if (sc->n_found > 0)
+		qsort(sc->found, sc->n_found, sizeof(*sc->found), cmp_found);
 	s->entries = calloc(sc->n_found ? sc->n_found : 1, sizeof(*s->entries));
 	if (!s->entries)
 		return -ENOMEM;
