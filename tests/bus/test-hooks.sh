@@ -1,0 +1,66 @@
+#!/bin/bash
+# Hooks: a pre-update hook vetoes with its message, post-update hooks get the
+# result in the environment and as JSON on stdin, unsafe hooks are skipped.
+. "$BUS_SRCDIR/lib.sh"
+export TDXCTL_LOCK_PATH="$WORK/update.lock"
+standard_setup
+pre=$WORK/hooks/pre-update.d
+post=$WORK/hooks/post-update.d
+
+cat >"$pre/50-veto" <<EOS
+#!/bin/sh
+echo "\$TDX_FROM \$TDX_TO \$(cat)" >"$WORK/pre.seen"
+echo "TD 3 is being migrated" >&2
+echo "second line" >&2
+exit 1
+EOS
+chmod 755 "$pre/50-veto"
+cat >"$post/10-report" <<EOS
+#!/bin/sh
+{ echo "\$TDX_FROM|\$TDX_TO|\$TDX_RESULT|\$TDX_ERROR"; cat; echo; } >>"$WORK/post.seen"
+EOS
+chmod 755 "$post/10-report"
+# Unsafe: world-writable. Must not run, must be logged.
+printf '#!/bin/sh\ntouch %s/unsafe.ran\n' "$WORK" >"$pre/10-unsafe"
+chmod 757 "$pre/10-unsafe"
+
+job=$(start_update 1.5.08)
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = vetoed ] || fail "update with a vetoing hook: '$res'"
+CHECKS=$((CHECKS + 1))
+[[ "$(job_prop "$job" Error)" == *"50-veto failed (exit 1): TD 3 is being migrated" ]] ||
+	fail "veto message: $(job_prop "$job" Error)"
+expect_grep "$WORK/pre.seen" '^1.5.06 1.5.08 \{"from":"1.5.06","to":"1.5.08"\}$'
+CHECKS=$((CHECKS + 1))
+[ ! -e "$WORK/unsafe.ran" ] || fail "a world-writable hook ran"
+expect_grep "$WORK/tdxd.log" '10-unsafe skipped: writable by group or others'
+expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data after a veto"
+expect_grep "$WORK/post.seen" '^1.5.06\|1.5.08\|vetoed\|.*TD 3 is being migrated$'
+expect_grep "$WORK/post.seen" '"result":"vetoed"'
+"${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
+expect_grep "$OUT" '"1.5.06" "1.5.08" "" "1.5.02" 10 10 "vetoed" "pre-update hook 50-veto'
+
+# The veto lifted, the update runs and post hooks see the success.
+rm "$pre/50-veto"
+start_fake_kernel success 1.5.08
+job=$(start_update 1.5.08)
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = success ] || fail "update without the veto: '$res' $(job_prop "$job" Error)"
+expect_grep "$WORK/post.seen" '^1.5.06\|1.5.08\|success\|$'
+expect_grep "$WORK/post.seen" '"result":"success"'
+
+# A hook that hangs is killed after TimeoutSec and vetoes.
+printf '#!/bin/sh\nsleep 60\n' >"$pre/20-hang"
+chmod 755 "$pre/20-hang"
+stop_tdxd
+write_conf "[Hooks]" "Directory=$WORK/hooks" "TimeoutSec=1"
+start_tdxd
+job=$(start_update "" 1 dry_run v b true)
+res=$(wait_job "$job")
+CHECKS=$((CHECKS + 1))
+[ "$res" = vetoed ] || fail "hanging hook: '$res'"
+CHECKS=$((CHECKS + 1))
+[[ "$(job_prop "$job" Error)" == *"20-hang timeout"* ]] || fail "timeout message: $(job_prop "$job" Error)"
+finish
