@@ -137,6 +137,13 @@ static inline void test_store_done(struct test_store *s)
 	*s = (struct test_store){0};
 }
 
+static inline struct tdx_store_entry *entry_of(const struct test_store *s, const char *version)
+{
+	struct tdx_version v = V(version);
+
+	return tdx_store_find(s->store, &v);
+}
+
 static inline struct tdx_policy_host policy_host(const char *running, const char *seamldr,
 						 uint32_t cpu)
 {

@@ -253,16 +253,14 @@ static void test_reinstall_and_debug(void **state)
 	struct test_store s = {0};
 	_cleanup_free_ char *text = read_text_file(MAPPING_14C28CE);
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
-	struct tdx_version v0806 = V("1.5.06"), v0808 = V("1.5.08");
 	struct tdx_policy_opts opts = {0};
 	struct tdx_store_entry *running, *debug;
 
 	assert_non_null(text);
 	assert_int_equal(test_store_make_ext(text, "1.5.08", NULL, &s), 0);
-	running = tdx_store_find(s.store, &v0806);
-	debug = tdx_store_find(s.store, &v0808);
-	assert_non_null(running);
-	assert_non_null(debug);
+	running = entry_of(&s, "1.5.06");
+	debug = entry_of(&s, "1.5.08");
+	assert_true(running && debug);
 
 	assert_int_equal(tdx_policy_check_hop(running, &host.running, &host, &opts), RUNNING);
 	assert_int_equal(tdx_policy_check_hop(debug, &host.running, &host, &opts), DEBUG);
@@ -281,16 +279,14 @@ static void test_unmapped_and_unreadable(void **state)
 	struct test_store s = {0};
 	_cleanup_free_ char *text = read_text_file(MAPPING_28A4BAA);
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
-	struct tdx_version extra = V("1.5.40"), v0809 = V("1.5.09");
 	struct tdx_policy_opts opts = {0};
 	struct tdx_store_entry *unmapped, *broken;
 
 	assert_non_null(text);
 	assert_int_equal(test_store_make_ext(text, NULL, "1.5.40", &s), 0);
-	unmapped = tdx_store_find(s.store, &extra);
-	broken = tdx_store_find(s.store, &v0809);
-	assert_non_null(unmapped);
-	assert_non_null(broken);
+	unmapped = entry_of(&s, "1.5.40");
+	broken = entry_of(&s, "1.5.09");
+	assert_true(unmapped && broken);
 	assert_null(unmapped->release);
 	/* newer, right CPU, right series: only the missing mapping entry forbids it */
 	assert_int_equal(tdx_policy_check_hop(unmapped, &host.running, &host, &opts), NO_MAPPING);
