@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fileio-internal.h"
 #include "image.h"
 #include "macro.h"
 
@@ -61,6 +62,23 @@ static int read_loop(int fd, size_t max_size, size_t hint, uint8_t **ret_data, s
 	return 0;
 }
 
+int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
+	}
+	if (fstat(fd, ret_st) < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
+	}
+	return TAKE_FD(fd);
+}
+
 int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, size_t *ret_size,
 		      struct tdx_diag *diag)
 {
@@ -69,15 +87,9 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 	size_t hint = 0;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
-	}
+	fd = tdx_file_open_stat(path, &st, diag);
+	if (fd < 0)
+		return fd;
 	if (S_ISDIR(st.st_mode))
 		return tdx_diag_set(diag, -EISDIR, "is a directory");
 	if (S_ISREG(st.st_mode)) {

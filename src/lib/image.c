@@ -8,13 +8,13 @@
  * sigstruct sanity) is tdx_image_validate()'s job.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio-internal.h"
 #include "hash.h"
 #include "image-layout.h"
 #include "image.h"
@@ -424,15 +424,9 @@ int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uin
 	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
-	}
+	fd = tdx_file_open_stat(path, &st, diag);
+	if (fd < 0)
+		return fd;
 	if (!S_ISREG(st.st_mode))
 		return tdx_diag_set(diag, -EINVAL, "not a regular file");
 	if ((uint64_t)st.st_size < TDX_PAGE_SIZE)

@@ -141,57 +141,70 @@ static int parse_feature0(struct json_object *o, const char *path, uint64_t *ret
 	return 0;
 }
 
+static int parse_own_version(struct json_object *v, const char *field, struct tdx_release *rel,
+			     struct tdx_diag *diag)
+{
+	return parse_version_value(v, field, &rel->version, diag);
+}
+
+static int parse_min_td(struct json_object *v, const char *field, struct tdx_release *rel,
+			struct tdx_diag *diag)
+{
+	return parse_version_value(v, field, &rel->min_td_preserving, diag);
+}
+
+static int parse_min_seamldr(struct json_object *v, const char *field, struct tdx_release *rel,
+			     struct tdx_diag *diag)
+{
+	return parse_version_list(v, field, &rel->min_seamldr, &rel->n_min_seamldr, diag);
+}
+
+static int parse_strict_compat(struct json_object *v, const char *field, struct tdx_release *rel,
+			       struct tdx_diag *diag)
+{
+	rel->has_strict_compat = true;
+	return parse_version_list(v, field, &rel->strict_compat, &rel->n_strict_compat, diag);
+}
+
+static int parse_tdx_feature0(struct json_object *v, const char *field, struct tdx_release *rel,
+			      struct tdx_diag *diag)
+{
+	rel->has_tdx_feature0 = true;
+	return parse_feature0(v, field, &rel->tdx_feature0, diag);
+}
+
+/* The release fields we use; anything else in a release object is ignored. */
+static const struct release_field {
+	const char *key;
+	bool required;
+	int (*parse)(struct json_object *v, const char *field, struct tdx_release *rel,
+		     struct tdx_diag *diag);
+} release_fields[] = {
+	{"version", true, parse_own_version},
+	{"min_module_version_for_td_preserving", true, parse_min_td},
+	{"min_seamldr_versions", true, parse_min_seamldr},
+	{"strict_compat_versions", false, parse_strict_compat},
+	{"tdx_feature0", false, parse_tdx_feature0},
+};
+
 static int parse_release_fields(struct json_object *obj, const char *path, struct tdx_release *rel,
 				struct tdx_diag *diag)
 {
-	char field[FIELD_PATH_LEN];
-	struct json_object *v;
-	int r;
+	for (size_t i = 0; i < ELEMENTSOF(release_fields); i++) {
+		const struct release_field *f = &release_fields[i];
+		char field[FIELD_PATH_LEN];
+		struct json_object *v;
+		int r;
 
-	r = get_member(obj, "version", true, path, &v, diag);
-	if (r < 0)
-		return r;
-	snprintf(field, sizeof(field), "%s.version", path);
-	r = parse_version_value(v, field, &rel->version, diag);
-	if (r < 0)
-		return r;
-
-	r = get_member(obj, "min_module_version_for_td_preserving", true, path, &v, diag);
-	if (r < 0)
-		return r;
-	snprintf(field, sizeof(field), "%s.min_module_version_for_td_preserving", path);
-	r = parse_version_value(v, field, &rel->min_td_preserving, diag);
-	if (r < 0)
-		return r;
-
-	r = get_member(obj, "min_seamldr_versions", true, path, &v, diag);
-	if (r < 0)
-		return r;
-	snprintf(field, sizeof(field), "%s.min_seamldr_versions", path);
-	r = parse_version_list(v, field, &rel->min_seamldr, &rel->n_min_seamldr, diag);
-	if (r < 0)
-		return r;
-
-	r = get_member(obj, "strict_compat_versions", false, path, &v, diag);
-	if (r < 0)
-		return r;
-	if (v) {
-		snprintf(field, sizeof(field), "%s.strict_compat_versions", path);
-		r = parse_version_list(v, field, &rel->strict_compat, &rel->n_strict_compat, diag);
+		r = get_member(obj, f->key, f->required, path, &v, diag);
 		if (r < 0)
 			return r;
-		rel->has_strict_compat = true;
-	}
-
-	r = get_member(obj, "tdx_feature0", false, path, &v, diag);
-	if (r < 0)
-		return r;
-	if (v) {
-		snprintf(field, sizeof(field), "%s.tdx_feature0", path);
-		r = parse_feature0(v, field, &rel->tdx_feature0, diag);
+		if (!v)
+			continue;
+		snprintf(field, sizeof(field), "%s.%s", path, f->key);
+		r = f->parse(v, field, rel, diag);
 		if (r < 0)
 			return r;
-		rel->has_tdx_feature0 = true;
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,5 +255,18 @@ int synth_store_write(const char *root, const char *mapping_json,
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path) < 0 ? -1 : 0;
+}
+
+int synth_remove_tree(const char *path)
+{
+	/* Depth first, not following symlinks out of the tree. */
+	if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return negative_errno();
 	return 0;
 }

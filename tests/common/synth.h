@@ -48,3 +48,6 @@ enum synth_store_flags {
 int synth_store_write(const char *root, const char *mapping_json,
 		      const struct synth_module_spec *specs, size_t n_specs,
 		      enum tdx_image_format fmt, unsigned flags);
+
+/* Removes a directory tree such as a store written above; 0 or negative errno. */
+int synth_remove_tree(const char *path);

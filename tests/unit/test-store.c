@@ -82,7 +82,7 @@ static void make_messy_store(char *root, size_t size, const char *name)
 	};
 	const struct synth_module_spec sep_only = {.version = {1, 5, 8}, .debug = true};
 
-	char cmd[600];
+	char path[600];
 
 	path_of(root, size, tmpdir, name);
 	assert_int_equal(synth_store_write(root, mapping, specs, 3, TDX_IMAGE_FORMAT_V1,
@@ -92,8 +92,8 @@ static void make_messy_store(char *root, size_t size, const char *name)
 					   SYNTH_STORE_SEPARATE),
 			 0);
 	/* 1.5.07's separate files go; its blob stays as the orphan. */
-	snprintf(cmd, sizeof(cmd), "rm -r %s/separate_files/1.5/1.5.07", root);
-	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/separate_files/1.5/1.5.07", root);
+	assert_int_equal(synth_remove_tree(path), 0);
 	touch(root, "joined_files/README.txt");
 	touch(root, "joined_files/1.5/notes.txt");
 	touch(root, "joined_files/1.5/tdx_module_1.5.6.7.blob");
@@ -116,10 +116,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return synth_remove_tree(tmpdir) == 0 ? 0 : -1;
 }
 
 static const struct {
@@ -255,28 +252,38 @@ static void test_load_image(void **state)
 	tdx_store_free(s);
 }
 
-/* Module bytes are garbage: peeking still works, loading refuses. */
-static void test_lazy_peek_garbage_module(void **state)
+/* A store with one 0x200 blob, 1.5.06, whose bytes at offset are then overwritten. */
+static void make_patched_store(char *root, size_t size, const char *name, uint32_t pages,
+			       const void *patch, size_t n, off_t offset)
 {
-	const struct synth_module_spec spec = {.version = {1, 5, 6}, .module_pages = 2};
-	struct tdx_store *s = NULL;
-	struct tdx_store_entry *e;
-	struct tdx_diag diag = {};
-	struct tdx_image img;
-	char root[256], blob[512];
-	uint8_t *data = NULL;
-	size_t size;
+	const struct synth_module_spec spec = {.version = {1, 5, 6}, .module_pages = pages};
+	char blob[512];
 	int fd;
 
-	path_of(root, sizeof(root), tmpdir, "garbage");
+	path_of(root, size, tmpdir, name);
 	assert_int_equal(
 		synth_store_write(root, NULL, &spec, 1, TDX_IMAGE_FORMAT_V2, SYNTH_STORE_JOINED),
 		0);
 	path_of(blob, sizeof(blob), root, "joined_files/1.5/tdx_module_1.5.06.blob");
 	fd = open(blob, O_WRONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "GARBAGE!", 8, 2 * TDX_PAGE_SIZE + 100), 8);
+	assert_int_equal(pwrite(fd, patch, n, offset), (ssize_t)n);
 	close(fd);
+}
+
+/* Module bytes are garbage: peeking still works, loading refuses. */
+static void test_lazy_peek_garbage_module(void **state)
+{
+	struct tdx_store *s = NULL;
+	struct tdx_store_entry *e;
+	struct tdx_diag diag = {};
+	struct tdx_image img;
+	uint8_t *data = NULL;
+	char root[256];
+	size_t size;
+
+	make_patched_store(root, sizeof(root), "garbage", 2, "GARBAGE!", 8,
+			   2 * TDX_PAGE_SIZE + 100);
 	assert_int_equal(tdx_store_scan(root, &s, NULL), 0);
 	assert_int_equal(s->n_problems, 0);
 	assert_int_equal(s->n_missing_images, 0);
@@ -295,22 +302,12 @@ static void test_lazy_peek_garbage_module(void **state)
 
 static void test_peek_error_cached(void **state)
 {
-	const struct synth_module_spec spec = {.version = {1, 5, 6}};
 	struct tdx_store *s = NULL;
 	struct tdx_store_entry *e;
 	struct tdx_diag diag = {};
-	char root[256], blob[512];
-	int fd;
+	char root[256];
 
-	path_of(root, sizeof(root), tmpdir, "badheader");
-	assert_int_equal(
-		synth_store_write(root, NULL, &spec, 1, TDX_IMAGE_FORMAT_V2, SYNTH_STORE_JOINED),
-		0);
-	path_of(blob, sizeof(blob), root, "joined_files/1.5/tdx_module_1.5.06.blob");
-	fd = open(blob, O_WRONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "XDX", 3, 4), 3);
-	close(fd);
+	make_patched_store(root, sizeof(root), "badheader", 4, "XDX", 3, 4);
 	assert_int_equal(tdx_store_scan(root, &s, NULL), 0);
 	e = &s->entries[0];
 	assert_int_equal(tdx_store_entry_peek(e, &diag), -EINVAL);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* File helpers shared inside the library (fileio.c); not part of the API. */
+#include <sys/stat.h>
+
+#include "diag.h"
+
+/*
+ * Opens path read-only (O_CLOEXEC, O_NOCTTY) and fstat()s it. Returns the fd,
+ * or a negative errno with diag "cannot open: <strerror>" / "cannot stat: ...".
+ */
+int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag);
