@@ -1,0 +1,316 @@
+# shellcheck shell=bash
+# End-to-end scenarios, run inside the guest against the real fw_upload code of
+# Debian's 6.12 kernel and tdx_host_sim. One function per scenario; the name
+# after scn_ is the meson test name (vm-<name>). The catalog is the synthetic
+# store of mapping/README.md (host starts on 1.5.01 .. 1.5.20; 1.5.20 can only
+# take over from 1.5.06 or newer).
+
+J=joined_files/1.5
+SCENARIOS=(
+	sim-abi sim-header-invalid sim-fatal-wrong-cpu sim-fatal-seamhash sim-fatal-handoff
+	sim-fatal-cpu-offline sim-fatal-no-slots sim-v4-kernel-checks
+	happy-newest explicit-version multi-hop up-to-date dry-run
+	refuse-cpu-offline refuse-no-slots refuse-wrong-cpu refuse-wrong-seamldr
+	refuse-corrupted refuse-debug refuse-downgrade
+	convert-0x100-on-mainline convert-0x200-on-v4
+	fault-harmless fault-fatal fault-hang-timeout fault-v4-busy
+	concurrent unsupported not-loaded
+)
+
+# ---- the simulator alone: what a wrong decision costs, without tdxctl ----
+
+scn_sim-abi() {
+	sim_load module_version=1.5.06 seamldr_version=1.5.00 num_remaining_updates=7
+	expect_eq "version" "$(cat $HOST/version)" "1.5.06"
+	expect_eq "seamldr_version" "$(cat $HOST/seamldr_version)" "1.5.00"
+	expect_eq "num_remaining_updates" "$(cat $HOST/num_remaining_updates)" "7"
+	expect_eq "version mode" "$(stat -c %a $HOST/version)" "444"
+	expect_eq "seamldr_version mode" "$(stat -c %a $HOST/seamldr_version)" "400"
+	expect_eq "num_remaining_updates mode" "$(stat -c %a $HOST/num_remaining_updates)" "400"
+	expect_eq "class link" "$(readlink -f $FW)" "$HOST/firmware/tdx_module"
+	expect_eq "fw_upload status" "$(cat $FW/status)" "idle"
+	raw_upload "$CATALOG/$J/tdx_module_1.5.20.blob" >"$SCN_DIR/error"
+	expect_eq "error after success" "$(cat "$SCN_DIR/error")" ""
+	expect_state 1.5.20 6 1
+	sim_load module_version=1.5.06 abi=v4
+	expect_eq "v4 seamldr/version" "$(cat $HOST/seamldr/version)" "1.5.00"
+	expect_eq "v4 has no flat seamldr_version" "$(test -e $HOST/seamldr_version && echo yes)" ""
+	sim_unload
+	expect_eq "unloaded" "$(test -e $HOST && echo present)" ""
+}
+
+scn_sim-header-invalid() {
+	sim_load module_version=1.5.06
+	head -c 12288 /dev/urandom >"$SCN_DIR/garbage"
+	expect_eq "garbage" "$(raw_upload "$SCN_DIR/garbage")" "transferring:firmware-invalid"
+	# A 0x100 image on the mainline layout is refused before anything happens.
+	expect_eq "0x100 on mainline" "$(raw_upload "$CATALOG/$J/tdx_module_1.5.08.blob")" \
+		"transferring:firmware-invalid"
+	head -c 8192 "$CATALOG/$J/tdx_module_1.5.20.blob" >"$SCN_DIR/short"
+	expect_eq "truncated" "$(raw_upload "$SCN_DIR/short")" "transferring:firmware-invalid"
+	expect_state 1.5.06 16 3
+}
+
+scn_sim-fatal-wrong-cpu() {
+	sim_load module_version=1.5.01
+	expect_eq "error" "$(raw_upload "$CATALOG/$J/tdx_module_1.5.04.blob")" \
+		"transferring:firmware-invalid"
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "not in the sigstruct cpuid table"
+}
+
+scn_sim-fatal-seamhash() {
+	local s
+	sim_load module_version=1.5.01
+	s=$(corrupt_store "$J/tdx_module_1.5.06.blob" 9000)
+	raw_upload "$s/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "seamhash"
+}
+
+scn_sim-fatal-handoff() {
+	sim_load module_version=1.5.01
+	raw_upload "$CATALOG/$J/tdx_module_1.5.20.blob" >/dev/null
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "cannot take over from 1.5.01"
+}
+
+scn_sim-fatal-cpu-offline() {
+	sim_load module_version=1.5.01
+	offline_cpu1
+	raw_upload "$CATALOG/$J/tdx_module_1.5.06.blob" >/dev/null
+	online_cpu1
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "CPU offline"
+}
+
+scn_sim-fatal-no-slots() {
+	sim_load module_version=1.5.01 num_remaining_updates=0
+	raw_upload "$CATALOG/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state ENXIO 0 1
+}
+
+# The v4 kernel still refused these two itself, harmlessly.
+scn_sim-v4-kernel-checks() {
+	sim_load module_version=1.5.01 num_remaining_updates=0 abi=v4
+	tdx blob convert "$CATALOG/$J/tdx_module_1.5.06.blob" "$SCN_DIR/v1.blob" --format=0x100
+	expect_eq "no slots on v4" "$(raw_upload "$SCN_DIR/v1.blob")" "transferring:flash-wearout"
+	expect_state 1.5.01 0 1
+	sim_load module_version=1.5.01 abi=v4
+	offline_cpu1
+	expect_eq "offline CPU on v4" "$(raw_upload "$SCN_DIR/v1.blob")" "transferring:device-busy"
+	online_cpu1
+	expect_state 1.5.01 16 1
+	expect_eq "v4 success" "$(raw_upload "$SCN_DIR/v1.blob")" ""
+	expect_state 1.5.06 15 2
+}
+
+# ---- tdxctl: the happy paths ----
+
+scn_happy-newest() {
+	sim_load module_version=1.5.06
+	tdx update --yes
+	expect_eq "exit" "$RC" 0
+	expect_state 1.5.20 15 1
+	expect_match "stdout" "$OUT" "1\.5\.06 -> 1\.5\.20"
+}
+
+scn_explicit-version() {
+	sim_load module_version=1.5.01
+	tdx update 1.5.06 --yes
+	expect_eq "exit" "$RC" 0
+	expect_state 1.5.06 15 1
+}
+
+scn_multi-hop() {
+	sim_load module_version=1.5.01
+	tdx update --yes
+	expect_eq "exit" "$RC" 0
+	expect_state 1.5.20 14 2
+	expect_match "stdout" "$OUT" "1\.5\.01 -> 1\.5\.(06|08|10)"
+	expect_match "stdout" "$OUT" "1\.5\.(06|08|10) -> 1\.5\.20"
+}
+
+scn_up-to-date() {
+	sim_load module_version=1.5.20
+	tdx update --yes
+	expect_eq "exit" "$RC" 0
+	expect_match "stdout" "$OUT" "up to date"
+	expect_state 1.5.20 16 0
+}
+
+scn_dry-run() {
+	sim_load module_version=1.5.01
+	tdx update --dry-run
+	expect_eq "exit" "$RC" 0
+	expect_match "stdout" "$OUT" "1\.5\.20"
+	expect_state 1.5.01 16 0
+}
+
+# ---- tdxctl: every pre-flight refusal writes nothing ----
+
+scn_refuse-cpu-offline() {
+	sim_load module_version=1.5.06
+	offline_cpu1
+	tdx update --yes
+	online_cpu1
+	expect_eq "exit" "$RC" 1
+	expect_match "stderr" "$ERR" "offline|cpus_online"
+	expect_state 1.5.06 16 0
+}
+
+scn_refuse-no-slots() {
+	sim_load module_version=1.5.06 num_remaining_updates=0
+	tdx update --yes
+	expect_eq "exit" "$RC" 1
+	expect_match "stderr" "$ERR" "num_remaining_updates is 0"
+	expect_state 1.5.06 0 0
+}
+
+scn_refuse-wrong-cpu() {
+	sim_load module_version=1.5.01
+	tdx update 1.5.04 --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "cpu"
+	expect_state 1.5.01 16 0
+}
+
+scn_refuse-wrong-seamldr() {
+	sim_load module_version=1.5.01
+	tdx update 1.5.05 --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "seamldr"
+	expect_state 1.5.01 16 0
+}
+
+scn_refuse-corrupted() {
+	sim_load module_version=1.5.01
+	STORE=$(corrupt_store "$J/tdx_module_1.5.06.blob" 9000)
+	tdx update 1.5.06 --yes
+	unset STORE
+	expect_eq "exit" "$RC" 1
+	expect_match "stderr" "$ERR" "seamhash|checksum"
+	expect_state 1.5.01 16 0
+}
+
+scn_refuse-debug() {
+	sim_load module_version=1.5.01
+	tdx update 1.5.03 --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "debug"
+	expect_state 1.5.01 16 0
+	tdx update 1.5.03 --yes --allow-debug
+	expect_eq "exit with --allow-debug" "$RC" 0
+	expect_state 1.5.03 15 1
+}
+
+scn_refuse-downgrade() {
+	sim_load module_version=1.5.08
+	tdx update 1.5.06 --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "downgrade|older"
+	expect_state 1.5.08 16 0
+}
+
+# ---- image formats ----
+
+scn_convert-0x100-on-mainline() {
+	sim_load module_version=1.5.06
+	tdx update 1.5.08 --yes
+	expect_eq "exit" "$RC" 0
+	expect_state 1.5.08 15 1
+}
+
+scn_convert-0x200-on-v4() {
+	sim_load module_version=1.5.01 abi=v4
+	tdx update 1.5.06 --yes
+	expect_eq "exit" "$RC" 0
+	expect_state 1.5.06 15 1
+}
+
+# ---- injected faults ----
+
+scn_fault-harmless() {
+	sim_load module_version=1.5.06
+	sim_inject fail
+	tdx update --yes
+	expect_eq "exit" "$RC" 1
+	expect_match "stderr" "$ERR" "firmware-invalid"
+	expect_match "stderr" "$ERR" "still runs"
+	expect_state 1.5.06 16 1
+}
+
+scn_fault-fatal() {
+	sim_load module_version=1.5.01
+	sim_inject fatal
+	tdx update --yes # a two-hop plan: the second hop must never be tried
+	expect_eq "exit" "$RC" 4
+	expect_match "output" "$ERR" "reboot"
+	expect_state ENXIO 16 1
+	tdx status
+	expect_match "status after loss" "$OUT" "lost|ENXIO|no such device"
+	tdx update --yes
+	expect_ne "exit of a retry" "$RC" 0
+	expect_state ENXIO 16 1
+}
+
+scn_fault-hang-timeout() {
+	local t0 t1
+	sim_load module_version=1.5.06
+	sim_inject hang 8000
+	t0=$(date +%s)
+	tdx update --yes --timeout 2
+	t1=$(date +%s)
+	expect_eq "exit" "$RC" 5
+	expect_match "stderr" "$ERR" "did not finish"
+	expect_eq "gave up before the hang ended" "$((t1 - t0 < 7))" 1
+	sleep 8 # let the kernel finish before the next scenario unloads it
+}
+
+scn_fault-v4-busy() {
+	sim_load module_version=1.5.06 abi=v4
+	sim_inject busy
+	tdx update --yes
+	expect_eq "exit" "$RC" 1
+	expect_match "stderr" "$ERR" "device-busy"
+	expect_state 1.5.06 16 1
+}
+
+# ---- the host around the update ----
+
+scn_concurrent() {
+	local a b
+	sim_load module_version=1.5.06 install_ms=3000
+	"$TDXCTL" --direct --store "$CATALOG" update --yes >"$SCN_DIR/a.out" 2>"$SCN_DIR/a.err" &
+	a=$!
+	"$TDXCTL" --direct --store "$CATALOG" update --yes >"$SCN_DIR/b.out" 2>"$SCN_DIR/b.err" &
+	b=$!
+	wait $a; a=$?
+	wait $b; b=$?
+	cat "$SCN_DIR"/a.* "$SCN_DIR"/b.* | sed 's/^/    | /'
+	expect_eq "exit codes (sorted)" "$(printf '%s\n' $a $b | sort | tr '\n' ' ')" "0 1 "
+	cat "$SCN_DIR/a.err" "$SCN_DIR/b.err" >"$SCN_DIR/both.err"
+	expect_match "loser" "$SCN_DIR/both.err" "another update is running"
+	expect_state 1.5.20 15 1
+}
+
+scn_unsupported() {
+	sim_load module_version=1.5.06 runtime_update=0
+	expect_eq "no fw_upload" "$(test -e $FW && echo present)" ""
+	tdx status
+	expect_match "status" "$OUT" "unsupported|not supported"
+	tdx update --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "unsupported|not supported"
+	expect_eq "version" "$(host_version)" 1.5.06
+}
+
+scn_not-loaded() {
+	sim_unload
+	tdx status
+	expect_ne "status exit" "$RC" 0
+	expect_match "status" "$ERR" "no tdx_host"
+	tdx update --yes
+	expect_ne "exit" "$RC" 0
+	expect_match "stderr" "$ERR" "no tdx_host"
+}
