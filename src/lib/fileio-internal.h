@@ -11,3 +11,6 @@
  * or a negative errno with diag "cannot open: <strerror>" / "cannot stat: ...".
  */
 int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag);
+
+/* write(2) until all of data is written, retrying on EINTR and short writes. */
+int tdx_file_write_full(int fd, const void *data, size_t size);

@@ -106,8 +106,10 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 	return 0;
 }
 
-static int write_full(int fd, const uint8_t *p, size_t size)
+int tdx_file_write_full(int fd, const void *data, size_t size)
 {
+	const uint8_t *p = data;
+
 	while (size > 0) {
 		ssize_t n = write(fd, p, size);
 
@@ -144,7 +146,7 @@ static int write_temp(int fd, const void *data, size_t size, int mode)
 
 	if (fchmod(fd, (mode_t)mode) < 0)
 		return negative_errno();
-	r = write_full(fd, data, size);
+	r = tdx_file_write_full(fd, data, size);
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)
