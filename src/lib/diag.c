@@ -19,10 +19,17 @@ int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...)
 
 void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix)
 {
-	char tmp[TDX_DIAG_MAX];
+	size_t plen, mlen;
 
 	if (!diag || !prefix)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, diag->msg);
-	memcpy(diag->msg, tmp, sizeof(tmp));
+	/* Built by hand: the message is cut at TDX_DIAG_MAX on purpose. */
+	plen = strnlen(prefix, TDX_DIAG_MAX - 3);
+	mlen = strnlen(diag->msg, TDX_DIAG_MAX);
+	if (plen + 2 + mlen >= TDX_DIAG_MAX)
+		mlen = TDX_DIAG_MAX - 1 - plen - 2;
+	memmove(diag->msg + plen + 2, diag->msg, mlen);
+	memcpy(diag->msg, prefix, plen);
+	memcpy(diag->msg + plen, ": ", 2);
+	diag->msg[plen + 2 + mlen] = '\0';
 }
