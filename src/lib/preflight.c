@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "preflight.h"
 #include "store.h"
+#include "sysfs.h"
 
 static const char *const check_names[] = {
 	[TDX_CHECK_MODULE_RUNNING] = "module_running",
@@ -108,6 +109,7 @@ int tdx_check_cpus_online(const struct tdx_host *h, struct tdx_check_result *r)
 {
 	_cleanup_free_ char *online = NULL, *present = NULL;
 	bool all = false;
+	unsigned n;
 	int k;
 
 	k = tdx_host_cpus_all_online(h, &all, &online, &present);
@@ -118,7 +120,9 @@ int tdx_check_cpus_online(const struct tdx_host *h, struct tdx_check_result *r)
 			       "CPUs online \"%s\" but present \"%s\": an update with offline CPUs "
 			       "kills every TD; bring them online first",
 			       online, present);
-	return verdict(r, 0, "all present CPUs online (%s)", online);
+	if (tdx_cpu_list_count(present, &n) < 0)
+		return verdict(r, 0, "all present CPUs online (%s)", present);
+	return verdict(r, 0, "%u of %u CPUs online", n, n);
 }
 
 int tdx_check_updates_left(const struct tdx_host *h, unsigned reserve, struct tdx_check_result *r)

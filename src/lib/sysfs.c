@@ -152,3 +152,51 @@ int tdx_parse_uint32(const char *s, unsigned *ret)
 	*ret = (unsigned)v;
 	return 0;
 }
+
+/* One CPU number of a list; advances *p. */
+static int parse_cpu_number(const char **p, unsigned *ret)
+{
+	const char *q = *p;
+	unsigned v = 0;
+
+	if (*q < '0' || *q > '9')
+		return -EINVAL;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		v = v * 10 + (unsigned)(*q - '0');
+		if (v >= TDX_CPU_LIST_MAX)
+			return -EINVAL;
+	}
+	*p = q;
+	*ret = v;
+	return 0;
+}
+
+int tdx_cpu_list_count(const char *s, unsigned *ret)
+{
+	const char *p = s;
+	unsigned total = 0;
+
+	if (*p == '\n')
+		p++;
+	while (*p) {
+		unsigned a, b;
+
+		if (parse_cpu_number(&p, &a) < 0)
+			return -EINVAL;
+		b = a;
+		if (*p == '-') {
+			p++;
+			if (parse_cpu_number(&p, &b) < 0 || b < a)
+				return -EINVAL;
+		}
+		total += b - a + 1;
+		if (*p == ',' && p[1] != '\0' && p[1] != '\n')
+			p++;
+		else if (*p == '\n' && p[1] == '\0')
+			p++;
+		else if (*p != '\0')
+			return -EINVAL;
+	}
+	*ret = total;
+	return 0;
+}

@@ -128,6 +128,7 @@ static void test_cpus_online(void **state)
 	assert_int_equal(fixture_write(a.root, FIXTURE_CPU_ONLINE, "0-3\n"), 0);
 	assert_int_equal(tdx_check_cpus_online(a.host, &r), 0);
 	assert_true(r.passed);
+	assert_msg(&r, "4 of 4 CPUs online");
 	assert_int_equal(unlink(a.host->paths.cpu_present), 0);
 	assert_int_equal(tdx_check_cpus_online(a.host, &r), -ENOENT);
 	assert_false(r.passed);

@@ -170,6 +170,39 @@ static void test_parse_uint32(void **state)
 	}
 }
 
+static void test_cpu_list_count(void **state)
+{
+	static const struct {
+		const char *s;
+		int r;
+		unsigned n;
+	} t[] = {
+		{"0", 0, 1},
+		{"0-1\n", 0, 2},
+		{"0,2-3", 0, 3},
+		{"0-63,128-191", 0, 128},
+		{"", 0, 0},
+		{"\n", 0, 0},
+		{"5-5", 0, 1},
+		{"3-1", -EINVAL, 0},
+		{"0,", -EINVAL, 0},
+		{",0", -EINVAL, 0},
+		{"0--1", -EINVAL, 0},
+		{"a", -EINVAL, 0},
+		{"0 1", -EINVAL, 0},
+		{"0-65536", -EINVAL, 0},
+		{"0\n\n", -EINVAL, 0},
+		{"-1", -EINVAL, 0},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		unsigned n = 999;
+
+		assert_int_equal(tdx_cpu_list_count(t[i].s, &n), t[i].r);
+		assert_int_equal(n, t[i].r == 0 ? t[i].n : 999);
+	}
+}
+
 static void test_default_root(void **state)
 {
 	assert_int_equal(setenv(TDX_SYSFS_ROOT_ENV, "/tmp/fake-sys", 1), 0);
@@ -192,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_buf, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_write_exact, setup_root, teardown_root),
 		cmocka_unit_test(test_parse_uint32),
+		cmocka_unit_test(test_cpu_list_count),
 		cmocka_unit_test(test_default_root),
 	};
 
