@@ -36,7 +36,8 @@ module() {
 		case ",$forms," in *,joined100,*) fmt=0x100 ;; esac
 		mkdir -p "$out.tmp/joined_files/$mm"
 		"$tdxctl" blob join "$tmp/tdx_module_$v.bin" "$tmp/tdx_module_$v.sigstruct" \
-			"$out.tmp/joined_files/$mm/tdx_module_$v.blob" --format="$fmt" >/dev/null ;;
+			"$out.tmp/joined_files/$mm/tdx_module_$v.blob" --format="$fmt" >/dev/null 2>&1 ||
+			{ echo "mkcatalog: blob join $v failed" >&2; exit 1; } ;;
 	esac
 	case ",$forms," in *,separate,*)
 		mkdir -p "$out.tmp/separate_files/$mm/$v"
