@@ -68,7 +68,9 @@ static int auth_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
 			r = auth_deny(p, TDX_BUS_ERROR_ACCESS_DENIED, e->message ?: e->name);
 		goto out;
 	}
-	r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+	r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
 	if (r < 0) {
 		r = auth_deny(p, TDX_BUS_ERROR_ACCESS_DENIED, "malformed polkit reply");
 		goto out;

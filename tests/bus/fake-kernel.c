@@ -3,19 +3,25 @@
  * Plays the kernel's side of fw_upload on a plain-file sysfs fixture, so the
  * bus tests see real outcomes without a TDX module:
  *   fake-kernel SYSFS-ROOT success VERSION | refuse | fatal
- * Watches <fw>/loading with inotify. On "1" it reports "transferring" in
- * status (the engine polls until idle); on "0" it installs: success writes
+ * <fw>/data becomes a FIFO with a one-page buffer that this process holds
+ * open. The engine's second page cannot go in before we have seen the
+ * first and set status to "transferring", so the engine always polls a busy
+ * device after loading=0, as with a real kernel. The bytes are kept in
+ * <fw>/data.received. Once loading reads "0" it installs: success writes
  * VERSION and one fewer remaining update; refuse sets error to
  * "transferring:firmware-invalid"; fatal turns version into a socket (reads
- * give ENXIO, as for a lost module). Then status returns to idle. Handles
- * any number of uploads until killed.
+ * give ENXIO, as for a lost module). Then status returns to idle. On SIGTERM
+ * data is a plain file again.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -58,12 +64,15 @@ static void get(const char *rel, char *buf, size_t size)
 static void make_lost(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char path[4096];
+	char path[sizeof(sa.sun_path)];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s" HOST "/version", root);
+	if (snprintf(path, sizeof(path), "%s" HOST "/version", root) >= (int)sizeof(path)) {
+		fprintf(stderr, "%s: path too long for a socket\n", root);
+		exit(1);
+	}
 	unlink(path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	memcpy(sa.sun_path, path, sizeof(path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("socket");
@@ -90,31 +99,79 @@ static void install(const char *mode, const char *version)
 	put(FW "/status", "idle\n");
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	stop = 1;
+}
+
+/* Waits up to ms for data; false when stopped. */
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, ms) > 0 && !stop;
+}
+
+/* One upload: the first page is in the pipe, loading reads "1". */
+static void one_upload(int fd, int out, const char *mode, const char *version)
+{
+	char buf[4096], value[16];
+	ssize_t n;
+
+	put(FW "/error", "");
+	put(FW "/status", "transferring\n");
+	for (;;) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				exit(1);
+		get(FW "/loading", value, sizeof(value));
+		if (strcmp(value, "0") == 0 || strcmp(value, "-1") == 0 || stop)
+			break;
+		wait_readable(fd, 5);
+	}
+	if (strcmp(value, "0") == 0)
+		install(mode, version);
+	else
+		put(FW "/status", "idle\n");
+}
+
 int main(int argc, char **argv)
 {
-	char path[4096], ev[4096], value[64];
-	int fd;
+	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: poll() returns */
+	char path[4096], out[4200];
+	int fd, ofd;
 
 	if (argc < 3 || (strcmp(argv[2], "success") == 0 && argc != 4)) {
 		fprintf(stderr, "usage: fake-kernel ROOT success VERSION|refuse|fatal\n");
 		return 2;
 	}
 	root = argv[1];
-	snprintf(path, sizeof(path), "%s" FW "/loading", root);
-	fd = inotify_init1(IN_CLOEXEC);
-	if (fd < 0 || inotify_add_watch(fd, path, IN_CLOSE_WRITE) < 0) {
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	snprintf(path, sizeof(path), "%s" FW "/data", root);
+	snprintf(out, sizeof(out), "%s.received", path);
+	unlink(path);
+	/* O_RDWR: opening never blocks, and we are the reader the engine waits for. */
+	if (mkfifo(path, 0644) < 0 || (fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    fcntl(fd, F_SETPIPE_SZ, 4096) < 0) {
 		perror(path);
 		return 1;
 	}
 	printf("ready\n");
 	fflush(stdout);
-	while (read(fd, ev, sizeof(ev)) > 0) {
-		get(FW "/loading", value, sizeof(value));
-		if (strcmp(value, "1") == 0) {
-			put(FW "/error", "");
-			put(FW "/status", "transferring\n");
-		} else if (strcmp(value, "0") == 0)
-			install(argv[2], argc > 3 ? argv[3] : "");
+	while (!stop) {
+		if (!wait_readable(fd, -1))
+			continue;
+		ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (ofd < 0)
+			return 1;
+		one_upload(fd, ofd, argv[2], argc > 3 ? argv[3] : "");
+		close(ofd);
 	}
+	close(fd);
+	unlink(path);
+	put(FW "/data", "");
 	return 0;
 }

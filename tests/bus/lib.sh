@@ -8,6 +8,12 @@
 # shellcheck source=../cli/lib.sh
 . "$BUS_SRCDIR/../cli/lib.sh"
 
+# The CLI helpers may defer expect_json checks until the next run; settle
+# them before $OUT is reused by something else.
+json_checks_done() {
+	if declare -F flush_json >/dev/null; then flush_json; fi
+}
+
 PIDS=()
 bus_cleanup() {
 	local p
@@ -160,5 +166,6 @@ job_prop() {
 start_update() {
 	local target=$1
 	shift
+	[ $# -gt 0 ] || set -- 0
 	"${BUSCTL[@]}" call "${DEST[@]}" Update "sa{sv}" "$target" "$@" 2>"$ERR" | sed -E 's/^o "(.*)"$/\1/'
 }

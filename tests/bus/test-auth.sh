@@ -5,10 +5,10 @@
 export TDXCTL_LOCK_PATH="$WORK/update.lock"
 standard_setup
 
-# dbus-send prints the error name, which is what a client matches on.
+# gdbus prints the error name, which is what a client matches on.
 nobody_call() { # METHOD ARGS...
-	as_nobody dbus-send --system --print-reply --dest=org.tdxctl.tdx1 /org/tdxctl/tdx1 \
-		"org.tdxctl.tdx1.Manager.$1" "${@:2}" >"$OUT" 2>&1
+	as_nobody gdbus call --system --dest org.tdxctl.tdx1 --object-path /org/tdxctl/tdx1 \
+		--method "org.tdxctl.tdx1.Manager.$1" "${@:2}" >"$OUT" 2>&1
 	RC=$?
 }
 
@@ -19,14 +19,14 @@ nobody_call History
 expect_rc 0 "History as nobody"
 
 # No polkit on the bus: only root.
-nobody_call Update string:"" dict:string:variant:
+nobody_call Update "" "{}"
 expect_rc 1 "Update as nobody without polkit"
 expect_grep "$OUT" 'org.tdxctl.tdx1.Error.AccessDenied'
 expect_grep "$OUT" 'polkit is not available'
 nobody_call Refresh
 expect_rc 1 "Refresh as nobody without polkit"
 expect_grep "$OUT" 'org.tdxctl.tdx1.Error.AccessDenied'
-nobody_call Inhibit string:me string:test
+nobody_call Inhibit me test
 expect_rc 1 "Inhibit as nobody without polkit"
 expect_grep "$OUT" 'org.tdxctl.tdx1.Error.AccessDenied'
 expect_prop Inhibitors 0
@@ -35,7 +35,7 @@ expect_prop Inhibitors 0
 "$FAKE_POLKIT" no >"$WORK/polkit.log" 2>&1 &
 PIDS+=($!)
 wait_for 50 grep -q ready "$WORK/polkit.log"
-nobody_call Update string:"" dict:string:variant:
+nobody_call Update "" "{}"
 expect_rc 1 "Update as nobody, polkit says no"
 expect_grep "$OUT" 'org.tdxctl.tdx1.Error.NotAuthorized'
 expect_grep "$WORK/polkit.log" 'CheckAuthorization system-bus-name org.tdxctl.tdx1.update -> no'

@@ -11,7 +11,7 @@ start_fake_kernel success 1.5.08
 job=$(start_update 1.5.08)
 CHECKS=$((CHECKS + 1))
 [ "$(wait_job "$job")" = success ] || fail "update: $(job_prop "$job" Error)"
-expect_grep "$WORK/state/history.json" '"result": "success"'
+expect_grep "$WORK/state/history.json" '"result": ?"success"'
 
 run history
 expect_rc 0 "tdxctl history"
@@ -21,6 +21,7 @@ run history --json
 expect_rc 0 "tdxctl history --json"
 expect_json 'j["records"][0]["to"]' 1.5.08
 expect_json 'j["records"][0]["remaining_after"]' 9
+json_checks_done
 cp "$OUT" "$WORK/bus.json"
 
 # The daemon restarted mid-way: history and the installed TCB come back.
@@ -32,6 +33,7 @@ cmp -s "$OUT" "$WORK/bus.json" || fail "direct and bus history differ: $(diff "$
 run history --json
 expect_rc 0 "tdxctl history without a daemon"
 expect_json 'len(j["records"])' 1
+json_checks_done
 start_tdxd
 expect_prop TcbSource '"installed"'
 expect_prop ModuleVersion '"1.5.08"'
@@ -54,7 +56,7 @@ stop_tdxd
 write_conf "[Daemon]" "StateDirectory=$WORK/state" "HistoryMax=2"
 start_tdxd
 for i in 1 2 3; do
-	job=$(start_update 1.5.10 1 reinstall v b false)
+	job=$(start_update 1.5.10 1 reinstall b false)
 	wait_job "$job" >/dev/null
 	echo 1.5.08 >"$WORK/sys/devices/faux/tdx_host/version"
 	"${BUSCTL[@]}" call "${DEST[@]}" Refresh

@@ -57,7 +57,7 @@ chmod 755 "$pre/20-hang"
 stop_tdxd
 write_conf "[Hooks]" "Directory=$WORK/hooks" "TimeoutSec=1"
 start_tdxd
-job=$(start_update "" 1 dry_run v b true)
+job=$(start_update "" 1 dry_run b true)
 res=$(wait_job "$job")
 CHECKS=$((CHECKS + 1))
 [ "$res" = vetoed ] || fail "hanging hook: '$res'"

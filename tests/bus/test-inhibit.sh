@@ -39,6 +39,7 @@ holder=$!
 wait_for 30 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Inhibitors | grep -q crashy"
 child=$(cat "/proc/$holder/task/$holder/children")
 kill -9 "$holder"
+wait "$holder" 2>/dev/null
 kill $child 2>/dev/null
 wait_for 30 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Inhibitors | grep -qx 'a(ssuu) 0'"
 expect_prop Inhibitors 0

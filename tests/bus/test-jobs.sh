@@ -6,7 +6,7 @@ export TDXCTL_LOCK_PATH="$WORK/update.lock"
 standard_setup
 
 # Dry run: pre-flight only, nothing written, no history.
-job=$(start_update 1.5.08 1 dry_run v b true)
+job=$(start_update 1.5.08 1 dry_run b true)
 CHECKS=$((CHECKS + 1))
 [[ $job == /org/tdxctl/tdx1/job/* ]] || fail "Update returned '$job': $(cat "$ERR")"
 res=$(wait_job "$job")
@@ -38,7 +38,7 @@ expect_prop LastResult '"success"'
 expect_prop UpdateState '"idle"'
 expect_prop BestUpdate '"1.5.10"'
 CHECKS=$((CHECKS + 1))
-cmp -s "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" \
+cmp -s "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data.received" \
 	"$WORK/store/joined_files/1.5/tdx_module_1.5.08.blob" || fail "bytes written differ from the image"
 wait_for 30 grep -q UpdateFinished "$WORK/signals.log"
 expect_grep "$WORK/signals.log" 'member=UpdateFinished' UpdateFinished
@@ -63,7 +63,7 @@ kill "${PIDS[-1]}"
 # Busy: a slow pre-update hook keeps a job running; the bus still answers.
 printf '#!/bin/sh\nsleep 2\n' >"$WORK/hooks/pre-update.d/10-slow"
 chmod 755 "$WORK/hooks/pre-update.d/10-slow"
-job=$(start_update "" 1 dry_run v b true)
+job=$(start_update "" 1 dry_run b true)
 sleep 0.3
 expect_prop UpdateState '"running"'
 start=$(date +%s%N)

@@ -11,10 +11,10 @@ expect_grep "$OUT" '^a\(sbas\) 3 "1.5.10" true 0 "1.5.08" true 0 "1.5.06" false 
 
 call Plan s ""
 expect_rc 0 Plan
-expect_grep "$OUT" '^s "1.5.06" as 1 "1.5.10"$'
+expect_grep "$OUT" '^sas "1.5.06" 1 "1.5.10"$'
 call Plan s 1.5.08
 expect_rc 0 "Plan 1.5.08"
-expect_grep "$OUT" '^s "1.5.06" as 1 "1.5.08"$'
+expect_grep "$OUT" '^sas "1.5.06" 1 "1.5.08"$'
 
 call Plan s 1.5.99
 expect_rc 1 "Plan to a version not in the store"
@@ -29,6 +29,7 @@ expect_rc 1 "Plan to the running version"
 plan_err() {
 	dbus-send --system --print-reply --dest=org.tdxctl.tdx1 /org/tdxctl/tdx1 \
 		org.tdxctl.tdx1.Manager.Plan "string:$1" 2>&1
+	true
 }
 CHECKS=$((CHECKS + 1))
 plan_err 1.5.99 | grep -q 'org.tdxctl.tdx1.Error.NotFound' || fail "NotFound: $(plan_err 1.5.99)"
