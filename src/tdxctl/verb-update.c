@@ -45,7 +45,8 @@ static void hop_done(void *ud, const struct tdx_hop_result *r)
 	progress_clear(&hp->progress);
 	if (r->attempted && r->outcome == TDX_OUTCOME_FATAL)
 		output_fatal_warning(r);
-	if (!arg_json && !arg_dry_run)
+	/* A hop refused before writing is reported once, by log_refusal(). */
+	if (!arg_json && !arg_dry_run && r->attempted)
 		output_hop_line(r, stdout);
 	fflush(stdout);
 	hp->next++;

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 for f in "$SHARED_DATA_DIR"/mapping_file-*.json; do
-	n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tdx_module_releases"]))' "$f")
+	n=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tdx_module_releases"]))' "$f")
 	run mapping check "$f" --json
 	expect_rc 0 "mapping check $f"
 	expect_json 'j["valid"]' True
