@@ -51,12 +51,12 @@ const char *tdx_fw_error_to_string(enum tdx_fw_error e);
 int tdx_fw_error_parse(const char *s, struct tdx_fw_error_info *ret);
 
 enum tdx_update_outcome {
-	TDX_OUTCOME_SUCCESS = 0,   /* new version running, one slot used */
-	TDX_OUTCOME_REFUSED,       /* kernel or module refused; old module still runs, TDs intact */
-	TDX_OUTCOME_BUSY,          /* device-busy (v4 layout): refused, retry later */
-	TDX_OUTCOME_FATAL,         /* version read gives ENXIO: module lost, TDs killed */
-	TDX_OUTCOME_TIMEOUT,       /* status never returned to idle within the timeout */
-	TDX_OUTCOME_IO_ERROR,      /* we could not drive fw_upload (nothing installed) */
+	TDX_OUTCOME_SUCCESS = 0, /* new version running, one slot used */
+	TDX_OUTCOME_REFUSED,	 /* kernel or module refused; old module still runs, TDs intact */
+	TDX_OUTCOME_BUSY,	 /* device-busy (v4 layout): refused, retry later */
+	TDX_OUTCOME_FATAL,	 /* version read gives ENXIO: module lost, TDs killed */
+	TDX_OUTCOME_TIMEOUT,	 /* status never returned to idle within the timeout */
+	TDX_OUTCOME_IO_ERROR,	 /* we could not drive fw_upload (nothing installed) */
 };
 const char *tdx_update_outcome_to_string(enum tdx_update_outcome o); /* "success", "fatal", ... */
 
@@ -79,24 +79,24 @@ struct tdx_fwupload_io {
 };
 
 struct tdx_fwupload_opts {
-	uint64_t timeout_usec;      /* overall wait for idle after loading=0; default 600 s */
+	uint64_t timeout_usec;	    /* overall wait for idle after loading=0; default 600 s */
 	uint64_t poll_initial_usec; /* default 500 us */
-	uint64_t poll_max_usec;     /* back-off cap; default 50 ms */
+	uint64_t poll_max_usec;	    /* back-off cap; default 50 ms */
 	void (*progress)(void *ud, enum tdx_upload_phase phase, size_t done, size_t total);
 	void *progress_ud;
 };
-#define TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC (600 * USEC_PER_SEC)
+#define TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC      (600 * USEC_PER_SEC)
 #define TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC 500
-#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC (50 * USEC_PER_MSEC)
+#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC     (50 * USEC_PER_MSEC)
 
 struct tdx_fwupload_result {
 	enum tdx_update_outcome outcome;
 	struct tdx_fw_error_info error;
 	bool version_after_known;
 	struct tdx_version version_after;
-	int version_after_err;      /* -ENXIO for FATAL */
-	uint64_t write_usec;        /* loading=1 .. loading=0 */
-	uint64_t install_usec;      /* loading=0 .. idle seen */
+	int version_after_err; /* -ENXIO for FATAL */
+	uint64_t write_usec;   /* loading=1 .. loading=0 */
+	uint64_t install_usec; /* loading=0 .. idle seen */
 	unsigned polls;
 };
 

@@ -19,7 +19,7 @@
 #include "version.h"
 
 enum tdx_abi_layout {
-	TDX_ABI_UNKNOWN = 0,        /* no tdx_host device */
+	TDX_ABI_UNKNOWN = 0, /* no tdx_host device */
 	TDX_ABI_MAINLINE,
 	TDX_ABI_SEAMLDR_DIR,
 	TDX_ABI_SEAMLDR_UPLOAD,
@@ -34,19 +34,19 @@ enum tdx_module_state {
 
 enum tdx_update_support {
 	TDX_UPDATE_SUPPORTED = 0,
-	TDX_UPDATE_UNSUPPORTED_NO_HOST,    /* no tdx_host device */
-	TDX_UPDATE_UNSUPPORTED_HIDDEN,     /* seamldr attributes and fw_upload hidden by the kernel */
-	TDX_UPDATE_UNSUPPORTED_NO_FWUPLOAD,/* seamldr attributes present, fw_upload missing */
+	TDX_UPDATE_UNSUPPORTED_NO_HOST, /* no tdx_host device */
+	TDX_UPDATE_UNSUPPORTED_HIDDEN,	/* seamldr attributes and fw_upload hidden by the kernel */
+	TDX_UPDATE_UNSUPPORTED_NO_FWUPLOAD, /* seamldr attributes present, fw_upload missing */
 };
 
 struct tdx_host_paths {
 	char *sysfs_root;
-	char *host_dir;              /* <root>/devices/faux/tdx_host */
+	char *host_dir; /* <root>/devices/faux/tdx_host */
 	char *version;
-	char *seamldr_version;       /* layout dependent; NULL when unknown */
+	char *seamldr_version; /* layout dependent; NULL when unknown */
 	char *num_remaining_updates;
-	char *fwupload_dir;          /* <root>/class/firmware/<name>; NULL when absent */
-	char *cpu_online;            /* <root>/devices/system/cpu/online */
+	char *fwupload_dir; /* <root>/class/firmware/<name>; NULL when absent */
+	char *cpu_online;   /* <root>/devices/system/cpu/online */
 	char *cpu_present;
 };
 
@@ -57,18 +57,18 @@ struct tdx_host {
 	enum tdx_module_state module_state;
 	enum tdx_update_support update_support;
 
-	int version_err;             /* 0 or -errno of reading version */
+	int version_err; /* 0 or -errno of reading version */
 	struct tdx_version module_version;
 
-	int seamldr_err;             /* 0, -EACCES (not root), -ENOENT (hidden), ... */
+	int seamldr_err; /* 0, -EACCES (not root), -ENOENT (hidden), ... */
 	struct tdx_version seamldr_version;
 
 	int remaining_err;
 	uint32_t num_remaining_updates;
 };
 
-const char *tdx_abi_layout_to_string(enum tdx_abi_layout l);    /* "mainline", "seamldr-dir", ... */
-const char *tdx_module_state_to_string(enum tdx_module_state s); /* "running", "lost", ... */
+const char *tdx_abi_layout_to_string(enum tdx_abi_layout l); /* "mainline", "seamldr-dir", ... */
+const char *tdx_module_state_to_string(enum tdx_module_state s);     /* "running", "lost", ... */
 const char *tdx_update_support_to_string(enum tdx_update_support s); /* "supported", ... */
 /* One sentence for operators, e.g. why runtime update is unsupported. */
 const char *tdx_update_support_describe(enum tdx_update_support s);

@@ -19,17 +19,18 @@
 #include "diag.h"
 #include "version.h"
 
-#define TDX_PAGE_SIZE            4096u
-#define TDX_MAX_MODULE_PAGES     496u
-#define TDX_V1_MAX_SIGSTRUCT_PAGES 4u  /* v4..v8 kernels */
-#define TDX_V2_MAX_SIGSTRUCT_PAGES 1u  /* mainline */
-#define TDX_SIGSTRUCT_SIZE       2048u
-#define TDX_SIGSTRUCT_OFFSET     0x1000u
-#define TDX_SEAMHASH_SIZE        48u
-#define TDX_CPUID_TABLE_MAX      255u
+#define TDX_PAGE_SIZE		   4096u
+#define TDX_MAX_MODULE_PAGES	   496u
+#define TDX_V1_MAX_SIGSTRUCT_PAGES 4u /* v4..v8 kernels */
+#define TDX_V2_MAX_SIGSTRUCT_PAGES 1u /* mainline */
+#define TDX_SIGSTRUCT_SIZE	   2048u
+#define TDX_SIGSTRUCT_OFFSET	   0x1000u
+#define TDX_SEAMHASH_SIZE	   48u
+#define TDX_CPUID_TABLE_MAX	   255u
 /* Largest image either kernel accepts: header + 4 sigstruct pages + 496 module pages. */
-#define TDX_IMAGE_MAX_SIZE ((1u + TDX_V1_MAX_SIGSTRUCT_PAGES + TDX_MAX_MODULE_PAGES) * TDX_PAGE_SIZE)
-#define TDX_CPU_SIGNATURE_MASK   0xfffffff0u /* stepping ignored */
+#define TDX_IMAGE_MAX_SIZE \
+	((1u + TDX_V1_MAX_SIGSTRUCT_PAGES + TDX_MAX_MODULE_PAGES) * TDX_PAGE_SIZE)
+#define TDX_CPU_SIGNATURE_MASK 0xfffffff0u /* stepping ignored */
 
 enum tdx_image_format {
 	TDX_IMAGE_FORMAT_INVALID = 0,
@@ -39,14 +40,14 @@ enum tdx_image_format {
 
 /* The fields of the 2 KiB SEAM SIGSTRUCT that policy and reporting use. */
 struct tdx_sigstruct_info {
-	uint32_t header_type;   /* 6 */
+	uint32_t header_type;	/* 6 */
 	uint32_t header_length; /* 0xe1 */
 	uint32_t header_version;
-	uint32_t module_type;   /* bit 31: debug-signed */
+	uint32_t module_type; /* bit 31: debug-signed */
 	bool debug;
-	uint32_t module_vendor; /* 0x8086 */
-	uint32_t date;          /* BCD 0xYYYYMMDD */
-	uint16_t seam_svn;      /* high byte major SVN, low byte minor SVN */
+	uint32_t module_vendor;		     /* 0x8086 */
+	uint32_t date;			     /* BCD 0xYYYYMMDD */
+	uint16_t seam_svn;		     /* high byte major SVN, low byte minor SVN */
 	uint8_t seamhash[TDX_SEAMHASH_SIZE]; /* SHA-384 of the module = MRSEAM */
 	uint32_t cpuid_count;
 	uint32_t cpuid_table[TDX_CPUID_TABLE_MAX]; /* CPUID.1.EAX values, stepping included */
@@ -57,10 +58,10 @@ struct tdx_image {
 	enum tdx_image_format format;
 	const uint8_t *data;
 	size_t size;
-	uint16_t checksum;      /* header field */
-	bool checksum_ok;       /* 16-bit LE sum of the whole image is zero */
+	uint16_t checksum; /* header field */
+	bool checksum_ok;  /* 16-bit LE sum of the whole image is zero */
 	size_t sigstruct_offset;
-	size_t sigstruct_size;  /* bytes reserved for it (pages), >= TDX_SIGSTRUCT_SIZE */
+	size_t sigstruct_size; /* bytes reserved for it (pages), >= TDX_SIGSTRUCT_SIZE */
 	size_t module_offset;
 	size_t module_size;
 	struct tdx_sigstruct_info sig;
@@ -68,8 +69,8 @@ struct tdx_image {
 
 /* Checks each tdx_image_validate() can perform; the kernel checks are always done. */
 enum {
-	TDX_VALIDATE_CHECKSUM = 1u << 0, /* 16-bit sum is zero */
-	TDX_VALIDATE_SEAMHASH = 1u << 1, /* sigstruct seamhash == SHA-384(module) */
+	TDX_VALIDATE_CHECKSUM = 1u << 0,  /* 16-bit sum is zero */
+	TDX_VALIDATE_SEAMHASH = 1u << 1,  /* sigstruct seamhash == SHA-384(module) */
 	TDX_VALIDATE_SIGSTRUCT = 1u << 2, /* header_type 6, vendor 0x8086, cpuid_count <= 255 */
 	TDX_VALIDATE_ALL = 0x7u,
 };
@@ -102,8 +103,8 @@ int tdx_image_build(enum tdx_image_format format, const void *sigstruct, size_t 
 		    const void *module, size_t module_size, uint8_t **ret_data, size_t *ret_size,
 		    struct tdx_diag *diag);
 /* Re-packs a parsed image into another format (the same format gives a copy). */
-int tdx_image_convert(const struct tdx_image *img, enum tdx_image_format format,
-		      uint8_t **ret_data, size_t *ret_size, struct tdx_diag *diag);
+int tdx_image_convert(const struct tdx_image *img, enum tdx_image_format format, uint8_t **ret_data,
+		      size_t *ret_size, struct tdx_diag *diag);
 
 /* Sum of little-endian 16-bit words; an odd last byte is a low byte. */
 uint16_t tdx_checksum16(const void *data, size_t size);

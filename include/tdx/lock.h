@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #define TDX_LOCK_DEFAULT_PATH "/run/tdxctl/update.lock"
-#define TDX_LOCK_PATH_ENV "TDXCTL_LOCK_PATH"
+#define TDX_LOCK_PATH_ENV     "TDXCTL_LOCK_PATH"
 
 /* $TDXCTL_LOCK_PATH if set (secure_getenv), else the default. */
 const char *tdx_lock_default_path(void);

@@ -10,27 +10,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f)    __attribute__((cleanup(f)))
-#define _unused_        __attribute__((unused))
-#define _printf_(a, b)  __attribute__((format(printf, a, b)))
-#define _pure_          __attribute__((pure))
-#define _likely_(x)     (__builtin_expect(!!(x), 1))
-#define _unlikely_(x)   (__builtin_expect(!!(x), 0))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _pure_	       __attribute__((pure))
+#define _likely_(x)    (__builtin_expect(!!(x), 1))
+#define _unlikely_(x)  (__builtin_expect(!!(x), 0))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _ptr_ = (p);                                                         \
-		(p) = NULL;                                                                        \
-		_ptr_;                                                                             \
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) _ptr_ = (p); \
+		(p) = NULL;                \
+		_ptr_;                     \
 	})
 
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _fd_ = (fd);                                                                   \
-		(fd) = -EBADF;                                                                     \
-		_fd_;                                                                              \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -EBADF;   \
+		_fd_;            \
 	})
 
 static inline void freep(void *p)
@@ -63,11 +63,11 @@ static inline void fclosep(FILE **f)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Declares name##p(type **) calling func(*p) when *p is not NULL. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
-	static inline void func##p(type *p)                                                        \
-	{                                                                                          \
-		if (*p)                                                                            \
-			func(*p);                                                                  \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+	static inline void func##p(type *p)     \
+	{                                       \
+		if (*p)                         \
+			func(*p);               \
 	}
 
 /* errno of the last libc call as a negative value, never 0. */

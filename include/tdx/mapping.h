@@ -33,18 +33,20 @@ struct tdx_release {
 };
 
 struct tdx_mapping {
-	char *header_version; /* "1.0", or NULL when absent */
+	char *header_version;	      /* "1.0", or NULL when absent */
 	struct tdx_release *releases; /* sorted ascending by version, no duplicates */
 	size_t n_releases;
 };
 
 /* Parses JSON text. -EBADMSG (syntax, with offset), -EINVAL (types, values, duplicates). */
-int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret, struct tdx_diag *diag);
+int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret,
+		      struct tdx_diag *diag);
 /* Loads a file (size capped). -ENOENT/-EACCES/... with diag naming the problem. */
 int tdx_mapping_load(const char *path, struct tdx_mapping **ret, struct tdx_diag *diag);
 struct tdx_mapping *tdx_mapping_free(struct tdx_mapping *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_mapping *, tdx_mapping_free);
-const struct tdx_release *tdx_mapping_find(const struct tdx_mapping *m, const struct tdx_version *v);
+const struct tdx_release *tdx_mapping_find(const struct tdx_mapping *m,
+					   const struct tdx_version *v);
 /* Whether the P-SEAMLDR version satisfies one of min_seamldr_versions. */
 bool tdx_release_seamldr_ok(const struct tdx_release *r, const struct tdx_version *seamldr);
 /* Whether v is listed in strict_compat_versions. */

@@ -22,8 +22,8 @@
 
 struct tdx_store_entry {
 	struct tdx_version version;
-	char *blob_path;      /* joined_files/... or NULL */
-	char *bin_path;       /* separate_files/... or NULL (both or neither) */
+	char *blob_path; /* joined_files/... or NULL */
+	char *bin_path;	 /* separate_files/... or NULL (both or neither) */
 	char *sigstruct_path;
 	const struct tdx_release *release; /* NULL: no mapping entry */
 
@@ -37,7 +37,7 @@ struct tdx_store_entry {
 
 /* Something odd in the store that is reported, not fatal. */
 struct tdx_store_problem {
-	char *path;   /* file or mapping entry */
+	char *path; /* file or mapping entry */
 	char *message;
 };
 

@@ -20,13 +20,13 @@
 #define TDX_DEFAULT_RESERVE 1u
 
 struct tdx_update_ctx {
-	struct tdx_host *host;       /* refreshed by every hop */
+	struct tdx_host *host; /* refreshed by every hop */
 	struct tdx_store *store;
 	struct tdx_policy_host policy_host; /* running/seamldr updated from host each hop */
 	struct tdx_policy_opts policy;
-	unsigned reserve;            /* update slots never used; default 1 */
-	const char *lock_path;       /* NULL: tdx_lock_default_path() */
-	bool lock_wait;              /* wait for the lock instead of failing */
+	unsigned reserve;      /* update slots never used; default 1 */
+	const char *lock_path; /* NULL: tdx_lock_default_path() */
+	bool lock_wait;	       /* wait for the lock instead of failing */
 	struct tdx_fwupload_opts fw;
 	/* Optional veto (inhibitors, hooks): non-zero refuses with diag set. */
 	int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag);
@@ -40,13 +40,13 @@ struct tdx_hop_result {
 	struct tdx_version from;
 	struct tdx_version to;
 	struct tdx_preflight preflight;
-	bool attempted;              /* bytes were written to the kernel */
+	bool attempted; /* bytes were written to the kernel */
 	enum tdx_update_outcome outcome;
 	struct tdx_fwupload_result fw;
 	uint32_t remaining_before;
 	bool remaining_after_known;
 	uint32_t remaining_after;
-	bool converted;              /* the image was re-packed to the kernel's format */
+	bool converted; /* the image was re-packed to the kernel's format */
 	enum tdx_image_format format;
 	uint8_t image_sha256[TDX_SHA256_SIZE];
 	uint8_t seamhash[TDX_SEAMHASH_SIZE];
@@ -73,4 +73,5 @@ int tdx_update_run_hop(struct tdx_update_ctx *ctx, struct tdx_store_entry *e, bo
  */
 int tdx_update_run_plan(struct tdx_update_ctx *ctx, const struct tdx_plan *plan, bool dry_run,
 			void (*hop_done)(void *ud, const struct tdx_hop_result *r), void *ud,
-			struct tdx_hop_result **ret_results, size_t *ret_done, struct tdx_diag *diag);
+			struct tdx_hop_result **ret_results, size_t *ret_done,
+			struct tdx_diag *diag);
