@@ -121,11 +121,17 @@ static inline int test_store_make(const char *mapping_text, struct test_store *r
 	return test_store_make_ext(mapping_text, NULL, NULL, ret);
 }
 
-static inline int test_store_from_file(const char *path, struct test_store *ret)
+static inline int test_store_from_file_ext(const char *path, const char *debug_version,
+					   const char *extra_version, struct test_store *ret)
 {
 	_cleanup_free_ char *text = read_text_file(path);
 
-	return text ? test_store_make(text, ret) : -EIO;
+	return text ? test_store_make_ext(text, debug_version, extra_version, ret) : -EIO;
+}
+
+static inline int test_store_from_file(const char *path, struct test_store *ret)
+{
+	return test_store_from_file_ext(path, NULL, NULL, ret);
 }
 
 static inline void test_store_done(struct test_store *s)

@@ -251,13 +251,11 @@ static void test_newest_installable(void **state)
 static void test_reinstall_and_debug(void **state)
 {
 	struct test_store s = {0};
-	_cleanup_free_ char *text = read_text_file(MAPPING_14C28CE);
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
 	struct tdx_policy_opts opts = {0};
 	struct tdx_store_entry *running, *debug;
 
-	assert_non_null(text);
-	assert_int_equal(test_store_make_ext(text, "1.5.08", NULL, &s), 0);
+	assert_int_equal(test_store_from_file_ext(MAPPING_14C28CE, "1.5.08", NULL, &s), 0);
 	running = entry_of(&s, "1.5.06");
 	debug = entry_of(&s, "1.5.08");
 	assert_true(running && debug);
@@ -277,13 +275,11 @@ static void test_reinstall_and_debug(void **state)
 static void test_unmapped_and_unreadable(void **state)
 {
 	struct test_store s = {0};
-	_cleanup_free_ char *text = read_text_file(MAPPING_28A4BAA);
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
 	struct tdx_policy_opts opts = {0};
 	struct tdx_store_entry *unmapped, *broken;
 
-	assert_non_null(text);
-	assert_int_equal(test_store_make_ext(text, NULL, "1.5.40", &s), 0);
+	assert_int_equal(test_store_from_file_ext(MAPPING_28A4BAA, NULL, "1.5.40", &s), 0);
 	unmapped = entry_of(&s, "1.5.40");
 	broken = entry_of(&s, "1.5.09");
 	assert_true(unmapped && broken);
