@@ -119,13 +119,14 @@ static bool parse_module_name(const char *name, const char *suffix, struct tdx_v
 	return tdx_version_parse(buf, ret) == 0;
 }
 
+/* d_type spares a stat per entry; symlinks are followed (a packaged store may use them). */
 static bool is_dir_entry(int dfd, const struct dirent *de)
 {
 	struct stat st;
 
-	if (de->d_type != DT_UNKNOWN)
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
 		return de->d_type == DT_DIR;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	return fstatat(dfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 static bool is_dot(const char *name)
