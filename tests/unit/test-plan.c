@@ -217,6 +217,28 @@ static void test_real_catalog(void **state)
 		run_case(st->s14c28ce.store, &cases[i]);
 }
 
+/* A store whose mapping lists nothing and which holds no image. */
+static void test_empty_store(void **state)
+{
+	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
+	struct tdx_version v0806 = V("1.5.06");
+	_cleanup_free_ struct tdx_candidate *c = NULL;
+	struct test_store s = {0};
+	struct tdx_diag diag;
+	struct tdx_plan plan;
+	size_t n = 99;
+
+	assert_int_equal(test_store_make("{ \"tdx_module_releases\": [ ] }", &s), 0);
+	assert_int_equal(tdx_policy_evaluate(s.store, &host, &no_opts, &c, &n), 0);
+	assert_non_null(c);
+	assert_int_equal(n, 0);
+	assert_int_equal(tdx_plan_compute(s.store, &host, &no_opts, NULL, 5, &plan, &diag),
+			 -EALREADY);
+	assert_int_equal(tdx_plan_compute(s.store, &host, &reinstall, &v0806, 5, &plan, &diag),
+			 -ENOENT);
+	test_store_done(&s);
+}
+
 static void test_hop_descriptions(void **state)
 {
 	struct stores *st = *state;
@@ -412,6 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_catalog),
 		cmocka_unit_test(test_real_catalog),
+		cmocka_unit_test(test_empty_store),
 		cmocka_unit_test(test_hop_descriptions),
 		cmocka_unit_test(test_intel_reference_parity),
 	};
