@@ -24,7 +24,7 @@ struct synth_module_spec {
 	struct tdx_version handoff_min; /* zero: same as version's x.y.00 */
 	uint32_t module_pages;		/* zero: 4 */
 	bool debug;
-	uint16_t seam_svn;  /* zero: derived from version */
+	uint16_t seam_svn;  /* zero: ((minor & 0xff) << 8) | (update & 0xff) */
 	uint32_t date;	    /* BCD; zero: 0x20250101 */
 	uint32_t cpuids[8]; /* zero-terminated; empty: SYNTH_CPU_SPR */
 };
