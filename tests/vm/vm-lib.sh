@@ -125,7 +125,8 @@ vm_prepare() {
 # line, run with bash in the chroot of this machine's root with a tmpfs
 # overlay) and powers off. The guest sees RESULTS_DIR read-write at /results
 # and gets VM_KO, VM_BUILD, VM_TOP in its environment. The console goes to
-# RESULTS_DIR/console.log. Returns qemu's status.
+# RESULTS_DIR/console.log, or where VM_SERIAL (a qemu -serial value) says.
+# Returns qemu's status.
 vm_boot() {
 	local res=$1 cmd=$2 cpu
 	mkdir -p "$res"
@@ -134,7 +135,7 @@ vm_boot() {
 	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
 		"$cmd" >"$res/guest-cmd.sh"
 	timeout "${VM_BOOT_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
-		-nodefaults -display none -no-reboot -serial "file:$res/console.log" \
+		-nodefaults -display none -no-reboot -serial "${VM_SERIAL:-file:$res/console.log}" \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

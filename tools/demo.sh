@@ -1,0 +1,50 @@
+#!/bin/bash
+# tdxctl in 60 seconds, without TDX hardware: installs what is missing, builds
+# tdxctl and the tdx_host_sim kernel module, boots Debian's 6.12 kernel in
+# QEMU (TCG) with the host at TDX module 1.5.01, and shows what an operator
+# sees: status, the catalog with every verdict, an update (two hops, with
+# progress), and status again. Needs root (packages, 9p share of /).
+#   tools/demo.sh [--no-deps]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+t0=$(date +%s%N)
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (it installs packages and boots a VM)" >&2; exit 1; }
+if [ "${1:-}" != "--no-deps" ]; then
+	"$top/tools/install-deps.sh"
+fi
+
+VM_BUILD="$top/build-demo"
+. "$top/tests/vm/vm-lib.sh"
+echo "demo: building tdxctl ($VM_BUILD) and the simulator..." >&2
+vm_build_binaries
+vm_prepare
+"$top/tests/vm/mkcatalog.sh" "$VM_BUILD" "$VM_BUILD/vm/catalog"
+res="$VM_BUILD/vm/demo"
+rm -rf "$res"
+echo "demo: booting Linux $VM_KREL in QEMU (TCG, 2 CPUs, Sapphire Rapids CPUID)..." >&2
+
+# Runs in the guest; its terminal is the serial console, shown here live.
+guest=$(cat <<'GUEST'
+exec >/dev/console 2>&1 </dev/null
+dmesg -n 1
+insmod "$VM_KO" module_version=1.5.01 seamldr_version=1.5.00 num_remaining_updates=16 install_ms=400
+ln -sf "$VM_BUILD/src/tdxctl/tdxctl" /usr/local/sbin/tdxctl
+export TDXCTL_STORE="$VM_BUILD/vm/catalog" TERM=linux
+stty -F /dev/console cols 100 rows 40 2>/dev/null
+show() {
+	printf '\n\033[1mroot@tdx-host:~# %s\033[0m\n' "$*"
+	eval "$*"
+	echo "[exit $?]"
+}
+echo
+echo "Guest: Linux $(uname -r), CPUID.1.EAX $(sed -n 's/^cpu_signature //p' /sys/kernel/debug/tdx_host_sim/state)," \
+	"tdx_host_sim at 1.5.01; module store $TDXCTL_STORE"
+show tdxctl --direct status
+show tdxctl --direct list
+show tdxctl --direct update --yes
+show tdxctl --direct status
+GUEST
+)
+VM_SERIAL="file:/dev/stdout" vm_boot "$res" "$guest" || true
+secs=$((($(date +%s%N) - t0) / 1000000))
+printf '\ndemo: done in %d.%03d s (build, boot, four commands, power off)\n' $((secs / 1000)) $((secs % 1000)) >&2
