@@ -290,7 +290,6 @@ static int plan_to_target(struct planner *pl, const struct tdx_policy_opts *opts
 static char *describe_newest_blocked(struct planner *pl, char buf[static TDX_DIAG_MAX])
 {
 	char v[TDX_VERSION_STRING_MAX], keys[TDX_DIAG_MAX];
-
 	struct tdx_store_entry *e;
 
 	buf[0] = '\0';
