@@ -198,7 +198,7 @@ static json_object *json_best_update(const struct cli_best_update *b)
 	else if (b->err == 0)
 		state = "available";
 	else if (b->err == -EALREADY)
-		state = "up_to_date";
+		state = "up-to-date";
 	else
 		state = "none";
 	if (json_add(o, "state", json_object_new_string(state)) < 0)
@@ -446,7 +446,7 @@ static void print_update_text(const struct cli_update *u)
 static const char *update_result_word(const struct cli_update *u)
 {
 	if (u->up_to_date)
-		return "up_to_date";
+		return "up-to-date";
 	if (u->n_results > 0 && u->results[u->n_results - 1].attempted)
 		return tdx_update_outcome_to_string(u->results[u->n_results - 1].outcome);
 	if (u->err)

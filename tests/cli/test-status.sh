@@ -44,7 +44,7 @@ expect_json 'j["module_version"]' 1.5.06
 "$CLI_MKSTORE" "$WORK/store-old" 1.5.06 || exit 1
 run status --json --store "$WORK/store-old"
 expect_rc 0 "status, up to date"
-expect_json 'j["best_update"]["state"]' up_to_date
+expect_json 'j["best_update"]["state"]' up-to-date
 
 # Not a TDX host at all.
 mkdir -p "$WORK/empty"
@@ -79,7 +79,7 @@ expect_rc 0 "status on an unknown CPU"
 expect_json 'j["cpu_signature"]' 0x50650
 expect_json 'j["cpu_platform"]' None
 # Nothing newer can run here: up to date, and the reason names what is blocked.
-expect_json 'j["best_update"]["state"]' up_to_date
+expect_json 'j["best_update"]["state"]' up-to-date
 expect_json '"1.5.08" in j["best_update"]["reason"]' True
 
 finish

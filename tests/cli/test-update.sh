@@ -67,6 +67,17 @@ expect_rc 1 "update when only the reserve is left"
 expect_grep "$ERR" 'reserve'
 untouched "$WORK/one"
 
+run update --dry-run --json --reserve=0 --sysfs-root "$WORK/one"
+expect_rc 0 "dry run with --reserve=0 and one slot"
+expect_json 'j["hops"][0]["preflight"]["passed"]' True
+
+# A patch-series kernel takes 0x100: the 0x100 store image needs no conversion.
+make_sysfs "$WORK/v4" layout=seamldr-dir
+run update --dry-run --json --sysfs-root "$WORK/v4"
+expect_rc 0 "dry run on a seamldr-dir kernel"
+expect_json '[c["message"] for c in j["hops"][0]["preflight"]["checks"] if c["check"] == "image"][0].endswith("format 0x100")' True
+untouched "$WORK/v4"
+
 # Another upload in progress.
 make_sysfs "$WORK/busy" status=transferring
 run update --yes --sysfs-root "$WORK/busy"
@@ -87,7 +98,7 @@ expect_rc 0 "update when up to date"
 expect_grep "$OUT" 'Already up to date: 1\.5\.12'
 untouched "$WORK/new"
 run update --yes --json --allow-debug --sysfs-root "$WORK/new"
-expect_json 'j["result"]' up_to_date
+expect_json 'j["result"]' up-to-date
 
 # Unknown target version.
 run update 1.5.99 --yes
