@@ -5,6 +5,7 @@
  * to show while it runs and which exit code the outcome gets.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,34 @@
 #include "update.h"
 #include "verbs.h"
 
+/*
+ * An upload killed half-way leaves fw_upload waiting and the operator
+ * guessing; the kernel side cannot be interrupted anyway. So Ctrl-C, hangup
+ * and SIGTERM are ignored from the first byte written until the hop is
+ * classified; waiting for the lock (--wait-lock) stays interruptible.
+ */
+static const int uninterruptible_signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP};
+
+static void signals_ignore(struct sigaction saved[static ELEMENTSOF(uninterruptible_signals)])
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	for (size_t i = 0; i < ELEMENTSOF(uninterruptible_signals); i++)
+		sigaction(uninterruptible_signals[i], &ign, &saved[i]);
+}
+
+static void
+signals_restore(const struct sigaction saved[static ELEMENTSOF(uninterruptible_signals)])
+{
+	for (size_t i = 0; i < ELEMENTSOF(uninterruptible_signals); i++)
+		sigaction(uninterruptible_signals[i], &saved[i], NULL);
+}
+
 struct hop_printer {
 	const struct tdx_plan *plan;
 	struct progress progress;
+	bool signals_ignored;
+	struct sigaction saved[ELEMENTSOF(uninterruptible_signals)];
 	size_t next;
 	char label[2 * TDX_VERSION_STRING_MAX + 8];
 };
@@ -37,12 +63,33 @@ static void hop_printer_label(struct hop_printer *hp)
 	progress_begin(&hp->progress, hp->label);
 }
 
+/* The engine's progress callback: the first call means bytes are going out. */
+static void hop_progress(void *ud, enum tdx_upload_phase phase, size_t done, size_t total)
+{
+	struct hop_printer *hp = ud;
+
+	if (!hp->signals_ignored) {
+		signals_ignore(hp->saved);
+		hp->signals_ignored = true;
+	}
+	progress_update(&hp->progress, phase, done, total);
+}
+
+static void hop_printer_settle(struct hop_printer *hp)
+{
+	if (hp->signals_ignored) {
+		signals_restore(hp->saved);
+		hp->signals_ignored = false;
+	}
+	progress_clear(&hp->progress);
+}
+
 /* Called by the library after each hop: one line per hop, live. */
 static void hop_done(void *ud, const struct tdx_hop_result *r)
 {
 	struct hop_printer *hp = ud;
 
-	progress_clear(&hp->progress);
+	hop_printer_settle(hp);
 	if (r->attempted && r->outcome == TDX_OUTCOME_FATAL)
 		output_fatal_warning(r);
 	/* A hop refused before writing is reported once, by log_refusal(). */
@@ -139,14 +186,13 @@ static void update_ctx_init(struct tdx_update_ctx *ctx, const struct cli_host_fa
 		.policy = f->policy,
 		.reserve = arg_reserve,
 		.lock_wait = arg_wait_lock,
-		.fw =
-			{
-				.timeout_usec = arg_timeout_usec,
-				.poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
-				.poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
-				.progress = progress_update,
-				.progress_ud = &hp->progress,
-			},
+	};
+	ctx->fw = (struct tdx_fwupload_opts){
+		.timeout_usec = arg_timeout_usec,
+		.poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
+		.poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
+		.progress = hop_progress,
+		.progress_ud = hp,
 	};
 }
 
@@ -212,7 +258,7 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 	update_ctx_init(&ctx, f, store, &hp);
 
 	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
-	progress_clear(&hp.progress);
+	hop_printer_settle(&hp);
 	last = done > 0 ? &results[done - 1] : NULL;
 	if (last && last->attempted)
 		log_outcome(last);
