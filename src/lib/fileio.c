@@ -92,15 +92,15 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 		return fd;
 	if (S_ISDIR(st.st_mode))
 		return tdx_diag_set(diag, -EISDIR, "is a directory");
-	if (S_ISREG(st.st_mode)) {
-		if ((uint64_t)st.st_size > max_size)
-			return tdx_diag_set(diag, -EFBIG, "file is %llu bytes, at most %zu",
-					    (unsigned long long)st.st_size, max_size);
-		hint = (size_t)st.st_size;
-	}
+	/*
+	 * st_size is only a hint: sysfs says 4096 for a 6-byte attribute, so the
+	 * cap applies to what read() returns, not to what fstat() claims.
+	 */
+	if (S_ISREG(st.st_mode))
+		hint = (uint64_t)st.st_size < max_size ? (size_t)st.st_size : max_size;
 	r = read_loop(fd, max_size, hint, ret_data, ret_size);
 	if (r == -EFBIG)
-		return tdx_diag_set(diag, r, "file is larger than %zu bytes", max_size);
+		return tdx_diag_set(diag, r, "file is larger than the %zu-byte limit", max_size);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "cannot read: %s", strerror(-r));
 	return 0;
