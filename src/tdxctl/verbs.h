@@ -25,6 +25,12 @@ enum {
 	CLI_EXIT_TIMEOUT = 5, /* fw_upload never finished: state unknown */
 };
 
+/*
+ * --direct (arg_direct, bus-client.h): run the library in-process. Verbs
+ * compute into the structs of output.h and print with output_*(); a bus
+ * client fills the same structs from tdxd, so routing a verb changes where
+ * the numbers come from, never what is printed.
+ */
 extern const char *arg_sysfs_root;
 extern const char *arg_store;
 extern bool arg_cpu_signature_set;
