@@ -46,25 +46,18 @@ void log_info(const char *fmt, ...)
 
 int output_json(json_object *o)
 {
-	const char *s;
+	_cleanup_(json_object_putp) json_object *owned = o;
+	const char *text;
 
-	if (!o)
+	if (!owned)
 		return log_error(-ENOMEM, "out of memory");
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
+	text = json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
 		return log_error(-ENOMEM, "out of memory");
-	if (puts(s) < 0 || fflush(stdout) != 0)
+	if (puts(text) < 0 || fflush(stdout) != 0)
 		return log_error(-EIO, "cannot write to stdout");
 	return 0;
-}
-
-/* Prints and frees o. */
-static int output_json_put(json_object *o)
-{
-	_cleanup_(json_object_putp) json_object *owned = o;
-
-	return output_json(owned);
 }
 
 int json_add(json_object *o, const char *key, json_object *value)
@@ -238,7 +231,7 @@ static json_object *json_status(const struct cli_status *s)
 int output_status(const struct cli_status *s)
 {
 	if (arg_json)
-		return output_json_put(json_status(s));
+		return output_json(json_status(s));
 	print_status_text(s);
 	return 0;
 }
@@ -318,7 +311,7 @@ static json_object *json_list(const struct cli_list *l)
 int output_list(const struct cli_list *l)
 {
 	if (arg_json)
-		return output_json_put(json_list(l));
+		return output_json(json_list(l));
 	if (l->n_candidates == 0)
 		printf("No module images in %s.\n", l->store->root);
 	for (size_t i = 0; i < l->n_candidates; i++)
@@ -367,7 +360,7 @@ static json_object *json_plan(const struct cli_plan *p)
 int output_plan(const struct cli_plan *p)
 {
 	if (arg_json)
-		return output_json_put(json_plan(p));
+		return output_json(json_plan(p));
 	print_plan_text(p);
 	return 0;
 }
@@ -475,7 +468,7 @@ static json_object *json_update(const struct cli_update *u)
 int output_update(const struct cli_update *u)
 {
 	if (arg_json)
-		return output_json_put(json_update(u));
+		return output_json(json_update(u));
 	print_update_text(u);
 	return 0;
 }
@@ -533,7 +526,7 @@ int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok
 			json_object_put(o);
 			return log_error(-ENOMEM, "out of memory");
 		}
-		return output_json_put(o);
+		return output_json(o);
 	}
 	print_image_text(img, path, seamhash_ok);
 	return 0;
@@ -573,7 +566,7 @@ int output_mapping_check(const struct cli_mapping_check *m)
 	if (!map)
 		log_error(0, "%s", m->error);
 	if (arg_json)
-		return output_json_put(json_mapping_check(m));
+		return output_json(json_mapping_check(m));
 	if (!map)
 		return 0;
 	printf("%s: valid, %zu release%s", m->path, map->n_releases,

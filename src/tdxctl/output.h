@@ -29,7 +29,8 @@ int log_error(int err, const char *fmt, ...) _printf_(2, 3);
 /* An informational line on stderr (never stdout, so --json output stays clean). */
 void log_info(const char *fmt, ...) _printf_(1, 2);
 
-/* Prints a JSON document on stdout (pretty, one trailing newline). -ENOMEM for NULL. */
+/* Prints a JSON document on stdout (pretty, one trailing newline) and frees it. -ENOMEM for NULL.
+ */
 int output_json(json_object *o);
 /* Adds key=value to o, taking value; -ENOMEM when value is NULL. */
 int json_add(json_object *o, const char *key, json_object *value);
