@@ -21,6 +21,9 @@ int tdx_sysfs_read(const char *path, char **ret);
 int tdx_sysfs_read_buf(const char *path, char *buf, size_t size);
 /* Writes exactly the string (no NUL, no newline added), looping on short writes. */
 int tdx_sysfs_write(const char *path, const char *value);
+struct tdx_version;
+/* Reads and parses a "%u.%u.%02u" attribute; -EINVAL for junk, read errors unchanged (ENXIO). */
+int tdx_sysfs_read_version(const char *path, struct tdx_version *ret);
 /* Parses an unsigned decimal attribute value ("%u\n"); -EINVAL for junk/overflow. */
 int tdx_parse_uint32(const char *s, unsigned *ret);
 /*

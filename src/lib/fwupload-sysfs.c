@@ -59,13 +59,8 @@ static void fw_data_close(void *ud)
 static int fw_read_version(void *ud, struct tdx_version *ret)
 {
 	struct tdx_fwupload_sysfs *s = ud;
-	_cleanup_free_ char *v = NULL;
-	int r;
 
-	r = tdx_sysfs_read(s->version_path, &v);
-	if (r < 0)
-		return r;
-	return tdx_version_parse(v, ret) < 0 ? -EINVAL : 0;
+	return tdx_sysfs_read_version(s->version_path, ret);
 }
 
 static void fw_sleep_usec(void *ud, uint64_t usec)

@@ -200,20 +200,7 @@ static int discover_layout(struct tdx_host *h)
 
 static int read_version_attr(const char *path, struct tdx_version *ret)
 {
-	_cleanup_free_ char *s = NULL;
-	struct tdx_version v;
-	int r;
-
-	if (!path)
-		return -ENOENT;
-	r = tdx_sysfs_read(path, &s);
-	if (r < 0)
-		return r;
-	r = tdx_version_parse(s, &v);
-	if (r < 0)
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	return path ? tdx_sysfs_read_version(path, ret) : -ENOENT;
 }
 
 static int read_uint_attr(const char *path, uint32_t *ret)

@@ -14,6 +14,7 @@
 
 #include "macro.h"
 #include "sysfs.h"
+#include "version.h"
 
 const char *tdx_sysfs_default_root(void)
 {
@@ -127,6 +128,21 @@ int tdx_sysfs_write(const char *path, const char *value)
 			return -EIO;
 		done += (size_t)n;
 	}
+	return 0;
+}
+
+int tdx_sysfs_read_version(const char *path, struct tdx_version *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	struct tdx_version v;
+	int r;
+
+	r = tdx_sysfs_read(path, &s);
+	if (r < 0)
+		return r;
+	if (tdx_version_parse(s, &v) < 0)
+		return -EINVAL;
+	*ret = v;
 	return 0;
 }
 

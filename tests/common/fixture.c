@@ -203,6 +203,25 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path) < 0 ? -1 : 0;
 }
 
+int fixture_setup_empty(void **state)
+{
+	struct fixture_spec spec = {.layout = TDX_ABI_UNKNOWN};
+	char *root = NULL;
+
+	if (fixture_create(&spec, &root) < 0)
+		return -1;
+	*state = root;
+	return 0;
+}
+
+int fixture_teardown_empty(void **state)
+{
+	fixture_destroy(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
 void fixture_destroy(const char *root)
 {
 	if (root)
@@ -320,19 +339,13 @@ static void fake_data_close(void *ud)
 static int fake_read_version(void *ud, struct tdx_version *ret)
 {
 	struct fake_fw *f = ud;
-	_cleanup_free_ char *s = NULL;
-	int r;
 
-	if (!f->version_path) {
-		if (f->version_err)
-			return f->version_err;
-		*ret = f->version;
-		return 0;
-	}
-	r = tdx_sysfs_read(f->version_path, &s);
-	if (r < 0)
-		return r;
-	return tdx_version_parse(s, ret) < 0 ? -EINVAL : 0;
+	if (f->version_path)
+		return tdx_sysfs_read_version(f->version_path, ret);
+	if (f->version_err)
+		return f->version_err;
+	*ret = f->version;
+	return 0;
 }
 
 static void fake_sleep_usec(void *ud, uint64_t usec)

@@ -35,6 +35,12 @@ struct fixture_spec {
 
 /* Creates the tree under a new /tmp directory; *ret_root is malloc'ed. */
 int fixture_create(const struct fixture_spec *spec, char **ret_root);
+/*
+ * cmocka-shaped setup/teardown: *state becomes the root of a tree with only
+ * the cpu files (no tdx_host), a scratch directory for attribute tests.
+ */
+int fixture_setup_empty(void **state);
+int fixture_teardown_empty(void **state);
 /* Removes the tree (rm -rf of root); root may be NULL. */
 void fixture_destroy(const char *root);
 /* Writes value to <root>/<rel>, creating or replacing the file (and a lost version). */

@@ -17,23 +17,6 @@
 #include "macro.h"
 #include "sysfs.h"
 
-static int setup_root(void **state)
-{
-	struct fixture_spec spec = {.layout = TDX_ABI_UNKNOWN};
-	char *root = NULL;
-
-	assert_int_equal(fixture_create(&spec, &root), 0);
-	*state = root;
-	return 0;
-}
-
-static int teardown_root(void **state)
-{
-	fixture_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_creates_dir_and_file(void **state)
 {
 	_cleanup_free_ char *path = tdx_path_join(*state, "run/tdxctl/update.lock", NULL);
@@ -114,13 +97,14 @@ static void test_default_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_creates_dir_and_file, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_second_holder_would_block, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_wait_blocks_until_released, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_refuses_symlink, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_creates_dir_and_file, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_second_holder_would_block, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_wait_blocks_until_released,
+						fixture_setup_empty, fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_refuses_symlink, fixture_setup_empty,
+						fixture_teardown_empty),
 		cmocka_unit_test(test_default_path),
 	};
 

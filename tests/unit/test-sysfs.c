@@ -16,23 +16,6 @@
 #include "macro.h"
 #include "sysfs.h"
 
-static int setup_root(void **state)
-{
-	struct fixture_spec spec = {.layout = TDX_ABI_UNKNOWN};
-	char *root = NULL;
-
-	assert_int_equal(fixture_create(&spec, &root), 0);
-	*state = root;
-	return 0;
-}
-
-static int teardown_root(void **state)
-{
-	fixture_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static char *attr(void **state, const char *rel, const char *value)
 {
 	if (value)
@@ -215,15 +198,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_join),
-		cmocka_unit_test_setup_teardown(test_read_strips_one_newline, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_read_capped, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_read_errno_passthrough, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_read_eacces_as_nobody, setup_root,
-						teardown_root),
-		cmocka_unit_test_setup_teardown(test_read_buf, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_write_exact, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_read_strips_one_newline, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_read_capped, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_read_errno_passthrough, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_read_eacces_as_nobody, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_read_buf, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_write_exact, fixture_setup_empty,
+						fixture_teardown_empty),
 		cmocka_unit_test(test_parse_uint32),
 		cmocka_unit_test(test_cpu_list_count),
 		cmocka_unit_test(test_default_root),
