@@ -34,17 +34,17 @@
 
 #include "tdx_sim_payload.h"
 
-#define SIM_PAGE_SIZE 4096u
-#define SIM_MAX_MODULE_PAGES 496u
-#define SIM_V4_MAX_SIG_PAGES 4u
+#define SIM_PAGE_SIZE		   4096u
+#define SIM_MAX_MODULE_PAGES	   496u
+#define SIM_V4_MAX_SIG_PAGES	   4u
 #define SIM_MAINLINE_MAX_SIG_PAGES 1u
-#define SIM_SIGSTRUCT_OFFSET 0x1000u
-#define SIM_SIG_SEAMHASH 900u
-#define SIM_SEAMHASH_SIZE 48u
-#define SIM_SIG_CPUID_COUNT 1024u
-#define SIM_SIG_CPUID_TABLE 1028u
-#define SIM_SIG_CPUID_MAX 255u
-#define SIM_CPU_SIG_MASK 0xfffffff0u
+#define SIM_SIGSTRUCT_OFFSET	   0x1000u
+#define SIM_SIG_SEAMHASH	   900u
+#define SIM_SEAMHASH_SIZE	   48u
+#define SIM_SIG_CPUID_COUNT	   1024u
+#define SIM_SIG_CPUID_TABLE	   1028u
+#define SIM_SIG_CPUID_MAX	   255u
+#define SIM_CPU_SIG_MASK	   0xfffffff0u
 
 /* ---- module parameters: the state the emulated platform boots with ---- */
 
@@ -62,8 +62,8 @@ MODULE_PARM_DESC(num_remaining_updates, "Update slots left at load (default 16)"
 
 static bool runtime_update = true;
 module_param(runtime_update, bool, 0444);
-MODULE_PARM_DESC(runtime_update,
-		 "Module supports runtime update; when off the seamldr attributes and tdx_module are hidden");
+MODULE_PARM_DESC(runtime_update, "Module supports runtime update; when off the seamldr attributes "
+				 "and tdx_module are hidden");
 
 static unsigned int install_ms = 50;
 module_param(install_ms, uint, 0644);
@@ -109,10 +109,10 @@ struct sim_state {
 	bool lost; /* old module shut down and no new one running: reboot needed */
 	enum sim_inject inject;
 	u32 hang_ms;
-	u64 uploads;        /* images received by .write, whatever happened next */
-	u64 updates;        /* successful installs */
-	u64 fatal;          /* updates that lost the module */
-	u64 completed_ns;   /* CLOCK_MONOTONIC when the last update finished */
+	u64 uploads;	  /* images received by .write, whatever happened next */
+	u64 updates;	  /* successful installs */
+	u64 fatal;	  /* updates that lost the module */
+	u64 completed_ns; /* CLOCK_MONOTONIC when the last update finished */
 	char last_result[160];
 };
 
@@ -375,8 +375,7 @@ static bool sim_payload_read(const struct sim_image *img, struct sim_version *ow
 {
 	const u8 *p = img->module;
 
-	if (img->module_size < TDX_SIM_HEADER_SIZE ||
-	    memcmp(p, TDX_SIM_MAGIC, TDX_SIM_MAGIC_LEN) ||
+	if (img->module_size < TDX_SIM_HEADER_SIZE || memcmp(p, TDX_SIM_MAGIC, TDX_SIM_MAGIC_LEN) ||
 	    get_unaligned_le32(p + TDX_SIM_OFF_LAYOUT) != TDX_SIM_LAYOUT_VERSION)
 		return false;
 	own->major = get_unaligned_le32(p + TDX_SIM_OFF_VERSION);
@@ -439,11 +438,12 @@ static int sim_judge_install(const struct sim_image *img, const struct sim_versi
 	}
 	if (sim_version_cmp(&handoff, running) > 0 || handoff.major != running->major ||
 	    handoff.minor != running->minor) {
-		scnprintf(out->why, sizeof(out->why),
-			  "%u.%u.%02u cannot take over from %u.%u.%02u (hand-off minimum %u.%u.%02u)",
-			  out->new_version.major, out->new_version.minor, out->new_version.update,
-			  running->major, running->minor, running->update, handoff.major,
-			  handoff.minor, handoff.update);
+		scnprintf(
+			out->why, sizeof(out->why),
+			"%u.%u.%02u cannot take over from %u.%u.%02u (hand-off minimum %u.%u.%02u)",
+			out->new_version.major, out->new_version.minor, out->new_version.update,
+			running->major, running->minor, running->update, handoff.major,
+			handoff.minor, handoff.update);
 		return 0;
 	}
 	out->fatal = false;
@@ -595,8 +595,8 @@ static enum fw_upload_err sim_errno_to_fw(int r)
 	}
 }
 
-static enum fw_upload_err sim_fw_write(struct fw_upload *fwl, const u8 *data, u32 offset,
-				       u32 size, u32 *written)
+static enum fw_upload_err sim_fw_write(struct fw_upload *fwl, const u8 *data, u32 offset, u32 size,
+				       u32 *written)
 {
 	int r;
 
@@ -819,8 +819,7 @@ static int __init tdx_host_sim_init(void)
 
 	if (runtime_update) {
 		/* NULL owner: THIS_MODULE would pin us and make rmmod fail. */
-		tdx_fwl = firmware_upload_register(NULL, tdx_host, "tdx_module", &sim_fw_ops,
-						   NULL);
+		tdx_fwl = firmware_upload_register(NULL, tdx_host, "tdx_module", &sim_fw_ops, NULL);
 		if (IS_ERR(tdx_fwl)) {
 			r = PTR_ERR(tdx_fwl);
 			tdx_fwl = NULL;

@@ -167,20 +167,21 @@ scn_refuse-no-slots() {
 	expect_state 1.5.06 0 0
 }
 
+# refuse_target RUNNING TARGET REGEX: policy says no plan (exit 3), names why, writes nothing.
+refuse_target() {
+	sim_load module_version="$1"
+	tdx update "$2" --yes
+	expect_eq "exit" "$RC" 3
+	expect_match "stderr" "$ERR" "$3"
+	expect_state "$1" 16 0
+}
+
 scn_refuse-wrong-cpu() {
-	sim_load module_version=1.5.01
-	tdx update 1.5.04 --yes
-	expect_ne "exit" "$RC" 0
-	expect_match "stderr" "$ERR" "cpu"
-	expect_state 1.5.01 16 0
+	refuse_target 1.5.01 1.5.04 "cpu"
 }
 
 scn_refuse-wrong-seamldr() {
-	sim_load module_version=1.5.01
-	tdx update 1.5.05 --yes
-	expect_ne "exit" "$RC" 0
-	expect_match "stderr" "$ERR" "seamldr"
-	expect_state 1.5.01 16 0
+	refuse_target 1.5.01 1.5.05 "seamldr"
 }
 
 scn_refuse-corrupted() {
@@ -194,22 +195,14 @@ scn_refuse-corrupted() {
 }
 
 scn_refuse-debug() {
-	sim_load module_version=1.5.01
-	tdx update 1.5.03 --yes
-	expect_ne "exit" "$RC" 0
-	expect_match "stderr" "$ERR" "debug"
-	expect_state 1.5.01 16 0
+	refuse_target 1.5.01 1.5.03 "debug"
 	tdx update 1.5.03 --yes --allow-debug
 	expect_eq "exit with --allow-debug" "$RC" 0
 	expect_state 1.5.03 15 1
 }
 
 scn_refuse-downgrade() {
-	sim_load module_version=1.5.08
-	tdx update 1.5.06 --yes
-	expect_ne "exit" "$RC" 0
-	expect_match "stderr" "$ERR" "downgrade|older"
-	expect_state 1.5.08 16 0
+	refuse_target 1.5.08 1.5.06 "downgrade|older"
 }
 
 # ---- image formats ----
