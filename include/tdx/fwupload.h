@@ -80,7 +80,7 @@ struct tdx_fwupload_io {
 
 struct tdx_fwupload_opts {
 	uint64_t timeout_usec;	    /* overall wait for idle after loading=0; default 600 s */
-	uint64_t poll_initial_usec; /* default 500 us */
+	uint64_t poll_initial_usec; /* default 500 us; capped at 1 ms */
 	uint64_t poll_max_usec;	    /* back-off cap; default 50 ms */
 	void (*progress)(void *ud, enum tdx_upload_phase phase, size_t done, size_t total);
 	void *progress_ud;

@@ -115,6 +115,9 @@ static struct tdx_fwupload_opts opts_normalize(const struct tdx_fwupload_opts *o
 		o.poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC;
 	if (o.poll_max_usec == 0)
 		o.poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC;
+	/* the first look after loading=0 must be quick: most installs take milliseconds */
+	if (o.poll_initial_usec > USEC_PER_MSEC)
+		o.poll_initial_usec = USEC_PER_MSEC;
 	if (o.poll_max_usec < o.poll_initial_usec)
 		o.poll_max_usec = o.poll_initial_usec;
 	return o;

@@ -194,6 +194,17 @@ static void test_backoff(void **state)
 	fake_fw_done(&f);
 }
 
+static void test_first_poll_interval_capped(void **state)
+{
+	struct fake_fw f = {.status_after = {"transferring", "idle"}, .version = {1, 5, 8}};
+	struct tdx_fwupload_opts o = {.poll_initial_usec = USEC_PER_SEC};
+	struct tdx_fwupload_result res;
+
+	assert_int_equal(stream(&f, &o, &res, NULL), 0);
+	assert_int_equal(f.first_sleep, USEC_PER_MSEC); /* never a one-second first sleep */
+	fake_fw_done(&f);
+}
+
 static void test_error_busy_means_keep_polling(void **state)
 {
 	struct fake_fw f = good_fake();
@@ -418,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_loading0_busy),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_first_poll_interval_capped),
 		cmocka_unit_test(test_error_busy_means_keep_polling),
 		cmocka_unit_test(test_fatal_on_enxio_even_without_error),
 		cmocka_unit_test(test_fatal_on_enxio_with_error),
