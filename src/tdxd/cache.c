@@ -37,7 +37,8 @@ void props_done(struct tdxd_props *p)
 			 &p->best_update_reason,
 			 &p->update_state,
 			 &p->last_result,
-			 &p->store_path};
+			 &p->store_path,
+			 &p->auto_update};
 
 	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
 		free(*strs[i]);

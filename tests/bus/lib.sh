@@ -102,9 +102,17 @@ start_tdxd() {
 }
 
 stop_tdxd() {
+	[ -n "$TDXD_PID" ] || return 0
 	kill "$TDXD_PID" 2>/dev/null
 	wait "$TDXD_PID" 2>/dev/null
 	TDXD_PID=
+}
+
+# Stops tdxd (ASan reports leaks at exit) and fails on any sanitizer report.
+bus_finish() {
+	stop_tdxd
+	expect_no_grep "$WORK/tdxd.log" 'Sanitizer|runtime error' "tdxd log"
+	finish
 }
 
 # A mainline host running 1.5.06 and a store with 1.5.06, 1.5.08, 1.5.10.

@@ -71,4 +71,4 @@ as_nobody "${BUSCTL[@]}" call org.freedesktop.DBus /org/freedesktop/DBus org.fre
 	RequestName su org.tdxctl.tdx1 0 >"$OUT" 2>"$ERR"
 RC=$?
 expect_rc 1 "nobody owning org.tdxctl.tdx1"
-finish
+bus_finish

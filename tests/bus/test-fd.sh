@@ -73,4 +73,4 @@ rm -rf "$WORK/sys/devices/faux"
 start_tdxd
 expect_grep "$WORK/tdxd.log" 'cannot load kernel module tdx_no_such_module'
 expect_prop ModuleState '"absent"'
-finish
+bus_finish

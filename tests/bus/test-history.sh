@@ -63,4 +63,4 @@ for i in 1 2 3; do
 done
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 expect_grep "$OUT" '^a\(stssssiiss\) 2 '
-finish
+bus_finish

@@ -63,4 +63,4 @@ CHECKS=$((CHECKS + 1))
 [ "$res" = vetoed ] || fail "hanging hook: '$res'"
 CHECKS=$((CHECKS + 1))
 [[ "$(job_prop "$job" Error)" == *"20-hang timeout"* ]] || fail "timeout message: $(job_prop "$job" Error)"
-finish
+bus_finish

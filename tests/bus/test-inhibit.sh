@@ -68,4 +68,4 @@ PIDS+=($!)
 sleep 0.3
 CHECKS=$((CHECKS + 1))
 flock -n "$TDXCTL_LOCK_PATH" true && fail "the update lock is not held by inhibit without tdxd"
-finish
+bus_finish

@@ -95,4 +95,4 @@ expect_grep "$OUT" '"fatal"'
 # Finished jobs stay readable; the job objects are enumerable.
 "${BUSCTL[@]}" tree org.tdxctl.tdx1 >"$OUT" 2>&1
 expect_grep "$OUT" '/org/tdxctl/tdx1/job/1'
-finish
+bus_finish

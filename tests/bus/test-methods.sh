@@ -58,4 +58,4 @@ expect_grep "$ERR" "unknown option 'frobnicate'"
 call Update "sa{sv}" "" 1 dry_run s yes
 expect_rc 1 "Update with a mistyped option"
 expect_grep "$ERR" "dry_run must be a boolean"
-finish
+bus_finish

@@ -91,4 +91,4 @@ for m in .Refresh .ListCandidates .Plan .Update .UpdateFromFd .Inhibit .History 
 	CHECKS=$((CHECKS + 1))
 	grep -q -- "^\\$m " <<<"$call_intro" || fail "introspection lacks $m"
 done
-finish
+bus_finish

@@ -30,4 +30,4 @@ done
 expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=dbus-org.tdxctl.tdx1.service$'
 expect_grep "$BUILD_ROOT/systemd/tdxd.service" '^Alias=dbus-org.tdxctl.tdx1.service$'
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
-finish
+bus_finish
