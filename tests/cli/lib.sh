@@ -149,3 +149,30 @@ finish() {
 	echo "$CHECKS checks passed"
 	exit 0
 }
+
+# fake_kernel ROOT STEP...: turns ROOT's fw_upload `data` into a FIFO served
+# by fake-kernel.py, which applies one STEP per upload (see there). Upload
+# N's bytes land in $WORK/upload.N.
+FAKE_KERNEL_PID=
+fake_kernel() {
+	local root=$1; shift
+	local data=$root/devices/faux/tdx_host/firmware/tdx_module/data
+	rm -f "$data" "$WORK"/upload.* "$WORK/uploads.log"
+	mkfifo "$data"
+	"$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/fake-kernel.py" "$root" "$WORK" "$@" &
+	FAKE_KERNEL_PID=$!
+}
+
+# Waits for the fake kernel to finish its steps (it writes upload.N last).
+fake_kernel_wait() {
+	wait "$FAKE_KERNEL_PID"
+	FAKE_KERNEL_PID=
+}
+
+# Stops the fake kernel if it still waits for an upload.
+fake_kernel_stop() {
+	[ -n "$FAKE_KERNEL_PID" ] || return 0
+	kill "$FAKE_KERNEL_PID" 2>/dev/null
+	wait "$FAKE_KERNEL_PID" 2>/dev/null
+	FAKE_KERNEL_PID=
+}
