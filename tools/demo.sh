@@ -28,7 +28,7 @@ guest=$(cat <<'GUEST'
 exec >/dev/console 2>&1 </dev/null
 dmesg -n 1
 insmod "$VM_KO" module_version=1.5.01 seamldr_version=1.5.00 num_remaining_updates=16 install_ms=400
-ln -sf "$VM_BUILD/src/tdxctl/tdxctl" /usr/local/sbin/tdxctl
+export PATH="$VM_BUILD/src/tdxctl:$PATH"
 export TDXCTL_STORE="$VM_BUILD/vm/catalog" TERM=linux
 stty -F /dev/console cols 100 rows 40 2>/dev/null
 show() {
@@ -45,6 +45,6 @@ show tdxctl --direct update --yes
 show tdxctl --direct status
 GUEST
 )
-VM_SERIAL="file:/dev/stdout" vm_boot "$res" "$guest" || true
+VM_SERIAL=stdio vm_boot "$res" "$guest" || true
 secs=$((($(date +%s%N) - t0) / 1000000))
 printf '\ndemo: done in %d.%03d s (build, boot, four commands, power off)\n' $((secs / 1000)) $((secs % 1000)) >&2
