@@ -20,11 +20,20 @@ const char *tdx_lock_default_path(void)
 	return e && *e ? e : TDX_LOCK_DEFAULT_PATH;
 }
 
-/* mkdir -p of the directory holding path, 0755. */
+/* mkdir 0755 whatever the umask (hardened units run with 0077); an existing one is kept. */
+static int mkdir_0755(const char *dir)
+{
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(dir, 0755) < 0 ? -errno : 0;
+}
+
+/* mkdir -p of the directory holding path. */
 static int mkdir_parents(const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
+	int r;
 
 	if (strlen(path) >= sizeof(dir))
 		return -ENAMETOOLONG;
@@ -37,13 +46,12 @@ static int mkdir_parents(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		r = mkdir_0755(dir);
+		if (r < 0)
+			return r;
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_0755(dir);
 }
 
 int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)

@@ -173,6 +173,21 @@ static void test_timeout(void **state)
 	fake_fw_done(&f);
 }
 
+static void test_status_errors_keep_polling_until_timeout(void **state)
+{
+	struct fake_fw f = {.status_after = {"transferring"}, .version = {1, 5, 6}};
+	struct tdx_fwupload_opts o = {.timeout_usec = 5 * USEC_PER_MSEC};
+	struct tdx_fwupload_result res;
+	struct tdx_diag d = {""};
+
+	f.installing = false;
+	assert_int_equal(tdx_fwupload_stream(&fake_fw_io, &f, img, sizeof(img), &o, &res, &d), 0);
+	assert_int_equal(res.outcome, TDX_OUTCOME_TIMEOUT);
+	assert_true(res.polls > 2);
+	assert_non_null(strstr(d.msg, "transferring"));
+	fake_fw_done(&f);
+}
+
 static void test_backoff(void **state)
 {
 	struct fake_fw f = {.status_after = {"receiving", "preparing", "transferring",
@@ -428,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_open_error_aborts),
 		cmocka_unit_test(test_loading0_busy),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_status_errors_keep_polling_until_timeout),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_first_poll_interval_capped),
 		cmocka_unit_test(test_error_busy_means_keep_polling),

@@ -232,6 +232,21 @@ static void test_cpus_online(void **state)
 	fixture_destroy(root);
 }
 
+static void test_root_from_environment(void **state)
+{
+	struct fixture_spec spec = {.layout = TDX_ABI_SEAMLDR_UPLOAD};
+	_cleanup_(tdx_host_freep) struct tdx_host *h = NULL;
+	_cleanup_free_ char *root = NULL;
+
+	assert_int_equal(fixture_create(&spec, &root), 0);
+	assert_int_equal(setenv("TDXCTL_SYSFS_ROOT", root, 1), 0);
+	assert_int_equal(tdx_host_probe(NULL, &h), 0);
+	assert_int_equal(unsetenv("TDXCTL_SYSFS_ROOT"), 0);
+	assert_int_equal(h->layout, TDX_ABI_SEAMLDR_UPLOAD);
+	assert_string_equal(h->paths.sysfs_root, root);
+	fixture_destroy(root);
+}
+
 static void test_bad_root(void **state)
 {
 	struct tdx_host *h = (struct tdx_host *)0x1;
@@ -243,12 +258,19 @@ static void test_bad_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mainline),       cmocka_unit_test(test_seamldr_dir),
-		cmocka_unit_test(test_seamldr_upload), cmocka_unit_test(test_device_path_fallback),
-		cmocka_unit_test(test_not_a_tdx_host), cmocka_unit_test(test_hidden),
-		cmocka_unit_test(test_no_fwupload),    cmocka_unit_test(test_lost),
-		cmocka_unit_test(test_junk_values),    cmocka_unit_test(test_refresh_sees_update),
-		cmocka_unit_test(test_not_root),       cmocka_unit_test(test_cpus_online),
+		cmocka_unit_test(test_mainline),
+		cmocka_unit_test(test_seamldr_dir),
+		cmocka_unit_test(test_seamldr_upload),
+		cmocka_unit_test(test_device_path_fallback),
+		cmocka_unit_test(test_not_a_tdx_host),
+		cmocka_unit_test(test_hidden),
+		cmocka_unit_test(test_no_fwupload),
+		cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_junk_values),
+		cmocka_unit_test(test_refresh_sees_update),
+		cmocka_unit_test(test_not_root),
+		cmocka_unit_test(test_cpus_online),
+		cmocka_unit_test(test_root_from_environment),
 		cmocka_unit_test(test_bad_root),
 	};
 
