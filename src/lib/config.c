@@ -151,51 +151,42 @@ static int parse_enum(const char *v, const char *const *names, size_t n, int *re
 	return -EINVAL;
 }
 
+static int set_string(char **field, const char *v)
+{
+	char *p = strdup(v);
+
+	if (!p)
+		return -ENOMEM;
+	free(*field);
+	*field = p;
+	return 0;
+}
+
 /* Absolute path without "..": the daemon runs hooks and writes state there. */
 static int parse_path(const char *v, char **ret)
 {
-	char *p;
-
 	if (v[0] != '/' || strstr(v, "/../") || strlen(v) >= PATH_MAX ||
 	    (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0))
 		return -EINVAL;
-	p = strdup(v);
-	if (!p)
-		return -ENOMEM;
-	free(*ret);
-	*ret = p;
-	return 0;
+	return set_string(ret, v);
 }
 
 /* Kernel module names are [A-Za-z0-9_-]; anything else is a mistake. */
 static int parse_module_name(const char *v, char **ret)
 {
-	char *p;
-
 	if (strlen(v) > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					"0123456789_-") != strlen(v))
 		return -EINVAL;
-	p = strdup(v);
-	if (!p)
-		return -ENOMEM;
-	free(*ret);
-	*ret = p;
-	return 0;
+	return set_string(ret, v);
 }
 
 static int parse_target(const char *v, char **ret)
 {
 	struct tdx_version ver;
-	char *p;
 
 	if (v[0] && tdx_version_parse(v, &ver) < 0)
 		return -EINVAL;
-	p = strdup(v);
-	if (!p)
-		return -ENOMEM;
-	free(*ret);
-	*ret = p;
-	return 0;
+	return set_string(ret, v);
 }
 
 struct parse_state {

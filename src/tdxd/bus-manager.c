@@ -258,12 +258,16 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 	return sd_bus_message_exit_container(msg);
 }
 
+/* Plans from the cache first so that a hopeless request fails now, not in a job. */
 static int reply_job(struct manager *m, sd_bus_message *msg, struct job_request *req,
 		     sd_bus_error *error)
 {
 	struct job *j;
 	int r;
 
+	r = job_request_check(m, req, error);
+	if (r < 0)
+		return r;
 	r = job_start(m, req, &j, error);
 	if (r < 0)
 		return r;
@@ -284,9 +288,6 @@ static int method_update_continue(struct manager *m, sd_bus_message *msg, sd_bus
 	if (r < 0)
 		return r;
 	req.target = (char *)target;
-	r = job_request_check(m, &req, error);
-	if (r < 0)
-		return r;
 	return reply_job(m, msg, &req, error);
 }
 
@@ -366,9 +367,6 @@ static int method_update_fd_continue(struct manager *m, sd_bus_message *msg, sd_
 	if (r < 0)
 		return r;
 	req.target = tdx_version_format(&v, target);
-	r = job_request_check(m, &req, error);
-	if (r < 0)
-		return r;
 	return reply_job(m, msg, &req, error);
 }
 
