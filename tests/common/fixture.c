@@ -269,6 +269,8 @@ static int fake_read_attr(void *ud, const char *attr, char *buf, size_t size)
 	if (strcmp(attr, "status") == 0) {
 		if (f->status_err)
 			return f->status_err;
+		if (f->installing && f->status_err_after)
+			return f->status_err_after;
 		return copy_out(fake_status(f), buf, size);
 	}
 	if (strcmp(attr, "error") == 0) {

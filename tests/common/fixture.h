@@ -73,6 +73,7 @@ struct fake_fw {
 	const char *error;			      /* error attribute once idle; NULL: "" */
 	unsigned error_busy_reads;		      /* first reads of error give -EBUSY */
 	int status_err;			/* non-zero: every status read fails with it */
+	int status_err_after;		/* non-zero: status reads after loading=0 fail with it */
 	int loading1_err, loading0_err; /* returned by writes of "1" / "0" to loading */
 	int open_err;			/* returned by data_open */
 	size_t max_write;	    /* accept at most this much per write (short writes); 0: all */

@@ -180,11 +180,11 @@ static void test_status_errors_keep_polling_until_timeout(void **state)
 	struct tdx_fwupload_result res;
 	struct tdx_diag d = {""};
 
-	f.installing = false;
+	f.status_err_after = -EIO;
 	assert_int_equal(tdx_fwupload_stream(&fake_fw_io, &f, img, sizeof(img), &o, &res, &d), 0);
 	assert_int_equal(res.outcome, TDX_OUTCOME_TIMEOUT);
 	assert_true(res.polls > 2);
-	assert_non_null(strstr(d.msg, "transferring"));
+	assert_non_null(strstr(d.msg, strerror(EIO)));
 	fake_fw_done(&f);
 }
 
