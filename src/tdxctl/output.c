@@ -34,6 +34,24 @@ int log_error(int err, const char *fmt, ...)
 	return err;
 }
 
+char *error_at(const char *path, int err, const struct tdx_diag *diag)
+{
+	const char *why = diag && diag->msg[0] ? diag->msg : strerror(-err);
+	char *s;
+
+	/* Library messages often name the file already. */
+	if (strncmp(why, path, strlen(path)) == 0)
+		return strdup(why);
+	return asprintf(&s, "%s: %s", path, why) < 0 ? NULL : s;
+}
+
+int log_error_at(int err, const char *path, const struct tdx_diag *diag)
+{
+	_cleanup_free_ char *msg = error_at(path, err, diag);
+
+	return log_error(err, "%s", msg ? msg : "out of memory");
+}
+
 void log_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -103,6 +121,8 @@ static const char *errno_words(int err)
 {
 	if (err == -EACCES || err == -EPERM)
 		return "permission denied (root only)";
+	if (err == -ENOENT)
+		return "not provided by this kernel";
 	return strerror(-err);
 }
 

@@ -18,7 +18,7 @@ static int read_file(const char *path, size_t max, uint8_t **ret_data, size_t *r
 
 	r = tdx_file_read_all(path, max, ret_data, ret_size, &diag);
 	if (r < 0)
-		return log_error(r, "%s: %s", path, diag.msg[0] ? diag.msg : strerror(-r));
+		return log_error_at(r, path, &diag);
 	return 0;
 }
 
@@ -35,7 +35,7 @@ static int read_image(const char *path, uint8_t **ret_data, size_t *ret_size,
 		return r;
 	r = tdx_image_parse(data, size, ret_img, &diag);
 	if (r < 0)
-		return log_error(r, "%s: %s", path, diag.msg);
+		return log_error_at(r, path, &diag);
 	*ret_data = TAKE_PTR(data);
 	*ret_size = size;
 	return 0;
@@ -78,7 +78,7 @@ static int blob_info(const char *path)
 	/* Shown first, then judged: a corrupt image still prints what it claims. */
 	r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &diag);
 	if (r < 0)
-		return log_error(r, "%s: %s", path, diag.msg);
+		return log_error_at(r, path, &diag);
 	return 0;
 }
 
@@ -114,7 +114,7 @@ static int blob_convert(const char *in, const char *out)
 		return r;
 	r = tdx_image_convert(&img, arg_format, &image, &image_size, &diag);
 	if (r < 0)
-		return log_error(r, "%s: %s", in, diag.msg);
+		return log_error_at(r, in, &diag);
 	return write_image(out, image, image_size);
 }
 

@@ -31,13 +31,7 @@ int verb_mapping(int argc, char **argv)
 
 	r = tdx_mapping_load(path, &m, &diag);
 	if (r < 0) {
-		const char *why = diag.msg[0] ? diag.msg : strerror(-r);
-
-		/* The library may or may not have named the file already. */
-		if (strncmp(why, path, strlen(path)) == 0)
-			error = strdup(why);
-		else if (asprintf(&error, "%s: %s", path, why) < 0)
-			error = NULL;
+		error = error_at(path, r, &diag);
 		if (!error)
 			return log_error(-ENOMEM, "out of memory");
 	}

@@ -54,7 +54,7 @@ int cli_store_load(bool quiet, struct tdx_store **ret)
 
 	r = tdx_store_scan(arg_store, ret, &diag);
 	if (r < 0 && !quiet)
-		return log_error(r, "%s: %s", arg_store, diag.msg[0] ? diag.msg : strerror(-r));
+		return log_error_at(r, arg_store, &diag);
 	return r;
 }
 

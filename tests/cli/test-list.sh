@@ -52,6 +52,7 @@ expect_grep "$ERR" 'tdx_module_1\.5\.blob'
 run list --store "$WORK/none"
 expect_rc 1 "list without a store"
 expect_grep "$ERR" "$WORK/none"
+expect_no_grep "$ERR" "$WORK/none.*$WORK/none" "the error names the store twice"
 expect_one_error_line
 
 finish
