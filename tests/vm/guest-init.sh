@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the test guest's initramfs: mounts this machine's root (9p,
 # read-only) under a tmpfs overlay, chroots into it, runs the command file
 # named by tdxvm.cmd= (bash, from the results share), and powers off.

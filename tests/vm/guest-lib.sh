@@ -96,11 +96,10 @@ tdx() {
 
 # raw_upload IMAGE: writes it and waits for idle; prints the error file.
 raw_upload() {
-	local i
 	echo 1 >"$FW/loading"
 	cat "$1" >"$FW/data"
 	echo 0 >"$FW/loading"
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[ "$(cat "$FW/status")" = idle ] && break
 		sleep 0.05
 	done

@@ -6,6 +6,7 @@
 # take over from 1.5.06 or newer).
 
 J=joined_files/1.5
+# shellcheck disable=SC2034 # read by guest-run.sh, run.sh and meson.build
 SCENARIOS=(
 	sim-abi sim-header-invalid sim-fatal-wrong-cpu sim-fatal-seamhash sim-fatal-handoff
 	sim-fatal-cpu-offline sim-fatal-no-slots sim-v4-kernel-checks
@@ -186,6 +187,7 @@ scn_refuse-wrong-seamldr() {
 
 scn_refuse-corrupted() {
 	sim_load module_version=1.5.01
+	# shellcheck disable=SC2034 # read by tdx()
 	STORE=$(corrupt_store "$J/tdx_module_1.5.06.blob" 9000)
 	tdx update 1.5.06 --yes
 	unset STORE
@@ -248,7 +250,6 @@ scn_fault-fatal() {
 }
 
 scn_fault-hang-timeout() {
-	local t0 t1
 	sim_load module_version=1.5.06
 	sim_inject hang 8000
 	tdx update --yes --timeout 2

@@ -21,7 +21,8 @@ vm_kernel_release() {
 		sed -n 's/.*Depends: linux-image-\(6\.12\..*-amd64\)$/\1/p' | head -n 1)
 	if [ -z "$rel" ]; then
 		# Offline: fall back to the newest release already cached.
-		rel=$(ls "$VM_CACHE" 2>/dev/null | grep '^6\.12\..*-amd64$' | sort -V | tail -n 1)
+		rel=$(find "$VM_CACHE" -mindepth 1 -maxdepth 1 -name '6.12.*-amd64' -printf '%f\n' \
+			2>/dev/null | sort -V | tail -n 1)
 	fi
 	[ -n "$rel" ] || vm_die "cannot resolve linux-image-6.12-amd64 (apt-get update?)"
 	echo "$rel"
