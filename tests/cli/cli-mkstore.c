@@ -48,6 +48,26 @@ static int parse_spec(char *s, struct synth_module_spec *spec)
 	return 0;
 }
 
+/* Reads the mapping text, NUL-terminated for synth_store_write(). */
+static int read_mapping(const char *path, char **ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	char *text;
+	size_t size;
+	int r;
+
+	r = tdx_file_read_all(path, 1u << 20, &data, &size, NULL);
+	if (r < 0)
+		return r;
+	text = malloc(size + 1);
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	*ret = text;
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -59,8 +79,8 @@ int main(int argc, char *argv[])
 	struct synth_module_spec specs[MAX_SPECS];
 	enum tdx_image_format fmt = TDX_IMAGE_FORMAT_V2;
 	unsigned flags = SYNTH_STORE_JOINED;
-	_cleanup_free_ uint8_t *mapping = NULL;
-	size_t n = 0, mapping_size;
+	_cleanup_free_ char *mapping = NULL;
+	size_t n = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
@@ -70,13 +90,8 @@ int main(int argc, char *argv[])
 			flags |= SYNTH_STORE_SEPARATE;
 			continue;
 		}
-		/* The mapping text is copied verbatim; NUL-terminate it for synth. */
-		if (c == 'm' &&
-		    tdx_file_read_all(optarg, 1 << 20, &mapping, &mapping_size, NULL) == 0 &&
-		    (mapping = realloc(mapping, mapping_size + 1))) {
-			mapping[mapping_size] = '\0';
+		if (c == 'm' && read_mapping(optarg, &mapping) == 0)
 			continue;
-		}
 		fprintf(stderr, "cli-mkstore: bad option\n");
 		return 2;
 	}
@@ -90,7 +105,7 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	r = synth_store_write(argv[optind], (const char *)mapping, specs, n, fmt, flags);
+	r = synth_store_write(argv[optind], mapping, specs, n, fmt, flags);
 	if (r < 0) {
 		fprintf(stderr, "cli-mkstore: %s: %s\n", argv[optind], strerror(-r));
 		return 1;

@@ -8,8 +8,10 @@
 # step is applied.
 #   fake-kernel.py ROOT WORK STEP...
 #   STEP: version=X.Y.ZZ (success, one slot used) | lost (version reads
-#         ENXIO) | hang (status stays "transferring")
+#         ENXIO) | hang (status stays "transferring") | signal (SIGINT,
+#         SIGTERM and SIGHUP to the writer); join several with "+"
 import os
+import signal
 import socket
 import struct
 import sys
@@ -27,8 +29,33 @@ def read_exactly(fd, n):
     return bytes(out)
 
 
-def apply_step(step, host, fw):
-    if step.startswith("version="):
+def writers_of(path):
+    """PIDs (other than ours) holding path open: the uploading tdxctl."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in fds):
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+def apply_step(step, host, fw, work):
+    if "+" in step:
+        for part in step.split("+"):
+            apply_step(part, host, fw, work)
+    elif step == "signal":
+        pids = writers_of(f"{fw}/data")
+        for pid in pids:
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                os.kill(pid, sig)
+        with open(f"{work}/uploads.log", "a") as f:
+            f.write(f"signalled {len(pids)}\n")
+    elif step.startswith("version="):
         with open(f"{host}/version", "w") as f:
             f.write(step.split("=", 1)[1] + "\n")
         with open(f"{host}/num_remaining_updates") as f:
@@ -56,7 +83,7 @@ def main():
         # Logged before the step, so before tdxctl can see any outcome.
         with open(f"{work}/uploads.log", "a") as f:
             f.write(f"{n} {step}\n")
-        apply_step(step, host, fw)
+        apply_step(step, host, fw, work)
         header = first + read_exactly(fd, PAGE - 1)
         sig_pages, mod_pages = struct.unpack_from("<II", header, 12)
         rest = read_exactly(fd, (sig_pages + mod_pages) * PAGE)

@@ -26,6 +26,15 @@ cmp -s "$WORK/expected.blob" "$WORK/upload.1" ||
 	fail "the bytes written are not the 0x200 image of 1.5.10"
 expect_grep "$(host one)/firmware/tdx_module/loading" '^0$'
 
+# Ctrl-C, SIGTERM and SIGHUP during the upload do not stop it half-way.
+make_sysfs "$WORK/sig"
+fake_kernel "$WORK/sig" signal+version=1.5.10
+run update 1.5.10 --yes --sysfs-root "$WORK/sig"
+fake_kernel_wait
+expect_rc 0 "update signalled during the upload"
+expect_grep "$OUT" '^1\.5\.06 -> 1\.5\.10: success'
+expect_grep "$WORK/uploads.log" '^signalled 1$'
+
 # Two hops, JSON: both succeed, remaining counts down.
 make_sysfs "$WORK/two"
 fake_kernel "$WORK/two" version=1.5.10 version=1.5.20
