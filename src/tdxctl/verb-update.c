@@ -200,17 +200,14 @@ static void update_ctx_init(struct tdx_update_ctx *ctx, const struct cli_host_fa
 static void log_refusal(int err, const struct tdx_hop_result *r, const struct tdx_diag *diag)
 {
 	enum tdx_check failed = r ? tdx_preflight_first_failure(&r->preflight) : TDX_CHECK_COUNT;
+	const char *hint = err == -EWOULDBLOCK ? "; pass --wait-lock to wait for it" : "";
 
-	if (err == -EWOULDBLOCK)
-		log_error(err,
-			  "update refused: another update is running (%s); pass --wait-lock "
-			  "to wait for it",
-			  diag->msg[0] ? diag->msg : "lock held");
-	else if (failed != TDX_CHECK_COUNT && r->preflight.checks[failed].msg[0])
-		log_error(err, "update refused: %s: %s", tdx_check_to_string(failed),
-			  r->preflight.checks[failed].msg);
+	if (failed != TDX_CHECK_COUNT && r->preflight.checks[failed].msg[0])
+		log_error(err, "update refused: %s: %s%s", tdx_check_to_string(failed),
+			  r->preflight.checks[failed].msg, hint);
 	else
-		log_error(err, "update refused: %s", diag->msg[0] ? diag->msg : strerror(-err));
+		log_error(err, "update refused: %s%s", diag->msg[0] ? diag->msg : strerror(-err),
+			  hint);
 }
 
 /* One line on stderr for every outcome but success (fatal has its own banner). */

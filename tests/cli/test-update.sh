@@ -85,6 +85,20 @@ expect_rc 1 "update while fw_upload is busy"
 expect_grep "$ERR" 'update refused'
 untouched "$WORK/busy"
 
+# Another update holds the lock (until $WORK/release exists): refused at
+# once, or waited for with --wait-lock.
+flock "$TDXCTL_LOCK_PATH" sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done' sh "$WORK/release" &
+HOLDER=$!
+while flock -n "$TDXCTL_LOCK_PATH" true; do sleep 0.05; done
+run update --dry-run
+expect_rc 1 "update while another one holds the lock"
+expect_grep "$ERR" 'update refused: lock: .*; pass --wait-lock to wait for it$'
+expect_one_error_line
+(sleep 1; touch "$WORK/release") &
+run update --dry-run --wait-lock
+expect_rc 0 "update --wait-lock"
+wait "$HOLDER"
+
 # A debug module asked for by name: no plan (3) without --allow-debug.
 run update 1.5.12 --yes
 expect_rc 3 "update to a debug module"
