@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What every planning verb needs (host facts, the store, the budget, a plan
- * with a reason per hop) and the `plan` verb itself.
+ * What the planning verbs share (host facts, the store, the budget, the
+ * plan) and the `plan` verb itself.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +31,11 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 
 	/* The library's own derivation, so the CLI plans exactly as an update checks. */
 	ctx.host = f.host;
-	tdx_update_ctx_init_policy_host(&ctx, f.cpu_err ? 0 : f.cpu_signature);
+	r = tdx_update_ctx_init_policy_host(&ctx, f.cpu_err ? 0 : f.cpu_signature);
+	if (r < 0) {
+		tdx_host_free(f.host);
+		return log_error(r, "cannot derive the policy facts: %s", strerror(-r));
+	}
 	f.policy_host = ctx.policy_host;
 	f.policy = (struct tdx_policy_opts){
 		.allow_debug = arg_allow_debug,
@@ -47,15 +51,13 @@ void cli_host_facts_done(struct cli_host_facts *f)
 	f->host = tdx_host_free(f->host);
 }
 
-int cli_store_load(bool quiet, struct tdx_store **ret)
+static int store_load(struct tdx_store **ret)
 {
 	struct tdx_diag diag = {};
 	int r;
 
 	r = tdx_store_scan(arg_store, ret, &diag);
-	if (r < 0 && !quiet)
-		return log_error_at(r, arg_store, &diag);
-	return r;
+	return r < 0 ? log_error_at(r, arg_store, &diag) : r;
 }
 
 unsigned cli_update_budget(const struct tdx_host *h)
@@ -132,7 +134,7 @@ int cli_planning_load(struct cli_planning *p, int (*host_check)(const struct tdx
 		if (r < 0)
 			return r;
 	}
-	return cli_store_load(false, &p->store);
+	return store_load(&p->store);
 }
 
 int cli_planning_plan(struct cli_planning *p, int argc, char **argv,

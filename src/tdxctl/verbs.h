@@ -55,11 +55,9 @@ struct cli_host_facts {
 	struct tdx_policy_opts policy;
 };
 
-/* Probes the host and the CPU; the store is separate because status works without one. */
+/* Probes the host and the CPU (status works without a store, so that is separate). */
 int cli_host_facts_load(struct cli_host_facts *ret);
 void cli_host_facts_done(struct cli_host_facts *f);
-/* Scans arg_store; prints the error unless quiet. */
-int cli_store_load(bool quiet, struct tdx_store **ret);
 /* Update slots usable after the reserve; UINT_MAX when the count is unreadable. */
 unsigned cli_update_budget(const struct tdx_host *h);
 /* Parses a version argument, printing a usage error (returns -EINVAL) for junk. */
