@@ -80,9 +80,13 @@ int output_json(json_object *o)
 
 int json_add(json_object *o, const char *key, json_object *value)
 {
-	if (!o || !value)
+	if (!value)
 		return -ENOMEM;
-	return json_object_object_add(o, key, value) < 0 ? -ENOMEM : 0;
+	if (!o || json_object_object_add(o, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Appends v to array a, taking v (freed on failure); -ENOMEM when v is NULL. */

@@ -36,7 +36,7 @@ void log_info(const char *fmt, ...) _printf_(1, 2);
 /* Prints a JSON document on stdout (pretty, one trailing newline) and frees it. -ENOMEM for NULL.
  */
 int output_json(json_object *o);
-/* Adds key=value to o, taking value; -ENOMEM when value is NULL. */
+/* Adds key=value to o, taking value (freed on failure); -ENOMEM when value or o is NULL. */
 int json_add(json_object *o, const char *key, json_object *value);
 
 /* The best update status reports: a plan, "up to date", or why there is none. */
