@@ -16,7 +16,6 @@
 #define TDX_BUS_ERROR_ACCESS_DENIED   "org.tdxctl.tdx1.Error.AccessDenied" /* not root, no polkit */
 #define TDX_BUS_ERROR_NOT_AUTHORIZED  "org.tdxctl.tdx1.Error.NotAuthorized" /* polkit said no */
 #define TDX_BUS_ERROR_BUSY	      "org.tdxctl.tdx1.Error.Busy"	    /* a job is running */
-#define TDX_BUS_ERROR_INHIBITED	      "org.tdxctl.tdx1.Error.Inhibited" /* an inhibitor is held */
 #define TDX_BUS_ERROR_UP_TO_DATE      "org.tdxctl.tdx1.Error.UpToDate"
 #define TDX_BUS_ERROR_NOT_FOUND	      "org.tdxctl.tdx1.Error.NotFound"	 /* version not in store */
 #define TDX_BUS_ERROR_NOT_ALLOWED     "org.tdxctl.tdx1.Error.NotAllowed" /* policy forbids it */

@@ -116,7 +116,14 @@ int job_request_check(struct manager *m, const struct job_request *req, sd_bus_e
 
 static int method_refresh_continue(struct manager *m, sd_bus_message *msg, sd_bus_error *error)
 {
-	int r = manager_refresh(m);
+	int r;
+
+	/* The job refreshes when it ends; reading the seamldr attributes mid-upload helps nobody.
+	 */
+	if (m->running_job)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u is running",
+					 m->running_job->id);
+	r = manager_refresh(m);
 
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Refresh failed: %s", strerror(-r));

@@ -70,6 +70,8 @@ start=$(date +%s%N)
 call Update "sa{sv}" "" 0
 expect_rc 1 "second Update while a job runs"
 expect_grep "$ERR" 'job [0-9]+ is running'
+call Refresh
+expect_rc 1 "Refresh while a job runs"
 "${BUSCTL[@]}" get-property "${DEST[@]}" ModuleVersion >/dev/null
 elapsed=$((($(date +%s%N) - start) / 1000000))
 CHECKS=$((CHECKS + 1))

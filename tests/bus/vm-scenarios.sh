@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# tdxd end to end in the VM guest (tests/vm): the real fw_upload code of the
+# guest kernel and tdx_host_sim, driven over D-Bus. Same conventions as
+# tests/vm/scenarios.sh (scn_<name>, guest-lib.sh helpers). To run them with
+# the VM suite, source this file after scenarios.sh in guest-run.sh and add
+# BUS_SCENARIOS to SCENARIOS; tests/bus/vm-run.sh does that on its own.
+
+# shellcheck disable=SC2034
+BUS_SCENARIOS=(bus-update bus-kill9)
+TDXD="$VM_BUILD/src/tdxd/tdxd"
+BUS_DEST=(org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager)
+
+# A private system bus with our policy, and tdxd on the catalog.
+bus_up() {
+	local d=$SCN_DIR/bus
+	mkdir -p "$d/hooks" "$d/state"
+	cat >"$d/bus.conf" <<EOC
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$d/socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/><allow send_type="method_call"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow send_type="signal"/><allow receive_type="method_call"/>
+    <allow receive_type="method_return"/><allow receive_type="error"/>
+    <allow receive_type="signal"/>
+  </policy>
+</busconfig>
+EOC
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/socket"
+	export TDXCTL_LOCK_PATH="$d/update.lock"
+	dbus-daemon --config-file="$d/bus.conf" --nofork --nopidfile &
+	BUS_PID=$!
+	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Daemon]\nStateDirectory=%s\n' \
+		"${STORE:-$CATALOG}" "$d/hooks" "$d/state" >"$d/tdxd.conf"
+	for _ in $(seq 1 50); do [ -S "$d/socket" ] && break; sleep 0.1; done
+	tdxd_up
+}
+
+tdxd_up() {
+	"$TDXD" --config="$SCN_DIR/bus/tdxd.conf" >>"$SCN_DIR/bus/tdxd.log" 2>&1 &
+	TDXD_PID=$!
+	for _ in $(seq 1 100); do
+		busctl --system call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.freedesktop.DBus.Peer Ping \
+			>/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "tdxd did not start: $(cat "$SCN_DIR/bus/tdxd.log")"
+}
+
+bus_down() {
+	kill "$TDXD_PID" "$BUS_PID" 2>/dev/null
+	wait "$TDXD_PID" "$BUS_PID" 2>/dev/null
+	sed 's/^/    tdxd| /' "$SCN_DIR/bus/tdxd.log"
+}
+
+bprop() {
+	busctl --system get-property "${BUS_DEST[@]}" "$1" | sed -E 's/^[a-z]+ //; s/"//g'
+}
+
+bus_job_wait() { # JOB-PATH: prints Result once State is finished
+	local n=600
+	while [ $n -gt 0 ]; do
+		[ "$(busctl --system get-property org.tdxctl.tdx1 "$1" org.tdxctl.tdx1.Job State)" = 's "finished"' ] && break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	busctl --system get-property org.tdxctl.tdx1 "$1" org.tdxctl.tdx1.Job Result | sed -E 's/^s //; s/"//g'
+}
+
+scn_bus-update() {
+	sim_load module_version=1.5.06
+	bus_up
+	expect_eq "ModuleVersion" "$(bprop ModuleVersion)" "1.5.06"
+	expect_eq "BestUpdate" "$(bprop BestUpdate)" "1.5.20"
+	local job t0 t1
+	t0=$(date +%s%N)
+	job=$(busctl --system call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 | sed -E 's/^o "(.*)"$/\1/')
+	expect_eq "job result" "$(bus_job_wait "$job")" "success"
+	t1=$(date +%s%N)
+	note "update over D-Bus: $(((t1 - t0) / 1000000)) ms"
+	expect_state 1.5.20 15 1
+	expect_eq "ModuleVersion after" "$(bprop ModuleVersion)" "1.5.20"
+	expect_eq "RemainingUpdates after" "$(bprop RemainingUpdates)" "$(host_remaining)"
+	expect_eq "TcbSource" "$(bprop TcbSource)" "installed"
+	busctl --system call "${BUS_DEST[@]}" History >"$SCN_DIR/history"
+	expect_match "history" "$SCN_DIR/history" '"1.5.06" "1.5.20" "[0-9a-f]{64}" "[0-9.]+" 16 15 "success"'
+	bus_down
+}
+
+# tdxd killed with SIGKILL while the kernel installs: the kernel finishes on
+# its own, the lock dies with the process, a restarted tdxd sees the truth.
+scn_bus-kill9() {
+	sim_load module_version=1.5.06
+	sim_inject hang 4000
+	bus_up
+	local job
+	job=$(busctl --system call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 | sed -E 's/^o "(.*)"$/\1/')
+	sleep 1
+	kill -9 "$TDXD_PID"
+	wait "$TDXD_PID" 2>/dev/null
+	for _ in $(seq 1 100); do [ "$(cat "$FW/status")" = idle ] && break; sleep 0.1; done
+	expect_eq "fw_upload status" "$(cat "$FW/status")" "idle"
+	tdxd_up
+	expect_eq "ModuleVersion after restart" "$(bprop ModuleVersion)" "$(host_version)"
+	expect_eq "UpdateState after restart" "$(bprop UpdateState)" "idle"
+	expect_eq "uploads received by the kernel" "$(sim_state uploads)" 1
+	busctl --system call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 >"$SCN_DIR/again" 2>&1
+	expect_match "no second upload" "$SCN_DIR/again" "already running|up to date"
+	bus_down
+}
