@@ -34,7 +34,7 @@ vm_fetch_kernel() {
 	[ -f "$dir/root/boot/vmlinuz-$rel" ] && return 0
 	vm_log "downloading linux-image-$rel"
 	mkdir -p "$dir/dl"
-	(cd "$dir/dl" && apt-get download -q "linux-image-$rel" >/dev/null) ||
+	(cd "$dir/dl" && apt-get download -q "linux-image-$rel" >/dev/null 2>&1) ||
 		vm_die "apt-get download linux-image-$rel failed"
 	rm -rf "$dir/root.tmp"
 	dpkg-deb -x "$dir"/dl/linux-image-"$rel"_*.deb "$dir/root.tmp"
@@ -42,13 +42,25 @@ vm_fetch_kernel() {
 	rm -rf "$dir/dl"
 }
 
-# The headers must be installed for kbuild; apt-get install is the only clean way.
+# Unpacks the matching headers and kbuild into the cache too. Installing
+# linux-headers-* would pull in the linux-image package (a Depends) and put a
+# new kernel into this machine's boot menu: not something a test may do.
 vm_fetch_headers() {
-	local rel=$1
-	[ -d "/usr/src/linux-headers-$rel" ] && return 0
-	vm_log "installing linux-headers-$rel"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"linux-headers-$rel" >/dev/null || vm_die "apt-get install linux-headers-$rel failed"
+	local rel=$1 dir="$VM_CACHE/$1" base=${1%-amd64} f
+	VM_KDIR="$dir/hdr/usr/src/linux-headers-$rel"
+	[ -f "$VM_KDIR/.unpacked" ] && return 0
+	vm_log "downloading linux-headers-$rel"
+	rm -rf "$dir/hdr" "$dir/dl"
+	mkdir -p "$dir/dl"
+	(cd "$dir/dl" && apt-get download -q "linux-headers-$rel" "linux-headers-$base-common" \
+		"linux-kbuild-$base" >/dev/null 2>&1) || vm_die "apt-get download linux-headers-$rel failed"
+	for f in "$dir"/dl/*.deb; do
+		dpkg-deb -x "$f" "$dir/hdr"
+	done
+	rm -rf "$dir/dl"
+	# The arch Makefile includes the common one by absolute path.
+	sed -i "s|^include /usr/src/|include $dir/hdr/usr/src/|" "$VM_KDIR/Makefile"
+	touch "$VM_KDIR/.unpacked"
 }
 
 # Builds kernel/ out of the source tree (kbuild writes next to its sources).
@@ -58,10 +70,11 @@ vm_build_module() {
 	for f in tdx_host_sim.c tdx_sim_payload.h Kbuild Makefile; do
 		cmp -s "$VM_TOP/kernel/$f" "$out/$f" || cp "$VM_TOP/kernel/$f" "$out/$f"
 	done
-	if [ ! -f "$out/tdx_host_sim.ko" ] || [ -n "$(find "$out" -newer "$out/tdx_host_sim.ko" \
+	if [ ! -f "$out/tdx_host_sim.ko" ] || [ "$VM_KDIR/.unpacked" -nt "$out/tdx_host_sim.ko" ] ||
+		[ -n "$(find "$out" -newer "$out/tdx_host_sim.ko" \
 		\( -name '*.c' -o -name '*.h' -o -name Kbuild \))" ]; then
 		vm_log "building tdx_host_sim.ko for $rel"
-		make -s -C "/usr/src/linux-headers-$rel" M="$out" modules >"$out/build.log" 2>&1 ||
+		make -s -C "$VM_KDIR" M="$out" modules >"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log" >&2; vm_die "module build failed"; }
 		! grep -q 'warning:' "$out/build.log" || { cat "$out/build.log" >&2; vm_die "module build has warnings"; }
 	fi
