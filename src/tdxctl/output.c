@@ -541,17 +541,38 @@ static void print_image_text(const struct tdx_image *img, const char *path, bool
 	print_cpuid_table(&img->sig);
 }
 
+/* Platform names parallel to the sigstruct's cpuid_table (null when unknown). */
+static json_object *json_cpuid_platforms(const struct tdx_sigstruct_info *sig)
+{
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	for (uint32_t i = 0; i < sig->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++) {
+		const char *name = tdx_cpu_platform_name(sig->cpuid_table[i]);
+
+		if (!name)
+			json_object_array_add(a, NULL);
+		else if (json_append(a, json_object_new_string(name)) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(a);
+}
+
+static json_object *json_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
+{
+	_cleanup_(json_object_putp) json_object *o = tdx_json_image(img, path);
+
+	if (json_add(o, "seamhash_ok", json_object_new_boolean(seamhash_ok)) < 0 ||
+	    json_add(o, "cpuid_platforms", json_cpuid_platforms(&img->sig)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
 int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
 {
-	if (arg_json) {
-		json_object *o = tdx_json_image(img, path);
-
-		if (json_add(o, "seamhash_ok", json_object_new_boolean(seamhash_ok)) < 0) {
-			json_object_put(o);
-			return log_error(-ENOMEM, "out of memory");
-		}
-		return output_json(o);
-	}
+	if (arg_json)
+		return output_json(json_image(img, path, seamhash_ok));
 	print_image_text(img, path, seamhash_ok);
 	return 0;
 }

@@ -37,6 +37,7 @@ expect_json 'j["seamhash_ok"]' True
 expect_json 'j["debug"]' False
 expect_json 'j["build_date"]' 2025-01-01
 expect_json '"0x806f8" in j["cpuid_table"]' True
+expect_json 'j["cpuid_platforms"][j["cpuid_table"].index("0x806f8")]' 'Sapphire Rapids'
 expect_json 'j["path"]' "$V1"
 
 run blob info "$V2"
