@@ -16,13 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tdx_version v;
 	unsigned u, n;
 
-	if (size > TDX_SYSFS_ATTR_MAX)
+	/* attributes are text: an embedded NUL ends them, as it would for the parser */
+	if (size > TDX_SYSFS_ATTR_MAX || !(s = strndup((const char *)data, size)))
 		return 0;
-	s = malloc(size + 1);
-	if (!s)
-		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 
 	if (tdx_version_parse(s, &v) == 0) {
 		char buf[TDX_VERSION_STRING_MAX];
