@@ -6,7 +6,7 @@
 # BUS_SCENARIOS to SCENARIOS; tests/bus/vm-run.sh does that on its own.
 
 # shellcheck disable=SC2034
-BUS_SCENARIOS=(bus-update bus-kill9)
+BUS_SCENARIOS=(bus-update bus-kill9 bus-uevent)
 TDXD="$VM_BUILD/src/tdxd/tdxd"
 BUS_DEST=(org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager)
 
@@ -109,5 +109,21 @@ scn_bus-kill9() {
 	expect_eq "uploads received by the kernel" "$(sim_state uploads)" 1
 	busctl --system call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 >"$SCN_DIR/again" 2>&1
 	expect_match "no second upload" "$SCN_DIR/again" "already running|up to date"
+	bus_down
+}
+
+# Reloading the driver (uevents for tdx_host and tdx_module) refreshes the
+# cache without anyone calling Refresh().
+scn_bus-uevent() {
+	sim_load module_version=1.5.06
+	bus_up
+	expect_eq "ModuleVersion" "$(bprop ModuleVersion)" "1.5.06"
+	sim_unload
+	for _ in $(seq 1 30); do [ "$(bprop ModuleState)" = absent ] && break; sleep 0.1; done
+	expect_eq "ModuleState after unload" "$(bprop ModuleState)" "absent"
+	sim_load module_version=1.5.10
+	for _ in $(seq 1 30); do [ "$(bprop ModuleVersion)" = 1.5.10 ] && break; sleep 0.1; done
+	expect_eq "ModuleVersion after reload" "$(bprop ModuleVersion)" "1.5.10"
+	expect_eq "RuntimeUpdate after reload" "$(bprop RuntimeUpdate)" "true"
 	bus_down
 }
