@@ -256,6 +256,7 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 
 	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
 	hop_printer_settle(&hp);
+	progress_done(&hp.progress);
 	last = done > 0 ? &results[done - 1] : NULL;
 	if (last && last->attempted)
 		log_outcome(last);
