@@ -285,7 +285,7 @@ scn_concurrent() {
 	cat "$SCN_DIR/a.err" "$SCN_DIR/b.err" >"$SCN_DIR/both.err"
 	# The loser stops at the update lock or at fw_upload's busy status,
 	# whichever it reaches first; either way it writes nothing.
-	expect_match "loser" "$SCN_DIR/both.err" "another (update|upload) is running"
+	expect_match "loser" "$SCN_DIR/both.err" "another (update|upload) is (running|in progress)"
 	expect_state 1.5.20 15 1
 }
 
