@@ -166,6 +166,14 @@ wait_job() {
 	"${BUSCTL[@]}" get-property org.tdxctl.tdx1 "$1" org.tdxctl.tdx1.Job Result | sed -E 's/^s //; s/"//g'
 }
 
+# expect_job PATH RESULT [what]: waits for the job and checks its Result.
+expect_job() {
+	local got
+	CHECKS=$((CHECKS + 1))
+	got=$(wait_job "$1")
+	[ "$got" = "$2" ] || fail "${3:-job} result '$got', expected '$2': $(job_prop "$1" Error)"
+}
+
 job_prop() {
 	"${BUSCTL[@]}" get-property org.tdxctl.tdx1 "$1" org.tdxctl.tdx1.Job "$2" | sed -E 's/^[a-z]+ //; s/"//g'
 }

@@ -50,9 +50,7 @@ kill "${PIDS[-2]}"
 # Refusal: the kernel says firmware-invalid, the module keeps running.
 start_fake_kernel refuse
 job=$(start_update "")
-res=$(wait_job "$job")
-CHECKS=$((CHECKS + 1))
-[ "$res" = refused ] || fail "refusal result '$res'"
+expect_job "$job" refused refusal
 CHECKS=$((CHECKS + 1))
 [[ "$(job_prop "$job" Error)" == *firmware-invalid* ]] || fail "refusal error: $(job_prop "$job" Error)"
 expect_prop ModuleVersion '"1.5.08"'
@@ -82,9 +80,7 @@ rm "$WORK/hooks/pre-update.d/10-slow"
 # Fatal: the module is lost; reported loudly, state lost, never retried.
 start_fake_kernel fatal
 job=$(start_update "")
-res=$(wait_job "$job")
-CHECKS=$((CHECKS + 1))
-[ "$res" = fatal ] || fail "fatal result '$res'"
+expect_job "$job" fatal
 expect_prop ModuleState '"lost"'
 expect_prop LastResult '"fatal"'
 expect_grep "$WORK/tdxd.log" 'MESSAGE_ID=5c1f0e7a9b2d4e0c8a61f3d2b7e49a14' "journal: fatal"
