@@ -75,7 +75,7 @@ static void help(void)
 	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n\n"
 	       "Exit status:\n"
 	       "  0 success or already up to date   1 failure (refused, bad input, I/O)\n"
-	       "  2 usage error                     3 no plan can install a newer version\n"
+	       "  2 usage error                     3 no plan reaches the version asked for\n"
 	       "  4 FATAL: module lost, reboot      5 timeout: update state unknown\n\n"
 	       "See tdxctl(8).\n",
 	       TDX_STORE_DEFAULT_PATH, TDX_DEFAULT_RESERVE);

@@ -20,7 +20,7 @@ enum {
 	CLI_EXIT_SUCCESS = 0, /* done, or already up to date */
 	CLI_EXIT_FAILURE = 1, /* refused, pre-flight failed, bad input, I/O */
 	CLI_EXIT_USAGE = 2,   /* bad command line, or update without --yes off a terminal */
-	CLI_EXIT_NO_PLAN = 3, /* a newer version exists but no plan can install it here */
+	CLI_EXIT_NO_PLAN = 3, /* the target cannot be installed or reached within the budget */
 	CLI_EXIT_FATAL = 4,   /* the TDX module was lost: TDs are gone, reboot needed */
 	CLI_EXIT_TIMEOUT = 5, /* fw_upload never finished: state unknown */
 };
