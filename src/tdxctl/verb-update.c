@@ -248,7 +248,7 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 	struct tdx_diag diag = {};
 	struct cli_update u;
 	size_t done = 0;
-	int r, k;
+	int r, k, code;
 
 	progress_init(&hp.progress, !arg_dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
@@ -269,12 +269,12 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 				.n_results = done,
 				.err = r,
 				.msg = diag.msg};
+	code = last && last->attempted ? exit_code_for_outcome(last->outcome)
+	       : r < 0		       ? CLI_EXIT_FAILURE
+				       : CLI_EXIT_SUCCESS;
 	k = output_update(&u);
-	if (k < 0)
-		return k;
-	if (last && last->attempted)
-		return exit_code_for_outcome(last->outcome);
-	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
+	/* A failed print must not hide a fatal or unknown outcome behind exit 1. */
+	return k < 0 && code == CLI_EXIT_SUCCESS ? k : code;
 }
 
 static int up_to_date(const struct cli_host_facts *f)

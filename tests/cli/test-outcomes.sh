@@ -62,6 +62,15 @@ CHECKS=$((CHECKS + 1))
 [ "$(cat "$WORK/uploads.log")" = "1 lost" ] ||
 	fail "uploads after the module was lost: $(cat "$WORK/uploads.log")"
 
+# Even with stdout closed (nothing can be printed there), a loss exits 4.
+make_sysfs "$WORK/lost2"
+fake_kernel "$WORK/lost2" lost
+"$TDXCTL" update 1.5.10 --yes --sysfs-root "$WORK/lost2" >&- 2>"$ERR" </dev/null
+RC=$?
+fake_kernel_wait
+expect_rc 4 "loss with stdout closed"
+expect_grep "$ERR" 'FATAL'
+
 # The upload never finishes: exit 5, state unknown.
 make_sysfs "$WORK/hang"
 fake_kernel "$WORK/hang" hang
