@@ -17,11 +17,18 @@
 #include "output.h"
 #include "verbs.h"
 
+/* The last error line, for a --json document of a command that stopped early. */
+static char last_error[2 * TDX_DIAG_MAX];
+
 void log_errorv(const char *fmt, va_list ap)
 {
-	fputs("tdxctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	fprintf(stderr, "tdxctl: %s\n", last_error);
+}
+
+const char *log_last_error(void)
+{
+	return last_error;
 }
 
 int log_error(int err, const char *fmt, ...)
@@ -464,6 +471,8 @@ static const char *update_result_word(const struct cli_update *u)
 {
 	if (u->up_to_date)
 		return "up-to-date";
+	if (u->no_plan)
+		return "no-plan";
 	if (u->n_results > 0 && u->results[u->n_results - 1].attempted)
 		return tdx_update_outcome_to_string(u->results[u->n_results - 1].outcome);
 	if (u->err)

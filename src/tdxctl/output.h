@@ -24,6 +24,8 @@
 
 /* "tdxctl: <message>\n" on stderr. */
 void log_errorv(const char *fmt, va_list ap) _printf_(1, 0);
+/* The text of the last error printed ("" when none). */
+const char *log_last_error(void);
 /* "tdxctl: <message>" on stderr; returns err (a negative errno) for `return log_error(...)`. */
 int log_error(int err, const char *fmt, ...) _printf_(2, 3);
 /* "<path>: <reason>" from diag (or err), without naming path twice. malloc'ed. */
@@ -79,6 +81,7 @@ struct cli_update {
 	const struct cli_plan *plan;
 	bool dry_run;
 	bool up_to_date; /* nothing to do: the newest installable version runs */
+	bool no_plan;	 /* the planner found no way to the target */
 	const struct tdx_hop_result *results;
 	size_t n_results;
 	int err;	 /* 0, or why the run stopped (pre-flight, lock, ...) */

@@ -308,6 +308,12 @@ int verb_update(int argc, char **argv)
 		r = up_to_date(&p.facts);
 		return r < 0 ? r : CLI_EXIT_SUCCESS;
 	}
+	if (r != 0 && r != CLI_EXIT_USAGE && arg_json)
+		/* Scripts get a result document for every refusal, even before a plan. */
+		output_update(&(struct cli_update){.dry_run = arg_dry_run,
+						   .no_plan = r == CLI_EXIT_NO_PLAN,
+						   .err = r < 0 ? r : -EINVAL,
+						   .msg = log_last_error()});
 	if (r != 0)
 		return r;
 	r = confirm(&p.plan);

@@ -61,6 +61,11 @@ expect_rc 1 "update at zero remaining updates"
 expect_grep "$ERR" 'num_remaining_updates is 0'
 expect_one_error_line
 untouched "$WORK/zero"
+run update --yes --json --sysfs-root "$WORK/zero"
+expect_rc 1 "update --json at zero remaining updates"
+expect_json 'j["result"]' refused
+expect_json '"num_remaining_updates is 0" in j["error"]' True
+expect_json 'j["plan"]' None
 make_sysfs "$WORK/one" remaining=1
 run update --yes --sysfs-root "$WORK/one"
 expect_rc 1 "update when only the reserve is left"
@@ -103,6 +108,10 @@ wait "$HOLDER"
 run update 1.5.12 --yes
 expect_rc 3 "update to a debug module"
 expect_grep "$ERR" 'no plan'
+run update 1.5.12 --yes --json
+expect_rc 3 "update --json to a debug module"
+expect_json 'j["result"]' no-plan
+expect_json '"debug" in j["error"]' True
 untouched "$WORK/ok"
 
 # Already up to date: 0, nothing written.
