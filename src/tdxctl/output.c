@@ -259,12 +259,13 @@ static json_object *json_status(const struct cli_status *s)
 	return TAKE_PTR(o);
 }
 
+/* Every verb's output: one JSON document with --json, else the text. */
+#define OUTPUT(json_of, print_text, view) \
+	(arg_json ? output_json(json_of(view)) : (print_text(view), 0))
+
 int output_status(const struct cli_status *s)
 {
-	if (arg_json)
-		return output_json(json_status(s));
-	print_status_text(s);
-	return 0;
+	return OUTPUT(json_status, print_status_text, s);
 }
 
 /* ---- list ---- */
@@ -339,16 +340,18 @@ static json_object *json_list(const struct cli_list *l)
 	return TAKE_PTR(o);
 }
 
-int output_list(const struct cli_list *l)
+static void print_list_text(const struct cli_list *l)
 {
-	if (arg_json)
-		return output_json(json_list(l));
 	if (l->n_candidates == 0)
 		printf("No module images in %s.\n", l->store->root);
 	for (size_t i = 0; i < l->n_candidates; i++)
 		print_candidate(&l->candidates[i], l->running);
 	print_store_problems(l->store);
-	return 0;
+}
+
+int output_list(const struct cli_list *l)
+{
+	return OUTPUT(json_list, print_list_text, l);
 }
 
 /* ---- plan ---- */
@@ -390,10 +393,7 @@ static json_object *json_plan(const struct cli_plan *p)
 
 int output_plan(const struct cli_plan *p)
 {
-	if (arg_json)
-		return output_json(json_plan(p));
-	print_plan_text(p);
-	return 0;
+	return OUTPUT(json_plan, print_plan_text, p);
 }
 
 /* ---- update ---- */
@@ -500,10 +500,7 @@ static json_object *json_update(const struct cli_update *u)
 
 int output_update(const struct cli_update *u)
 {
-	if (arg_json)
-		return output_json(json_update(u));
-	print_update_text(u);
-	return 0;
+	return OUTPUT(json_update, print_update_text, u);
 }
 
 /* ---- blob info ---- */
