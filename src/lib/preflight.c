@@ -228,7 +228,8 @@ int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct
 		return verdict(r, 0, "no veto configured");
 	k = veto(ud, e, &d);
 	if (k != 0)
-		return verdict(r, k < 0 ? k : -ECANCELED, "vetoed: %s",
+		/* Consumers print the check's name ("veto: ..."), so the reason alone. */
+		return verdict(r, k < 0 ? k : -ECANCELED, "%s",
 			       d.msg[0] ? d.msg : "no reason given");
 	return verdict(r, 0, "no veto");
 }

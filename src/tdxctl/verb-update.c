@@ -290,11 +290,25 @@ static int up_to_date(const struct cli_host_facts *f)
 	return 0;
 }
 
-/* Checks that must pass before planning: write access, update slots. */
+/*
+ * Without the seamldr attributes every candidate is "seamldr unknown", which
+ * the planner reports as nothing to do; say the real reason before planning.
+ */
+static int check_supported(const struct tdx_host *h)
+{
+	if (h->update_support == TDX_UPDATE_SUPPORTED || h->module_state != TDX_MODULE_RUNNING)
+		return 0; /* a module that is not running has its own words in the planner */
+	return log_error(-EOPNOTSUPP, "update refused: runtime update is unsupported: %s",
+			 tdx_update_support_describe(h->update_support));
+}
+
+/* Checks that must pass before planning: runtime update, write access, update slots. */
 static int check_host(const struct tdx_host *h)
 {
-	int r = check_writable(h);
+	int r = check_supported(h);
 
+	if (r >= 0)
+		r = check_writable(h);
 	return r < 0 ? r : check_budget(h);
 }
 

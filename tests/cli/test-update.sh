@@ -145,4 +145,22 @@ CHECKS=$((CHECKS + 1))
 [ "$(cat "$WORK/ok/devices/faux/tdx_host/firmware/tdx_module/loading")" = 0 ] ||
 	fail "loading does not end at 0"
 
+# Runtime update hidden by the kernel (no seamldr attributes, no fw_upload) with
+# a newer version in the store: a refusal naming why, never "up to date".
+make_sysfs "$WORK/hidden"
+rm -rf "$WORK/hidden/devices/faux/tdx_host/seamldr_version" \
+	"$WORK/hidden/devices/faux/tdx_host/num_remaining_updates" \
+	"$WORK/hidden/devices/faux/tdx_host/firmware" "$WORK/hidden/class/firmware/tdx_module"
+for mode in --yes --dry-run; do
+	run --sysfs-root="$WORK/hidden" update $mode
+	expect_rc 1 "update $mode with runtime update hidden"
+	expect_one_error_line
+	expect_grep "$ERR" 'update refused: runtime update is unsupported: .*hides' "update $mode"
+	expect_no_grep "$OUT" 'up to date' "update $mode stdout"
+done
+run --sysfs-root="$WORK/hidden" update --yes --json
+expect_rc 1 "update --json with runtime update hidden"
+expect_json 'j["result"]' refused
+expect_json '"runtime update is unsupported" in j["error"]' True
+
 finish

@@ -297,7 +297,9 @@ scn_unsupported() {
 	expect_match "status" "$OUT" "Runtime update: .*(hides the update attributes|unsupported)"
 	expect_match "status" "$OUT" "fw_upload: absent"
 	tdx update --yes
-	expect_no_match "update output" "$OUT" "Installed"
+	expect_eq "update exit" "$RC" 1
+	expect_match "update stderr" "$ERR" "runtime update is unsupported: .*hides the update attributes"
+	expect_no_match "update output" "$OUT" "Installed|up to date"
 	expect_eq "version" "$(host_version)" 1.5.06
 	expect_eq "uploads received by the kernel" "$(sim_state uploads)" 0
 }
