@@ -20,10 +20,40 @@
 /* The last error line, for a --json document of a command that stopped early. */
 static char last_error[2 * TDX_DIAG_MAX];
 
+/* NULL: stdout/stderr, looked up at each use (they are not constants). */
+static FILE *out_stream, *err_stream;
+static bool json_mode;
+
+void output_set_streams(FILE *out, FILE *err)
+{
+	out_stream = out;
+	err_stream = err;
+}
+
+void output_set_json(bool json)
+{
+	json_mode = json;
+}
+
+bool output_is_json(void)
+{
+	return json_mode;
+}
+
+FILE *output_out(void)
+{
+	return out_stream ?: stdout;
+}
+
+FILE *output_err(void)
+{
+	return err_stream ?: stderr;
+}
+
 void log_errorv(const char *fmt, va_list ap)
 {
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	fprintf(stderr, "tdxctl: %s\n", last_error);
+	fprintf(output_err(), "tdxctl: %s\n", last_error);
 }
 
 const char *log_last_error(void)
@@ -64,9 +94,9 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(output_err(), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', output_err());
 }
 
 int output_json(json_object *o)
@@ -80,7 +110,8 @@ int output_json(json_object *o)
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return log_error(-ENOMEM, "out of memory");
-	if (puts(text) < 0 || fflush(stdout) != 0)
+	if (fputs(text, output_out()) < 0 || fputc('\n', output_out()) < 0 ||
+	    fflush(output_out()) != 0)
 		return log_error(-EIO, "cannot write to stdout");
 	return 0;
 }
@@ -143,17 +174,20 @@ static void print_module_line(const struct tdx_host *h)
 
 	switch (h->module_state) {
 	case TDX_MODULE_RUNNING:
-		printf("         Module: %s (running)\n", version_str(&h->module_version, v));
+		fprintf(output_out(), "         Module: %s (running)\n",
+			version_str(&h->module_version, v));
 		break;
 	case TDX_MODULE_LOST:
-		printf("         Module: LOST (version reads ENXIO: TDs are gone, reboot "
-		       "needed)\n");
+		fprintf(output_out(),
+			"         Module: LOST (version reads ENXIO: TDs are gone, reboot "
+			"needed)\n");
 		break;
 	case TDX_MODULE_ABSENT:
-		printf("         Module: absent (no tdx_host device)\n");
+		fprintf(output_out(), "         Module: absent (no tdx_host device)\n");
 		break;
 	default:
-		printf("         Module: unknown (%s)\n", errno_words(h->version_err));
+		fprintf(output_out(), "         Module: unknown (%s)\n",
+			errno_words(h->version_err));
 		break;
 	}
 }
@@ -163,13 +197,15 @@ static void print_seamldr_lines(const struct tdx_host *h)
 	char v[TDX_VERSION_STRING_MAX];
 
 	if (h->seamldr_err == 0)
-		printf("      P-SEAMLDR: %s\n", version_str(&h->seamldr_version, v));
+		fprintf(output_out(), "      P-SEAMLDR: %s\n", version_str(&h->seamldr_version, v));
 	else
-		printf("      P-SEAMLDR: unknown (%s)\n", errno_words(h->seamldr_err));
+		fprintf(output_out(), "      P-SEAMLDR: unknown (%s)\n",
+			errno_words(h->seamldr_err));
 	if (h->remaining_err == 0)
-		printf("   Updates left: %u\n", h->num_remaining_updates);
+		fprintf(output_out(), "   Updates left: %u\n", h->num_remaining_updates);
 	else
-		printf("   Updates left: unknown (%s)\n", errno_words(h->remaining_err));
+		fprintf(output_out(), "   Updates left: unknown (%s)\n",
+			errno_words(h->remaining_err));
 }
 
 static void print_best_update(const struct cli_best_update *b)
@@ -177,12 +213,12 @@ static void print_best_update(const struct cli_best_update *b)
 	char v[TDX_VERSION_STRING_MAX];
 
 	if (!b->store_ok)
-		printf("    Best update: unknown (%s)\n", b->msg);
+		fprintf(output_out(), "    Best update: unknown (%s)\n", b->msg);
 	else if (b->err == 0)
-		printf("    Best update: %s (%zu update%s)\n", version_str(&b->target, v),
-		       b->n_hops, b->n_hops == 1 ? "" : "s");
+		fprintf(output_out(), "    Best update: %s (%zu update%s)\n",
+			version_str(&b->target, v), b->n_hops, b->n_hops == 1 ? "" : "s");
 	else
-		printf("    Best update: none (%s)\n", b->msg);
+		fprintf(output_out(), "    Best update: none (%s)\n", b->msg);
 }
 
 static void print_status_text(const struct cli_status *s)
@@ -192,23 +228,27 @@ static void print_status_text(const struct cli_status *s)
 
 	print_module_line(h);
 	print_seamldr_lines(h);
-	printf(" Runtime update: %s\n", h->update_support == TDX_UPDATE_SUPPORTED
-						? "supported"
-						: tdx_update_support_describe(h->update_support));
+	fprintf(output_out(), " Runtime update: %s\n",
+		h->update_support == TDX_UPDATE_SUPPORTED
+			? "supported"
+			: tdx_update_support_describe(h->update_support));
 	if (s->cpu_err)
-		printf("            CPU: unknown (%s)\n", strerror(-s->cpu_err));
+		fprintf(output_out(), "            CPU: unknown (%s)\n", strerror(-s->cpu_err));
 	else
-		printf("            CPU: 0x%x (%s)\n", s->cpu_signature,
-		       platform ? platform : "unknown platform");
-	printf("     Kernel ABI: %s, image format %s\n", tdx_abi_layout_to_string(h->layout),
-	       h->image_format ? tdx_image_format_to_string(h->image_format) : "none");
+		fprintf(output_out(), "            CPU: 0x%x (%s)\n", s->cpu_signature,
+			platform ? platform : "unknown platform");
+	fprintf(output_out(), "     Kernel ABI: %s, image format %s\n",
+		tdx_abi_layout_to_string(h->layout),
+		h->image_format ? tdx_image_format_to_string(h->image_format) : "none");
 	if (!h->paths.fwupload_dir)
-		printf("      fw_upload: absent\n");
+		fprintf(output_out(), "      fw_upload: absent\n");
 	else if (s->fw_status_err)
-		printf("      fw_upload: unknown (%s)\n", errno_words(s->fw_status_err));
+		fprintf(output_out(), "      fw_upload: unknown (%s)\n",
+			errno_words(s->fw_status_err));
 	else
-		printf("      fw_upload: %s\n", tdx_fw_status_to_string(s->fw_status));
-	printf("          Store: %s\n", s->store_path);
+		fprintf(output_out(), "      fw_upload: %s\n",
+			tdx_fw_status_to_string(s->fw_status));
+	fprintf(output_out(), "          Store: %s\n", s->store_path);
 	print_best_update(&s->best);
 }
 
@@ -261,7 +301,7 @@ static json_object *json_status(const struct cli_status *s)
 
 /* Every verb's output: one JSON document with --json, else the text. */
 #define OUTPUT(json_of, print_text, view) \
-	(arg_json ? output_json(json_of(view)) : (print_text(view), 0))
+	(json_mode ? output_json(json_of(view)) : (print_text(view), 0))
 
 int output_status(const struct cli_status *s)
 {
@@ -277,20 +317,21 @@ static void print_candidate(const struct tdx_candidate *c, const struct tdx_vers
 	bool is_running = running && tdx_version_equal(&e->version, running);
 	const char *state = c->reasons == 0 ? "installable" : is_running ? "running" : "blocked";
 
-	printf("%c %-9s %-12s", is_running ? '*' : ' ', version_str(&e->version, v), state);
+	fprintf(output_out(), "%c %-9s %-12s", is_running ? '*' : ' ', version_str(&e->version, v),
+		state);
 	if (e->sig_state == TDX_SIG_OK)
-		printf(" svn 0x%04x  %s%s", e->sig.seam_svn, bcd_date(e->sig.date, date),
-		       e->sig.debug ? "  [debug]" : "");
-	putchar('\n');
+		fprintf(output_out(), " svn 0x%04x  %s%s", e->sig.seam_svn,
+			bcd_date(e->sig.date, date), e->sig.debug ? "  [debug]" : "");
+	fputc('\n', output_out());
 	for (unsigned i = 0; i < TDX_REASON_COUNT; i++) {
 		uint32_t bit = 1u << i;
 
 		/* "running" already says it; the other reasons are the news. */
 		if ((c->reasons & bit) && bit != TDX_REASON_RUNNING)
-			printf("      - %s\n", tdx_reason_describe(bit));
+			fprintf(output_out(), "      - %s\n", tdx_reason_describe(bit));
 	}
 	if (e->sig_state == TDX_SIG_ERROR)
-		printf("      - %s\n", e->sig_error);
+		fprintf(output_out(), "      - %s\n", e->sig_error);
 }
 
 static void print_store_problems(const struct tdx_store *s)
@@ -343,7 +384,7 @@ static json_object *json_list(const struct cli_list *l)
 static void print_list_text(const struct cli_list *l)
 {
 	if (l->n_candidates == 0)
-		printf("No module images in %s.\n", l->store->root);
+		fprintf(output_out(), "No module images in %s.\n", l->store->root);
 	for (size_t i = 0; i < l->n_candidates; i++)
 		print_candidate(&l->candidates[i], l->running);
 	print_store_problems(l->store);
@@ -363,19 +404,19 @@ static void print_plan_text(const struct cli_plan *p)
 	const struct tdx_version *from = &plan->from;
 
 	if (plan->n_hops == 0) {
-		printf("Up to date: %s is running.\n", version_str(&plan->from, a));
+		fprintf(output_out(), "Up to date: %s is running.\n", version_str(&plan->from, a));
 		return;
 	}
-	printf("Plan: %s -> %s, %zu update%s", version_str(&plan->from, a),
-	       version_str(&plan->hops[plan->n_hops - 1]->version, b), plan->n_hops,
-	       plan->n_hops == 1 ? "" : "s");
+	fprintf(output_out(), "Plan: %s -> %s, %zu update%s", version_str(&plan->from, a),
+		version_str(&plan->hops[plan->n_hops - 1]->version, b), plan->n_hops,
+		plan->n_hops == 1 ? "" : "s");
 	if (p->budget != UINT_MAX)
-		printf(" (%u allowed after the reserve)", p->budget);
-	printf("\n");
+		fprintf(output_out(), " (%u allowed after the reserve)", p->budget);
+	fprintf(output_out(), "\n");
 	for (size_t i = 0; i < plan->n_hops; i++) {
-		printf("  %zu. %s -> %s: %s\n", i + 1, version_str(from, a),
-		       version_str(&plan->hops[i]->version, b),
-		       tdx_plan_describe_hop(plan, i, why));
+		fprintf(output_out(), "  %zu. %s -> %s: %s\n", i + 1, version_str(from, a),
+			version_str(&plan->hops[i]->version, b),
+			tdx_plan_describe_hop(plan, i, why));
 		from = &plan->hops[i]->version;
 	}
 }
@@ -405,8 +446,8 @@ static void print_checks(const struct tdx_preflight *p)
 
 		if (!c->ran)
 			continue;
-		printf("    %-6s %s: %s\n", c->passed ? "ok" : "FAILED", tdx_check_to_string(i),
-		       c->msg);
+		fprintf(output_out(), "    %-6s %s: %s\n", c->passed ? "ok" : "FAILED",
+			tdx_check_to_string(i), c->msg);
 	}
 }
 
@@ -431,7 +472,7 @@ void output_fatal_warning(const struct tdx_hop_result *r)
 {
 	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
 
-	fprintf(stderr,
+	fprintf(output_err(),
 		"\n"
 		"tdxctl: ***************************************************************\n"
 		"tdxctl: FATAL: the TDX module was lost during the update %s -> %s.\n"
@@ -448,23 +489,29 @@ static void print_update_text(const struct cli_update *u)
 	const struct tdx_plan *plan = u->plan ? u->plan->plan : NULL;
 	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
 
+	if (u->up_to_date && plan) {
+		fprintf(output_out(), "Already up to date: %s is running.\n",
+			version_str(&plan->from, a));
+		return;
+	}
 	if (u->dry_run && u->plan)
 		print_plan_text(u->plan);
 	for (size_t i = 0; u->dry_run && i < u->n_results; i++) {
 		const struct tdx_hop_result *r = &u->results[i];
 
-		printf("Pre-flight %s -> %s:\n", version_str(&r->from, a), version_str(&r->to, b));
+		fprintf(output_out(), "Pre-flight %s -> %s:\n", version_str(&r->from, a),
+			version_str(&r->to, b));
 		print_checks(&r->preflight);
 	}
 	if (u->err || !plan || plan->n_hops == 0)
 		return;
 	if (u->dry_run)
-		printf("Dry run: every check passed, nothing was written.\n");
+		fprintf(output_out(), "Dry run: every check passed, nothing was written.\n");
 	else if (u->n_results == plan->n_hops &&
 		 u->results[u->n_results - 1].outcome == TDX_OUTCOME_SUCCESS)
-		printf("Installed %s (%zu update%s).\n",
-		       version_str(&plan->hops[plan->n_hops - 1]->version, a), plan->n_hops,
-		       plan->n_hops == 1 ? "" : "s");
+		fprintf(output_out(), "Installed %s (%zu update%s).\n",
+			version_str(&plan->hops[plan->n_hops - 1]->version, a), plan->n_hops,
+			plan->n_hops == 1 ? "" : "s");
 }
 
 static const char *update_result_word(const struct cli_update *u)
@@ -507,13 +554,14 @@ int output_update(const struct cli_update *u)
 
 static void print_cpuid_table(const struct tdx_sigstruct_info *sig)
 {
-	printf("      CPUs:");
+	fprintf(output_out(), "      CPUs:");
 	for (uint32_t i = 0; i < sig->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++) {
 		const char *name = tdx_cpu_platform_name(sig->cpuid_table[i]);
 
-		printf("%s 0x%x (%s)", i ? "," : "", sig->cpuid_table[i], name ? name : "unknown");
+		fprintf(output_out(), "%s 0x%x (%s)", i ? "," : "", sig->cpuid_table[i],
+			name ? name : "unknown");
 	}
-	printf("%s\n", sig->cpuid_count ? "" : " none");
+	fprintf(output_out(), "%s\n", sig->cpuid_count ? "" : " none");
 }
 
 /* "1 page", "4 pages" */
@@ -529,21 +577,24 @@ static void print_image_text(const struct tdx_image *img, const char *path, bool
 {
 	char hex[2 * TDX_SEAMHASH_SIZE + 1], date[16], n0[32], n1[32], n2[32];
 
-	printf("      File: %s\n", path);
-	printf("    Format: %s\n", tdx_image_format_to_string(img->format));
-	printf("      Size: %zu bytes (%s)\n", img->size, pages(img->size, n0));
-	printf("  Checksum: 0x%04x (%s)\n", img->checksum, img->checksum_ok ? "ok" : "BAD");
-	printf(" Sigstruct: offset 0x%zx, %zu bytes (%s)\n", img->sigstruct_offset,
-	       img->sigstruct_size, pages(img->sigstruct_size, n1));
-	printf("    Module: offset 0x%zx, %zu bytes (%s)\n", img->module_offset, img->module_size,
-	       pages(img->module_size, n2));
-	printf("     Debug: %s\n", img->sig.debug ? "yes (debug-signed)" : "no");
-	printf("Build date: %s\n", bcd_date(img->sig.date, date));
-	printf("  SEAM SVN: 0x%04x (major %u, minor %u)\n", img->sig.seam_svn,
-	       img->sig.seam_svn >> 8, img->sig.seam_svn & 0xff);
-	printf("  Seamhash: %s\n", tdx_hex(img->sig.seamhash, TDX_SEAMHASH_SIZE, hex));
-	printf("            %s\n", seamhash_ok ? "matches SHA-384 of the module"
-					       : "DOES NOT MATCH SHA-384 of the module");
+	fprintf(output_out(), "      File: %s\n", path);
+	fprintf(output_out(), "    Format: %s\n", tdx_image_format_to_string(img->format));
+	fprintf(output_out(), "      Size: %zu bytes (%s)\n", img->size, pages(img->size, n0));
+	fprintf(output_out(), "  Checksum: 0x%04x (%s)\n", img->checksum,
+		img->checksum_ok ? "ok" : "BAD");
+	fprintf(output_out(), " Sigstruct: offset 0x%zx, %zu bytes (%s)\n", img->sigstruct_offset,
+		img->sigstruct_size, pages(img->sigstruct_size, n1));
+	fprintf(output_out(), "    Module: offset 0x%zx, %zu bytes (%s)\n", img->module_offset,
+		img->module_size, pages(img->module_size, n2));
+	fprintf(output_out(), "     Debug: %s\n", img->sig.debug ? "yes (debug-signed)" : "no");
+	fprintf(output_out(), "Build date: %s\n", bcd_date(img->sig.date, date));
+	fprintf(output_out(), "  SEAM SVN: 0x%04x (major %u, minor %u)\n", img->sig.seam_svn,
+		img->sig.seam_svn >> 8, img->sig.seam_svn & 0xff);
+	fprintf(output_out(), "  Seamhash: %s\n",
+		tdx_hex(img->sig.seamhash, TDX_SEAMHASH_SIZE, hex));
+	fprintf(output_out(), "            %s\n",
+		seamhash_ok ? "matches SHA-384 of the module"
+			    : "DOES NOT MATCH SHA-384 of the module");
 	print_cpuid_table(&img->sig);
 }
 
@@ -577,7 +628,7 @@ static json_object *json_image(const struct tdx_image *img, const char *path, bo
 
 int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
 {
-	if (arg_json)
+	if (json_mode)
 		return output_json(json_image(img, path, seamhash_ok));
 	print_image_text(img, path, seamhash_ok);
 	return 0;
@@ -616,17 +667,17 @@ int output_mapping_check(const struct cli_mapping_check *m)
 
 	if (!map)
 		log_error(0, "%s", m->error);
-	if (arg_json)
+	if (json_mode)
 		return output_json(json_mapping_check(m));
 	if (!map)
 		return 0;
-	printf("%s: valid, %zu release%s", m->path, map->n_releases,
-	       map->n_releases == 1 ? "" : "s");
+	fprintf(output_out(), "%s: valid, %zu release%s", m->path, map->n_releases,
+		map->n_releases == 1 ? "" : "s");
 	if (map->n_releases > 0)
-		printf(" (%s .. %s)", version_str(&map->releases[0].version, a),
-		       version_str(&map->releases[map->n_releases - 1].version, b));
+		fprintf(output_out(), " (%s .. %s)", version_str(&map->releases[0].version, a),
+			version_str(&map->releases[map->n_releases - 1].version, b));
 	if (map->header_version)
-		printf(", header version %s", map->header_version);
-	printf("\n");
+		fprintf(output_out(), ", header version %s", map->header_version);
+	fprintf(output_out(), "\n");
 	return 0;
 }

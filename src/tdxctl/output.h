@@ -22,6 +22,19 @@
 #include "store.h"
 #include "update.h"
 
+/*
+ * Where output goes: stdout and stderr unless redirected. tdxd renders a
+ * verb's output into memory with the same functions (output_set_streams), so
+ * tdxctl prints the same bytes whichever side computed them. Not thread-safe:
+ * tdxd serialises rendering.
+ */
+void output_set_streams(FILE *out, FILE *err); /* NULL: stdout/stderr */
+FILE *output_out(void);
+FILE *output_err(void);
+/* --json: every output_*() prints one JSON document instead of text. */
+void output_set_json(bool json);
+bool output_is_json(void);
+
 /* "tdxctl: <message>\n" on stderr. */
 void log_errorv(const char *fmt, va_list ap) _printf_(1, 0);
 /* The text of the last error printed ("" when none). */

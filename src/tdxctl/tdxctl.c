@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +17,6 @@
 #include "update.h"
 #include "bus-client.h"
 #include "verbs.h"
-
-const char *arg_sysfs_root;
-const char *arg_store;
-bool arg_cpu_signature_set;
-uint32_t arg_cpu_signature;
-unsigned arg_reserve = TDX_DEFAULT_RESERVE;
-bool arg_strict_compat;
-bool arg_json;
-bool arg_dry_run;
-bool arg_yes;
-bool arg_allow_debug;
-bool arg_reinstall;
-uint64_t arg_timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC;
-bool arg_wait_lock;
-enum tdx_image_format arg_format = TDX_IMAGE_FORMAT_INVALID;
 
 #define TDXCTL_STORE_ENV "TDXCTL_STORE"
 
@@ -228,16 +212,6 @@ static void apply_environment(void)
 	}
 }
 
-int cli_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_errorv(fmt, ap);
-	va_end(ap);
-	return CLI_EXIT_USAGE;
-}
-
 struct verb {
 	const char *name;
 	int min_args; /* counting the verb itself */
@@ -279,6 +253,7 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? CLI_EXIT_USAGE : CLI_EXIT_SUCCESS;
 	apply_environment();
+	output_set_json(arg_json);
 
 	/* Verbs return an exit code, or -errno after printing why they failed. */
 	r = dispatch(argc - optind, argv + optind);

@@ -102,17 +102,13 @@ int cli_plan_exit_code(int err)
 	}
 }
 
-/* Prints "up to date" in the plan's shape: a plan with no hops. */
+/* "Up to date" in the plan's shape: a plan with no hops. */
 static int output_up_to_date(const struct cli_host_facts *f)
 {
 	struct tdx_plan empty = {.from = f->host->module_version};
-	struct cli_plan view = {.plan = &empty, .budget = cli_update_budget(f->host)};
-	char v[TDX_VERSION_STRING_MAX];
 
-	if (arg_json)
-		return output_plan(&view);
-	printf("Up to date: %s is running.\n", tdx_version_format(&empty.from, v));
-	return 0;
+	return output_plan(
+		&(struct cli_plan){.plan = &empty, .budget = cli_update_budget(f->host)});
 }
 
 void cli_planning_done(struct cli_planning *p)

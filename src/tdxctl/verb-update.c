@@ -93,7 +93,7 @@ static void hop_done(void *ud, const struct tdx_hop_result *r)
 	if (r->attempted && r->outcome == TDX_OUTCOME_FATAL)
 		output_fatal_warning(r);
 	/* A hop refused before writing is reported once, by log_refusal(). */
-	if (!arg_json && !arg_dry_run && r->attempted)
+	if (!output_is_json() && !arg_dry_run && r->attempted)
 		output_hop_line(r, stdout);
 	fflush(stdout);
 	hp->next++;
@@ -238,17 +238,49 @@ static void log_outcome(const struct tdx_hop_result *r)
 	}
 }
 
+int update_report(const struct tdx_host *host, const struct tdx_plan *plan,
+		  const struct tdx_hop_result *results, size_t done, int err,
+		  const struct tdx_diag *diag, bool hops_printed)
+{
+	const struct tdx_hop_result *last = done > 0 ? &results[done - 1] : NULL;
+	struct cli_plan view = {.plan = plan, .budget = cli_update_budget(host)};
+	struct cli_update u;
+	int k, code;
+
+	/* Without a live printer (tdxd ran the job), the lines it would have printed. */
+	for (size_t i = 0; !hops_printed && i < done; i++) {
+		if (results[i].attempted && results[i].outcome == TDX_OUTCOME_FATAL)
+			output_fatal_warning(&results[i]);
+		if (!output_is_json() && !arg_dry_run && results[i].attempted)
+			output_hop_line(&results[i], output_out());
+	}
+	if (last && last->attempted)
+		log_outcome(last);
+	else if (err < 0)
+		log_refusal(err, last, diag);
+
+	u = (struct cli_update){.plan = &view,
+				.dry_run = arg_dry_run,
+				.results = results,
+				.n_results = done,
+				.err = err,
+				.msg = diag->msg};
+	code = last && last->attempted ? exit_code_for_outcome(last->outcome)
+	       : err < 0	       ? CLI_EXIT_FAILURE
+				       : CLI_EXIT_SUCCESS;
+	k = output_update(&u);
+	/* A failed print must not hide a fatal or unknown outcome behind exit 1. */
+	return k < 0 && code == CLI_EXIT_SUCCESS ? k : code;
+}
+
 static int run(const struct cli_host_facts *f, struct tdx_store *store, const struct tdx_plan *plan)
 {
-	const struct tdx_hop_result *last;
-	struct cli_plan view = {.plan = plan, .budget = cli_update_budget(f->host)};
 	_cleanup_free_ struct tdx_hop_result *results = NULL;
 	struct hop_printer hp = {.plan = plan};
 	struct tdx_update_ctx ctx;
 	struct tdx_diag diag = {};
-	struct cli_update u;
 	size_t done = 0;
-	int r, k, code;
+	int r;
 
 	progress_init(&hp.progress, !arg_dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
@@ -257,37 +289,29 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
 	hop_printer_settle(&hp);
 	progress_done(&hp.progress);
-	last = done > 0 ? &results[done - 1] : NULL;
-	if (last && last->attempted)
-		log_outcome(last);
-	else if (r < 0)
-		log_refusal(r, last, &diag);
-
-	u = (struct cli_update){.plan = &view,
-				.dry_run = arg_dry_run,
-				.results = results,
-				.n_results = done,
-				.err = r,
-				.msg = diag.msg};
-	code = last && last->attempted ? exit_code_for_outcome(last->outcome)
-	       : r < 0		       ? CLI_EXIT_FAILURE
-				       : CLI_EXIT_SUCCESS;
-	k = output_update(&u);
-	/* A failed print must not hide a fatal or unknown outcome behind exit 1. */
-	return k < 0 && code == CLI_EXIT_SUCCESS ? k : code;
+	return update_report(f->host, plan, results, done, r, &diag, true);
 }
 
-static int up_to_date(const struct cli_host_facts *f)
+int update_report_up_to_date(const struct tdx_host *host)
 {
-	struct tdx_plan empty = {.from = f->host->module_version};
-	struct cli_plan view = {.plan = &empty, .budget = cli_update_budget(f->host)};
-	struct cli_update u = {.plan = &view, .dry_run = arg_dry_run, .up_to_date = true};
-	char v[TDX_VERSION_STRING_MAX];
+	struct tdx_plan empty = {.from = host->module_version};
+	struct cli_plan view = {.plan = &empty, .budget = cli_update_budget(host)};
+	int r;
 
-	if (arg_json)
-		return output_update(&u);
-	printf("Already up to date: %s is running.\n", tdx_version_format(&empty.from, v));
-	return 0;
+	r = output_update(
+		&(struct cli_update){.plan = &view, .dry_run = arg_dry_run, .up_to_date = true});
+	return r < 0 ? r : CLI_EXIT_SUCCESS;
+}
+
+int update_report_refusal(int code)
+{
+	/* Scripts get a result document for every refusal, even before a plan. */
+	if (code != 0 && code != CLI_EXIT_USAGE && output_is_json())
+		output_update(&(struct cli_update){.dry_run = arg_dry_run,
+						   .no_plan = code == CLI_EXIT_NO_PLAN,
+						   .err = code < 0 ? code : -EINVAL,
+						   .msg = log_last_error()});
+	return code;
 }
 
 /*
@@ -312,23 +336,25 @@ static int check_host(const struct tdx_host *h)
 	return r < 0 ? r : check_budget(h);
 }
 
+int update_prepare(struct cli_planning *p, int argc, char **argv)
+{
+	int r;
+
+	r = cli_planning_plan(p, argc, argv, check_host, "update refused: no plan");
+	if (r == -EALREADY)
+		return update_report_up_to_date(p->facts.host);
+	if (r != 0)
+		return update_report_refusal(r);
+	return UPDATE_PLAN_READY;
+}
+
 int verb_update(int argc, char **argv)
 {
 	_cleanup_(cli_planning_done) struct cli_planning p = {};
 	int r;
 
-	r = cli_planning_plan(&p, argc, argv, check_host, "update refused: no plan");
-	if (r == -EALREADY) {
-		r = up_to_date(&p.facts);
-		return r < 0 ? r : CLI_EXIT_SUCCESS;
-	}
-	if (r != 0 && r != CLI_EXIT_USAGE && arg_json)
-		/* Scripts get a result document for every refusal, even before a plan. */
-		output_update(&(struct cli_update){.dry_run = arg_dry_run,
-						   .no_plan = r == CLI_EXIT_NO_PLAN,
-						   .err = r < 0 ? r : -EINVAL,
-						   .msg = log_last_error()});
-	if (r != 0)
+	r = update_prepare(&p, argc, argv);
+	if (r != UPDATE_PLAN_READY)
 		return r;
 	r = confirm(&p.plan);
 	if (r != 0)

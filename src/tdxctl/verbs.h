@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "store.h"
+#include "update.h"
 
 /* Exit codes, documented in tdxctl(8) and --help. */
 enum {
@@ -37,7 +38,7 @@ extern bool arg_cpu_signature_set;
 extern uint32_t arg_cpu_signature;
 extern unsigned arg_reserve;
 extern bool arg_strict_compat;
-extern bool arg_json;
+extern bool arg_json; /* tdxctl.c hands it to output_set_json() */
 extern bool arg_dry_run;
 extern bool arg_yes;
 extern bool arg_allow_debug;
@@ -85,6 +86,23 @@ int cli_planning_load(struct cli_planning *p, int (*host_check)(const struct tdx
  */
 int cli_planning_plan(struct cli_planning *p, int argc, char **argv,
 		      int (*host_check)(const struct tdx_host *h), const char *what);
+
+/*
+ * The parts of `update` around the run, shared with tdxd (which runs the job
+ * itself and renders the same output for tdxctl).
+ *
+ * update_prepare: the checks and the plan. UPDATE_PLAN_READY with p->plan
+ * set, else the exit code after printing (up to date, refusal).
+ */
+#define UPDATE_PLAN_READY (-1000)
+int update_prepare(struct cli_planning *p, int argc, char **argv);
+/* The outcome of tdx_update_run_plan(): lines, summary, exit code. hops_printed: live already. */
+int update_report(const struct tdx_host *host, const struct tdx_plan *plan,
+		  const struct tdx_hop_result *results, size_t done, int err,
+		  const struct tdx_diag *diag, bool hops_printed);
+int update_report_up_to_date(const struct tdx_host *host);
+/* code: an exit code or -errno already printed by log_error(); adds the --json document. */
+int update_report_refusal(int code);
 
 int verb_status(int argc, char **argv);
 int verb_list(int argc, char **argv);

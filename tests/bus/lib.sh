@@ -7,6 +7,8 @@
 : "${FAKE_KERNEL:?}" "${FAKE_POLKIT:?}"
 # shellcheck source=../cli/lib.sh
 . "$BUS_SRCDIR/../cli/lib.sh"
+# `run` talks to tdxd here; tests that want the library in-process say --direct.
+TDXCTL_ARGS=()
 
 # The CLI helpers may defer expect_json checks until the next run; settle
 # them before $OUT is reused by something else.
