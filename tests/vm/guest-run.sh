@@ -5,6 +5,9 @@
 here=$(dirname "${BASH_SOURCE[0]}")
 . "$here/guest-lib.sh"
 . "$here/scenarios.sh"
+# tdxd over D-Bus in the guest (the daemon's scenarios) run in the same boot.
+. "$here/../bus/vm-scenarios.sh"
+SCENARIOS+=("${BUS_SCENARIOS[@]}")
 
 [ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
 for name in "$@"; do
