@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "sysfs.h"
 #include "version.h"
 
@@ -148,41 +149,16 @@ int tdx_sysfs_read_version(const char *path, struct tdx_version *ret)
 
 int tdx_parse_uint32(const char *s, unsigned *ret)
 {
-	unsigned long long v = 0;
 	const char *p = s;
+	uint32_t v;
 
-	if (!s || !*s)
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > UINT32_MAX)
-			return -EINVAL;
-	}
-	if (p == s)
+	if (!s || parse_decimal_field(&p, UINT32_MAX, &v) < 0)
 		return -EINVAL;
 	/* one newline, as sysfs prints it, and nothing else */
 	if (*p == '\n')
 		p++;
 	if (*p != '\0')
 		return -EINVAL;
-	*ret = (unsigned)v;
-	return 0;
-}
-
-/* One CPU number of a list; advances *p. */
-static int parse_cpu_number(const char **p, unsigned *ret)
-{
-	const char *q = *p;
-	unsigned v = 0;
-
-	if (*q < '0' || *q > '9')
-		return -EINVAL;
-	for (; *q >= '0' && *q <= '9'; q++) {
-		v = v * 10 + (unsigned)(*q - '0');
-		if (v >= TDX_CPU_LIST_MAX)
-			return -EINVAL;
-	}
-	*p = q;
 	*ret = v;
 	return 0;
 }
@@ -195,14 +171,14 @@ int tdx_cpu_list_count(const char *s, unsigned *ret)
 	if (*p == '\n')
 		p++;
 	while (*p) {
-		unsigned a, b;
+		uint32_t a, b;
 
-		if (parse_cpu_number(&p, &a) < 0)
+		if (parse_decimal_field(&p, TDX_CPU_LIST_MAX - 1, &a) < 0)
 			return -EINVAL;
 		b = a;
 		if (*p == '-') {
 			p++;
-			if (parse_cpu_number(&p, &b) < 0 || b < a)
+			if (parse_decimal_field(&p, TDX_CPU_LIST_MAX - 1, &b) < 0 || b < a)
 				return -EINVAL;
 		}
 		total += b - a + 1;

@@ -2,28 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "parse-util.h"
 #include "version.h"
-
-/*
- * One field: at least one decimal digit, nothing else. Leading zeros are
- * decimal ("08" is eight): the kernel prints "%02u", never octal.
- */
-static int parse_field(const char **p, uint32_t *ret)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX)
-			return -EINVAL;
-	}
-	*p = s;
-	*ret = (uint32_t)v;
-	return 0;
-}
 
 int tdx_version_parse(const char *s, struct tdx_version *ret)
 {
@@ -35,7 +15,7 @@ int tdx_version_parse(const char *s, struct tdx_version *ret)
 	for (size_t i = 0; i < 3; i++) {
 		if (i > 0 && *p++ != '.')
 			return -EINVAL;
-		if (parse_field(&p, &f[i]) < 0)
+		if (parse_decimal_field(&p, UINT32_MAX, &f[i]) < 0)
 			return -EINVAL;
 	}
 	/* sysfs attributes end in one newline; accept exactly that. */
