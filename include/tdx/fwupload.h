@@ -81,13 +81,14 @@ struct tdx_fwupload_io {
 struct tdx_fwupload_opts {
 	uint64_t timeout_usec;	    /* overall wait for idle after loading=0; default 600 s */
 	uint64_t poll_initial_usec; /* default 500 us; capped at 1 ms */
-	uint64_t poll_max_usec;	    /* back-off cap; default 50 ms */
+	uint64_t poll_max_usec;	    /* back-off cap; default 10 ms */
 	void (*progress)(void *ud, enum tdx_upload_phase phase, size_t done, size_t total);
 	void *progress_ud;
 };
 #define TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC      (600 * USEC_PER_SEC)
 #define TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC 500
-#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC     (50 * USEC_PER_MSEC)
+/* A status read costs microseconds; a 10 ms cap keeps the notice delay small. */
+#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC (10 * USEC_PER_MSEC)
 
 struct tdx_fwupload_result {
 	enum tdx_update_outcome outcome;
