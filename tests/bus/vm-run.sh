@@ -26,7 +26,7 @@ sim_unload
 EOG
 vm_boot "$res" "bash $res/guest-bus.sh" || true
 rc=0
-for n in bus-update bus-kill9 bus-uevent; do
+for n in "${BUS_SCENARIOS[@]}"; do
 	printf '%-12s %s\n' "$n" "$(cat "$res/$n.result" 2>/dev/null || echo 'NO RESULT')"
 	grep -q '^PASS' "$res/$n.result" 2>/dev/null || rc=1
 done

@@ -6,7 +6,7 @@
 # BUS_SCENARIOS to SCENARIOS; tests/bus/vm-run.sh does that on its own.
 
 # shellcheck disable=SC2034
-BUS_SCENARIOS=(bus-update bus-kill9 bus-uevent)
+BUS_SCENARIOS=(bus-update bus-kill9 bus-uevent bus-kmod)
 TDXD="$VM_BUILD/src/tdxd/tdxd"
 BUS_DEST=(org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager)
 
@@ -33,8 +33,8 @@ EOC
 	export TDXCTL_LOCK_PATH="$d/update.lock"
 	dbus-daemon --config-file="$d/bus.conf" --nofork --nopidfile &
 	BUS_PID=$!
-	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Daemon]\nStateDirectory=%s\n' \
-		"${STORE:-$CATALOG}" "$d/hooks" "$d/state" >"$d/tdxd.conf"
+	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Daemon]\nStateDirectory=%s\n%s' \
+		"${STORE:-$CATALOG}" "$d/hooks" "$d/state" "${BUS_DAEMON_CONF:-}" >"$d/tdxd.conf"
 	for _ in $(seq 1 50); do [ -S "$d/socket" ] && break; sleep 0.1; done
 	tdxd_up
 }
@@ -126,4 +126,27 @@ scn_bus-uevent() {
 	expect_eq "ModuleVersion after reload" "$(bprop ModuleVersion)" "1.5.10"
 	expect_eq "RuntimeUpdate after reload" "$(bprop RuntimeUpdate)" "true"
 	bus_down
+}
+
+# The device is absent and tdxd.conf names a kernel module: tdxd loads it
+# through libkmod (modprobe semantics: modules.dep, modprobe.d options), the
+# real tdx_host_sim appears, and the cache shows the module it brought up.
+scn_bus-kmod() {
+	sim_unload
+	local kdir
+	kdir=/lib/modules/$(uname -r)/extra
+	# depmod over just this file: quick, and the guest's / is a throw-away overlay.
+	mkdir -p "$kdir" && cp "$VM_KO" "$kdir/tdx_host_sim.ko" &&
+		depmod "$(uname -r)" "$kdir/tdx_host_sim.ko" ||
+		{ fail "cannot install tdx_host_sim for modprobe"; return; }
+	echo "options tdx_host_sim module_version=1.5.06 seamldr_version=1.5.00" \
+		"num_remaining_updates=9" >/etc/modprobe.d/tdx_host_sim.conf
+	BUS_DAEMON_CONF=$'KernelModule=tdx_host_sim\n' bus_up
+	expect_eq "module loaded by tdxd" "$(test -d /sys/module/tdx_host_sim && echo yes)" "yes"
+	expect_eq "ModuleVersion" "$(bprop ModuleVersion)" "1.5.06"
+	expect_eq "RemainingUpdates" "$(bprop RemainingUpdates)" "9"
+	expect_match "journal line" "$SCN_DIR/bus/tdxd.log" "tdx_host_sim"
+	bus_down
+	rm -f /etc/modprobe.d/tdx_host_sim.conf "$kdir/tdx_host_sim.ko"
+	sim_unload
 }
