@@ -9,8 +9,10 @@
 
 #include "bus-client.h"
 #include "dbus-names.h"
+#include "verbs.h"
 
 bool arg_direct;
+const char *arg_direct_only_option;
 const char *arg_inhibit_who;
 const char *arg_inhibit_why;
 
@@ -113,5 +115,115 @@ int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_f
 	if (fd < 0)
 		return tdx_diag_set(diag, negative_errno(), "Inhibit: cannot keep the fd");
 	*ret_fd = fd;
+	return 0;
+}
+
+void bus_report_done(struct bus_report *r)
+{
+	free(r->out);
+	free(r->err);
+	*r = (struct bus_report){};
+}
+
+/* The a{sv} of the command line options tdxd honours (tdxctl-dbus(5)). */
+static int append_options(sd_bus_message *m, bool with_json)
+{
+	int r;
+
+	r = sd_bus_message_open_container(m, 'a', "{sv}");
+	if (r >= 0 && with_json)
+		r = sd_bus_message_append(m, "{sv}", "json", "b", arg_json);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "dry_run", "b", arg_dry_run,
+					  "allow_debug", "b", arg_allow_debug, "reinstall", "b",
+					  arg_reinstall);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+static int call_report(sd_bus *bus, sd_bus_message *call, const char *what, struct bus_report *ret,
+		       struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *out, *err;
+	int32_t code;
+	int r;
+
+	r = sd_bus_call(bus, call, 0, &e, &reply);
+	if (r < 0)
+		return call_failed(&e, r, what, diag);
+	r = sd_bus_message_read(reply, "iss", &code, &out, &err);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "%s: malformed reply", what);
+	ret->out = strdup(out);
+	ret->err = strdup(err);
+	if (!ret->out || !ret->err) {
+		bus_report_done(ret);
+		return tdx_diag_set(diag, -ENOMEM, "out of memory");
+	}
+	ret->exit_status = code;
+	return 0;
+}
+
+int bus_client_report(sd_bus *bus, const char *verb, const char *target, struct bus_report *ret,
+		      struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
+					   "Report");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", verb, target ?: "");
+	if (r >= 0)
+		r = append_options(m, true);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "Report: %s", strerror(-r));
+	return call_report(bus, m, "Report", ret, diag);
+}
+
+int bus_client_job_report(sd_bus *bus, const char *job, struct bus_report *ret,
+			  struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, job, TDX_BUS_JOB_IFACE, "Report");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a{sv}", 1, "json", "b", arg_json);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "Report: %s", strerror(-r));
+	return call_report(bus, m, "job report", ret, diag);
+}
+
+int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct tdx_diag *diag)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	const char *job;
+	char *copy;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
+					   "Update");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", target ?: "");
+	if (r >= 0)
+		r = append_options(m, false);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "Update: %s", strerror(-r));
+	/* polkit may ask a human: no bus timeout. */
+	r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
+	if (r < 0)
+		return call_failed(&e, r, "Update", diag);
+	r = sd_bus_message_read(reply, "o", &job);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "Update: malformed reply");
+	copy = strdup(job);
+	if (!copy)
+		return tdx_diag_set(diag, -ENOMEM, "out of memory");
+	*ret_job = copy;
 	return 0;
 }

@@ -14,6 +14,8 @@
 
 /* Set by --direct: never talk to tdxd. Defined in bus-client.c. */
 extern bool arg_direct;
+/* The first option given that only --direct honours ("--store"), NULL when none. */
+extern const char *arg_direct_only_option;
 /* `inhibit --who/--why`. */
 extern const char *arg_inhibit_who;
 extern const char *arg_inhibit_why;
@@ -28,6 +30,29 @@ int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *d
 /* Manager.Inhibit(); *ret_fd keeps the inhibitor until closed. */
 int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_fd,
 		       struct tdx_diag *diag);
+
+/* What tdxd rendered for a verb: tdxctl prints out and err as they are. */
+struct bus_report {
+	int exit_status; /* -1 (update only): a plan exists, out is it as JSON */
+	char *out;
+	char *err;
+};
+void bus_report_done(struct bus_report *r);
+
+/* Manager.Report(verb, target) with --json, --dry-run, --allow-debug, --reinstall. */
+int bus_client_report(sd_bus *bus, const char *verb, const char *target, struct bus_report *ret,
+		      struct tdx_diag *diag);
+/* Job.Report() of a finished job. */
+int bus_client_job_report(sd_bus *bus, const char *job, struct bus_report *ret,
+			  struct tdx_diag *diag);
+/* Manager.Update(target) with --dry-run, --allow-debug, --reinstall; *ret_job is malloc'ed. */
+int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct tdx_diag *diag);
+
+/*
+ * Runs status, list, plan or update in tdxd, or in-process (direct) with
+ * --direct; the rules are in tdxctl(8) ("ROUTING"). Returns an exit code.
+ */
+int route_verb(const char *verb, int argc, char **argv, int (*direct)(int argc, char **argv));
 
 int verb_history(int argc, char **argv);
 int verb_inhibit(int argc, char **argv);

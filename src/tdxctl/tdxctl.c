@@ -115,6 +115,13 @@ static int parse_timeout(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* Remembers the first option that tdxd cannot honour, for the routing (route.c). */
+static void direct_only_option(const char *name)
+{
+	if (!arg_direct_only_option)
+		arg_direct_only_option = name;
+}
+
 static int parse_option(int c, const char *optarg_value)
 {
 	switch (c) {
@@ -134,23 +141,28 @@ static int parse_option(int c, const char *optarg_value)
 		arg_inhibit_why = optarg_value;
 		return 1;
 	case ARG_SYSFS_ROOT:
+		direct_only_option("--sysfs-root");
 		arg_sysfs_root = optarg_value;
 		return 1;
 	case ARG_STORE:
+		direct_only_option("--store");
 		arg_store = optarg_value;
 		return 1;
 	case ARG_CPU_SIGNATURE:
+		direct_only_option("--cpu-signature");
 		if (tdx_cpu_signature_parse(optarg_value, &arg_cpu_signature) < 0)
 			return log_error(-EINVAL, "--cpu-signature: \"%s\" is not a CPU signature",
 					 optarg_value);
 		arg_cpu_signature_set = true;
 		return 1;
 	case ARG_RESERVE:
+		direct_only_option("--reserve");
 		if (tdx_parse_uint32(optarg_value, &arg_reserve) < 0)
 			return log_error(-EINVAL, "--reserve: \"%s\" is not a number",
 					 optarg_value);
 		return 1;
 	case ARG_STRICT_COMPAT:
+		direct_only_option("--strict-compat");
 		arg_strict_compat = true;
 		return 1;
 	case ARG_ALLOW_DEBUG:
@@ -169,11 +181,13 @@ static int parse_option(int c, const char *optarg_value)
 		arg_yes = true;
 		return 1;
 	case ARG_TIMEOUT:
+		direct_only_option("--timeout");
 		if (parse_timeout(optarg_value, &arg_timeout_usec) < 0)
 			return log_error(-EINVAL, "--timeout: \"%s\" is not a number of seconds",
 					 optarg_value);
 		return 1;
 	case ARG_WAIT_LOCK:
+		direct_only_option("--wait-lock");
 		arg_wait_lock = true;
 		return 1;
 	case ARG_FORMAT:
@@ -217,13 +231,14 @@ struct verb {
 	int min_args; /* counting the verb itself */
 	int max_args;
 	int (*run)(int argc, char **argv);
+	bool routed; /* runs in tdxd unless --direct (route.c) */
 };
 
 static const struct verb verbs[] = {
-	{"status", 1, 1, verb_status},	 {"list", 1, 1, verb_list},
-	{"plan", 1, 2, verb_plan},	 {"update", 1, 2, verb_update},
-	{"blob", 2, 5, verb_blob},	 {"mapping", 2, 3, verb_mapping},
-	{"history", 1, 1, verb_history}, {"inhibit", 1, INT_MAX, verb_inhibit},
+	{"status", 1, 1, verb_status, true},	{"list", 1, 1, verb_list, true},
+	{"plan", 1, 2, verb_plan, true},	{"update", 1, 2, verb_update, true},
+	{"blob", 2, 5, verb_blob, false},	{"mapping", 2, 3, verb_mapping, false},
+	{"history", 1, 1, verb_history, false}, {"inhibit", 1, INT_MAX, verb_inhibit, false},
 };
 
 static int dispatch(int argc, char **argv)
@@ -240,7 +255,7 @@ static int dispatch(int argc, char **argv)
 			return cli_usage_error("%s: too few arguments", v->name);
 		if (argc > v->max_args)
 			return cli_usage_error("%s: too many arguments", v->name);
-		return v->run(argc, argv);
+		return v->routed ? route_verb(v->name, argc, argv, v->run) : v->run(argc, argv);
 	}
 	return cli_usage_error("unknown command \"%s\", see --help", argv[0]);
 }

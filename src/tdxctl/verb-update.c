@@ -151,10 +151,8 @@ static int check_budget(const struct tdx_host *h)
 		h->num_remaining_updates, h->num_remaining_updates == 1 ? "" : "s", arg_reserve);
 }
 
-/* 0: go ahead; CLI_EXIT_USAGE without a terminal; -ECANCELED when the answer is no. */
-static int confirm(const struct tdx_plan *plan)
+int update_confirm(const char *from, const char *to, size_t n_hops)
 {
-	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
 	_cleanup_free_ char *line = NULL;
 	size_t size = 0;
 
@@ -163,10 +161,8 @@ static int confirm(const struct tdx_plan *plan)
 	if (!isatty(STDIN_FILENO))
 		return cli_usage_error("update: not asking for confirmation without a terminal; "
 				       "pass --yes to install");
-	fprintf(stderr, "Install %s -> %s (%zu update%s)? [y/N] ",
-		tdx_version_format(&plan->from, a),
-		tdx_version_format(&plan->hops[plan->n_hops - 1]->version, b), plan->n_hops,
-		plan->n_hops == 1 ? "" : "s");
+	fprintf(stderr, "Install %s -> %s (%zu update%s)? [y/N] ", from, to, n_hops,
+		n_hops == 1 ? "" : "s");
 	fflush(stderr);
 	if (getline(&line, &size, stdin) < 0)
 		return log_error(-ECANCELED, "update cancelled");
@@ -174,6 +170,15 @@ static int confirm(const struct tdx_plan *plan)
 	if (strcasecmp(line, "y") != 0 && strcasecmp(line, "yes") != 0)
 		return log_error(-ECANCELED, "update cancelled");
 	return 0;
+}
+
+static int confirm(const struct tdx_plan *plan)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+
+	return update_confirm(tdx_version_format(&plan->from, a),
+			      tdx_version_format(&plan->hops[plan->n_hops - 1]->version, b),
+			      plan->n_hops);
 }
 
 static void update_ctx_init(struct tdx_update_ctx *ctx, const struct cli_host_facts *f,

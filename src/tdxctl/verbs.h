@@ -101,6 +101,8 @@ int update_report(const struct tdx_host *host, const struct tdx_plan *plan,
 		  const struct tdx_hop_result *results, size_t done, int err,
 		  const struct tdx_diag *diag, bool hops_printed);
 int update_report_up_to_date(const struct tdx_host *host);
+/* 0: go ahead (--yes, --dry-run, or "y" on the terminal); CLI_EXIT_USAGE off a terminal. */
+int update_confirm(const char *from, const char *to, size_t n_hops);
 /* code: an exit code or -errno already printed by log_error(); adds the --json document. */
 int update_report_refusal(int code);
 

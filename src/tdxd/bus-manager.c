@@ -212,9 +212,8 @@ static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return sd_bus_send(NULL, reply, NULL);
 }
 
-/* a{sv} options of Update and UpdateFromFd; unknown keys are errors. */
-static int read_options(sd_bus_message *msg, struct job_request *req, char **ret_version,
-			sd_bus_error *error)
+int bus_read_options(sd_bus_message *msg, const struct bus_option *opts, size_t n_opts,
+		     char **ret_version, sd_bus_error *error)
 {
 	int r;
 
@@ -229,13 +228,10 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 		r = sd_bus_message_read(msg, "s", &key);
 		if (r < 0)
 			return r;
-		if (strcmp(key, "dry_run") == 0)
-			flag = &req->dry_run;
-		else if (strcmp(key, "allow_debug") == 0)
-			flag = &req->allow_debug;
-		else if (strcmp(key, "reinstall") == 0)
-			flag = &req->reinstall;
-		else if (strcmp(key, "version") == 0 && ret_version) {
+		for (size_t i = 0; i < n_opts && !flag; i++)
+			if (strcmp(key, opts[i].key) == 0)
+				flag = opts[i].flag;
+		if (!flag && strcmp(key, "version") == 0 && ret_version) {
 			const char *v;
 
 			r = sd_bus_message_read(msg, "v", "s", &v);
@@ -246,7 +242,7 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 			*ret_version = strdup(v);
 			if (!*ret_version)
 				return -ENOMEM;
-		} else
+		} else if (!flag)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 						 "unknown option '%s'", key);
 		if (flag) {
@@ -263,6 +259,54 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 	if (r < 0)
 		return r;
 	return sd_bus_message_exit_container(msg);
+}
+
+/* a{sv} options of Update and UpdateFromFd. */
+static int read_options(sd_bus_message *msg, struct job_request *req, char **ret_version,
+			sd_bus_error *error)
+{
+	const struct bus_option opts[] = {
+		{"dry_run", &req->dry_run},
+		{"allow_debug", &req->allow_debug},
+		{"reinstall", &req->reinstall},
+	};
+
+	return bus_read_options(msg, opts, ELEMENTSOF(opts), ret_version, error);
+}
+
+/*
+ * Report(verb, target, options): what `tdxctl --direct VERB [TARGET]` prints
+ * on this host with tdxd's configuration, read-only and open to everyone.
+ */
+static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(report_done) struct report rep = {};
+	struct manager *m = userdata;
+	struct report_opts o = {};
+	const struct bus_option opts[] = {
+		{"json", &o.json},
+		{"dry_run", &o.dry_run},
+		{"allow_debug", &o.allow_debug},
+		{"reinstall", &o.reinstall},
+	};
+	const char *verb, *target;
+	int r;
+
+	r = sd_bus_message_read(msg, "ss", &verb, &target);
+	if (r >= 0)
+		r = bus_read_options(msg, opts, ELEMENTSOF(opts), NULL, error);
+	if (r < 0)
+		return r;
+	r = report_verb(m, verb, target, &o, &rep);
+	if (r == -EOPNOTSUPP)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "'%s' is not status, list, plan or update", verb);
+	if (r == -EINVAL)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s takes no target",
+					 verb);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "iss", rep.exit_status, rep.out, rep.err);
 }
 
 /* Plans from the cache first so that a hopeless request fails now, not in a job. */
@@ -471,6 +515,9 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_ARGS("s", target),
 				SD_BUS_RESULT("s", from, "as", hops), method_plan,
 				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Report", SD_BUS_ARGS("s", verb, "s", target, "a{sv}", options),
+				SD_BUS_RESULT("i", exit_status, "s", stdout, "s", stderr),
+				method_report, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("s", target, "a{sv}", options),
 				SD_BUS_RESULT("o", job), method_update, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("UpdateFromFd", SD_BUS_ARGS("h", image, "a{sv}", options),

@@ -245,6 +245,23 @@ static void job_refuse_early(struct job *j, const struct tdx_host *host, const c
 	job_finish(j, result, error);
 }
 
+/* What `tdxctl update` prints for this job, rendered while the results exist. */
+static void job_report(struct job *j, const struct job_outcome *o)
+{
+	struct report reports[2] = {};
+	int r;
+
+	r = report_job(j->manager, j->req.dry_run, o, reports);
+	if (r < 0) {
+		log_warning("job %u: cannot render its report: %s", j->id, strerror(-r));
+		report_done(&reports[0]);
+		return;
+	}
+	pthread_mutex_lock(&j->lock);
+	memcpy(j->reports, reports, sizeof(reports));
+	pthread_mutex_unlock(&j->lock);
+}
+
 static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *store,
 		    struct tdx_policy_host *ph)
 {
@@ -283,12 +300,19 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 			     &plan, &diag);
 	if (r < 0) {
 		job_refuse_early(j, host, r == -EALREADY ? "up-to-date" : "no-plan", diag.msg);
+		job_report(j, &(struct job_outcome){.host = host, .plan_err = r, .diag = &diag});
 		return;
 	}
 	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
 	job_set_phase(j, "running", 5);
 	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, NULL, NULL, &results, &done, &diag);
 	job_record_hops(j, host, results, done, r, diag.msg);
+	job_report(j, &(struct job_outcome){.host = host,
+					    .plan = &plan,
+					    .results = results,
+					    .done = done,
+					    .err = r,
+					    .diag = &diag});
 	if (r < 0 && (done == 0 || results[done - 1].attempted ||
 		      tdx_preflight_passed(&results[done - 1].preflight))) {
 		/* The run stopped before a hop result existed (lock, image load, ...). */
@@ -315,9 +339,10 @@ static void *job_worker(void *userdata)
 	j->state = JOB_RUNNING;
 	pthread_mutex_unlock(&j->lock);
 	job_set_phase(j, "probing", 1);
-	if (manager_load_policy_facts(j->manager, &host, &store, &ph, &diag) < 0 || !store)
+	if (manager_load_policy_facts(j->manager, &host, &store, &ph, &diag) < 0 || !store) {
 		job_refuse_early(j, host, "failed", diag.msg);
-	else
+		job_report(j, &(struct job_outcome){.plan_err = -EIO, .diag = &diag});
+	} else
 		job_run(j, host, store, &ph);
 	if (!j->req.dry_run && j->n_records > 0)
 		job_run_post_hooks(j);
@@ -367,6 +392,30 @@ static int job_get_prop(sd_bus *bus, const char *path, const char *interface, co
 	return r;
 }
 
+/* Job.Report(a{sv}): what `tdxctl update` prints for it; json=true for --json. */
+static int job_method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	struct job *j = userdata;
+	bool json = false;
+	const struct bus_option opts[] = {{"json", &json}};
+	const struct report *rep;
+	int r;
+
+	r = bus_read_options(msg, opts, ELEMENTSOF(opts), NULL, error);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&j->lock);
+	rep = j->done ? &j->reports[json] : NULL;
+	pthread_mutex_unlock(&j->lock);
+	if (!rep)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u has not finished",
+					 j->id);
+	if (!rep->out)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_FAILED,
+					 "job %u has no report (out of memory)", j->id);
+	return sd_bus_reply_method_return(msg, "iss", rep->exit_status, rep->out, rep->err);
+}
+
 #define JOB_PROP(name, sig) \
 	SD_BUS_PROPERTY(name, sig, job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
@@ -382,6 +431,9 @@ static const sd_bus_vtable job_vtable[] = {
 	JOB_PROP("Error", "s"),
 	JOB_PROP("From", "s"),
 	JOB_PROP("To", "s"),
+	SD_BUS_METHOD_WITH_ARGS("Report", SD_BUS_ARGS("a{sv}", options),
+				SD_BUS_RESULT("i", exit_status, "s", stdout, "s", stderr),
+				job_method_report, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };
 
@@ -397,6 +449,8 @@ static struct job *job_free(struct job *j)
 	pthread_mutex_destroy(&j->lock);
 	free(j->req.target);
 	free(j->records);
+	report_done(&j->reports[0]);
+	report_done(&j->reports[1]);
 	free(j->path);
 	free(j);
 	return NULL;

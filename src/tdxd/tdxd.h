@@ -69,6 +69,32 @@ struct job_request {
 	bool reinstall;
 };
 
+/* A verb's output as tdxctl prints it (report.c, tdxctl-dbus(5) Report()). */
+struct report {
+	int exit_status; /* tdxctl's exit code; REPORT_PLAN_READY: see report_verb() */
+	char *out;	 /* stdout */
+	char *err;	 /* stderr */
+};
+#define REPORT_PLAN_READY (-1)
+
+struct report_opts {
+	bool json;
+	bool dry_run;
+	bool allow_debug;
+	bool reinstall;
+};
+
+/* What a job's worker knows at the end, for its report. */
+struct job_outcome {
+	const struct tdx_host *host; /* NULL: the probe failed */
+	const struct tdx_plan *plan;
+	int plan_err; /* planning's error (-EALREADY: up to date), else 0 */
+	const struct tdx_hop_result *results;
+	size_t done;
+	int err; /* tdx_update_run_plan()'s */
+	const struct tdx_diag *diag;
+};
+
 struct job {
 	struct manager *manager;
 	unsigned id;
@@ -98,6 +124,7 @@ struct job {
 	struct tdx_hop_result installed;
 	enum tdx_update_outcome last_outcome;
 	bool attempted;
+	struct report reports[2]; /* text, JSON: what tdxctl update prints */
 	struct job *next;
 };
 
@@ -160,6 +187,13 @@ int manager_set_update_state(struct manager *m, const char *state, uint32_t prog
 
 /* bus-manager.c */
 int manager_bus_register(struct manager *m);
+/* Boolean a{sv} options; "version" (a string) too when ret_version. Unknown keys: InvalidArgs. */
+struct bus_option {
+	const char *key;
+	bool *flag;
+};
+int bus_read_options(sd_bus_message *msg, const struct bus_option *opts, size_t n_opts,
+		     char **ret_version, sd_bus_error *error);
 
 /* polkit.c: runs cb once the sender may do action (at once for root). */
 typedef int (*auth_continue_t)(struct manager *m, sd_bus_message *msg, sd_bus_error *error);
@@ -178,6 +212,20 @@ int inhibit_wait_clear(struct manager *m, struct tdx_diag *diag);
 int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_bus_error *error);
 void jobs_free(struct manager *m);
 int job_request_check(struct manager *m, const struct job_request *req, sd_bus_error *error);
+
+/* report.c */
+void report_done(struct report *r);
+/*
+ * Renders `tdxctl VERB [TARGET]` (status, list, plan, update) as --direct
+ * would print it on this host. For update only the part before the job: a
+ * refusal or "up to date", else REPORT_PLAN_READY with the plan as JSON in out.
+ * -EOPNOTSUPP: unknown verb; -EINVAL: a target for a verb without one.
+ */
+int report_verb(const struct manager *m, const char *verb, const char *target,
+		const struct report_opts *o, struct report *ret);
+/* A finished job's output, ret[0] as text and ret[1] as JSON. Thread-safe. */
+int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
+	       struct report ret[static 2]);
 
 /* udev.c */
 int manager_udev_start(struct manager *m);

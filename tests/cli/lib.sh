@@ -67,12 +67,14 @@ make_sysfs() {
 # run ARGS...: runs tdxctl, sets $RC, $OUT (stdout file), $ERR (stderr file).
 OUT=$WORK/stdout
 ERR=$WORK/stderr
-# Always in-process: these tests are about the library and the printers; tests/bus
-# runs the same verbs through tdxd. No system bus either, so nothing leaks in.
+# In-process by default: these tests are about the library and the printers;
+# tests/bus (which empties TDXCTL_ARGS) runs the same verbs through tdxd. No
+# system bus either, so nothing of the machine leaks in.
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus
+TDXCTL_ARGS=(--direct)
 run() {
 	flush_json
-	"$TDXCTL" --direct "$@" >"$OUT" 2>"$ERR" </dev/null
+	"$TDXCTL" "${TDXCTL_ARGS[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 }
 

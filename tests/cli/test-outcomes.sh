@@ -65,7 +65,7 @@ CHECKS=$((CHECKS + 1))
 # Even with stdout closed (nothing can be printed there), a loss exits 4.
 make_sysfs "$WORK/lost2"
 fake_kernel "$WORK/lost2" lost
-"$TDXCTL" update 1.5.10 --yes --sysfs-root "$WORK/lost2" >&- 2>"$ERR" </dev/null
+"$TDXCTL" --direct update 1.5.10 --yes --sysfs-root "$WORK/lost2" >&- 2>"$ERR" </dev/null
 RC=$?
 fake_kernel_wait
 expect_rc 4 "loss with stdout closed"

@@ -13,7 +13,7 @@ DATA=$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data
 # on_tty ANSWER ARGS...: runs tdxctl on a pty, typing ANSWER once it asks.
 on_tty() {
 	local answer=$1; shift
-	(sleep 1; echo "$answer") | script -qec "$(printf '%q ' "$TDXCTL" "$@")" /dev/null >"$OUT" 2>&1
+	(sleep 1; echo "$answer") | script -qec "$(printf '%q ' "$TDXCTL" --direct "$@")" /dev/null >"$OUT" 2>&1
 	RC=$?
 }
 

@@ -1,0 +1,136 @@
+#!/bin/bash
+# Routing (tdxctl(8) ROUTING): status, list, plan and update print the same
+# stdout and exit with the same code through tdxd as with --direct, for the
+# same host and store; update never falls back to in-process on its own; the
+# options only --direct honours are refused in bus mode.
+. "$BUS_SRCDIR/lib.sh"
+export TDXCTL_LOCK_PATH="$WORK/update.lock"
+standard_setup
+# --direct reads the daemon's store; through tdxd these variables do not matter.
+export TDXCTL_STORE=$WORK/store
+HOST=$WORK/sys/devices/faux/tdx_host
+FW=$HOST/firmware/tdx_module
+
+# Differences that are not the route's: the daemon has a veto (inhibitors and
+# hooks) where --direct has none, and upload timings vary from run to run.
+normalize() {
+	sed -E -e 's/(veto: |"message":")no veto configured/\1no veto/' \
+		-e 's/\(write [0-9.]+ s, install [0-9.]+ s\)/(write T s, install T s)/' \
+		-e 's/"(write_ms|install_ms)":[0-9.]+/"\1":T/' -e 's/"polls":[0-9]+/"polls":N/' "$1"
+}
+
+# tdxctl_to NAME ARGS...: runs tdxctl, stdout/stderr/exit code in $WORK/NAME.{out,err,rc}.
+tdxctl_to() {
+	local name=$1
+	shift
+	"$TDXCTL" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+	echo $? >"$WORK/$name.rc"
+}
+
+# expect_same WHAT WANT_RC: the bus run and the --direct run agree, and exit WANT_RC.
+expect_same() {
+	local what=$1 want=$2 rb rd
+	rb=$(cat "$WORK/bus.rc") rd=$(cat "$WORK/direct.rc")
+	CHECKS=$((CHECKS + 3))
+	[ "$rb" = "$rd" ] || fail "$what: exit $rb through tdxd, $rd with --direct: $(cat "$WORK/bus.err")"
+	[ "$rb" = "$want" ] || fail "$what: exit $rb, expected $want: $(cat "$WORK/bus.err")"
+	cmp -s <(normalize "$WORK/bus.out") <(normalize "$WORK/direct.out") ||
+		fail "$what: stdout differs: $(diff <(normalize "$WORK/bus.out") <(normalize "$WORK/direct.out") | head -20)"
+	[ -s "$WORK/bus.out" ] || [ "$want" != 0 ] || fail "$what: no output at all"
+}
+
+# same WANT_RC ARGS...: one read-only command both ways.
+same() {
+	local want=$1
+	shift
+	tdxctl_to bus "$@"
+	tdxctl_to direct --direct "$@"
+	expect_same "$*" "$want"
+}
+
+for json in "" --json; do
+	same 0 $json status
+	same 0 $json list
+	same 0 $json plan
+	same 0 $json plan 1.5.08
+	same 0 $json plan 1.5.06
+	same 1 $json plan 1.5.99
+	same 0 $json update --dry-run
+	same 0 $json update --dry-run 1.5.08
+	same 0 $json update --yes 1.5.06
+	same 1 $json update --dry-run 1.5.99
+done
+expect_empty "$FW/data" "data after dry runs"
+
+# The route is real: through tdxd, TDXCTL_STORE does not matter (tdxd.conf does).
+TDXCTL_STORE=$WORK/nowhere tdxctl_to bus list
+TDXCTL_STORE=$WORK/nowhere tdxctl_to direct --direct list
+CHECKS=$((CHECKS + 2))
+[ "$(cat "$WORK/bus.rc")" = 0 ] || fail "list through tdxd read TDXCTL_STORE: $(cat "$WORK/bus.err")"
+[ "$(cat "$WORK/direct.rc")" = 1 ] || fail "list --direct ignored TDXCTL_STORE"
+
+# Options only --direct honours: a usage error naming the option and --direct.
+for opt in --store="$WORK/store" --sysfs-root="$WORK/sys" --cpu-signature=0x806f8 --reserve=1 \
+	--strict-compat --timeout=5 --wait-lock; do
+	for verb in "update --yes" status; do
+		run "$opt" $verb
+		expect_rc 2 "$opt $verb in bus mode"
+		expect_one_error_line
+		expect_grep "$ERR" "^tdxctl: ${opt%%=*}: tdxd uses its own configuration.*--direct"
+	done
+done
+expect_empty "$FW/data" "data after refused options"
+
+# A host back at 1.5.06 with 10 updates left, and tdxd told so.
+reset_host() {
+	rm -f "$HOST/version" "$FW/data"
+	echo 1.5.06 >"$HOST/version"
+	echo 10 >"$HOST/num_remaining_updates"
+	echo idle >"$FW/status"
+	: >"$FW/error"
+	: >"$FW/data"
+	"${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh: tdxd is gone"
+}
+
+# real_update OUTCOME NAME ARGS...: one update against fake-kernel playing OUTCOME.
+real_update() {
+	local outcome=$1 name=$2 fk
+	shift 2
+	reset_host
+	start_fake_kernel "$outcome" 1.5.08
+	fk=${PIDS[-1]}
+	tdxctl_to "$name" "$@"
+	kill "$fk"
+	wait "$fk" 2>/dev/null
+}
+
+for json in "" --json; do
+	for outcome in success:0 refuse:1 fatal:4; do
+		real_update "${outcome%:*}" bus $json update --yes 1.5.08
+		real_update "${outcome%:*}" direct --direct $json update --yes 1.5.08
+		expect_same "$json update (${outcome%:*})" "${outcome#*:}"
+	done
+done
+expect_grep "$WORK/bus.err" 'FATAL: the TDX module was lost' "fatal banner through tdxd"
+
+# Without tdxd: update stops with one line and writes nothing; reads fall back.
+reset_host
+stop_tdxd
+rm -f "$FW/data"
+: >"$FW/data"
+for json in "" --json; do
+	run $json update --yes
+	expect_rc 1 "update $json without tdxd"
+	expect_one_error_line
+	expect_grep "$ERR" '^tdxctl: tdxd is not reachable .*; pass --direct to update in-process'
+	expect_empty "$OUT" "stdout of update $json without tdxd"
+done
+expect_empty "$FW/data" "data after update without tdxd"
+same 0 status
+same 0 --json list
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-such-bus run update --yes
+expect_rc 1 "update without a system bus"
+expect_grep "$ERR" 'tdxd is not reachable'
+expect_empty "$FW/data" "data after update without a bus"
+
+bus_finish
