@@ -39,7 +39,9 @@ bool bus_client_error_is_unreachable(const sd_bus_error *e, int r)
 static int call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
 {
 	if (bus_client_error_is_unreachable(e, r))
-		return -EHOSTDOWN;
+		return tdx_diag_set(diag, -EHOSTDOWN, "%s",
+				    sd_bus_error_is_set(e) && e->message ? e->message
+									 : strerror(-r));
 	if (sd_bus_error_has_names(e, TDX_BUS_ERROR_ACCESS_DENIED, TDX_BUS_ERROR_NOT_AUTHORIZED))
 		r = -EACCES;
 	return tdx_diag_set(diag, r < 0 ? r : -EIO, "%s: %s", what,

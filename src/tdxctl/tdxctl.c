@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tdxctl: command line parsing and verb dispatch. Each verb computes its
- * result with the library (in-process, --direct) and prints it through
- * output.c, so a bus client can later feed the same printers.
+ * result with the library and prints it through output.c; status, list,
+ * plan and update are routed to tdxd unless --direct (route.c), where the
+ * same verb code renders the output.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,8 +43,10 @@ static void help(void)
 	       "Options:\n"
 	       "  -h --help               Show this help\n"
 	       "     --version            Show the package version\n"
-	       "     --direct             Never ask tdxd, run the library in-process (status,\n"
-	       "                          list, plan and update always do in this version)\n"
+	       "     --direct             Never ask tdxd, run the library in-process. Without\n"
+	       "                          it status, list, plan and update run in tdxd; status,\n"
+	       "                          list and plan fall back to in-process when tdxd is\n"
+	       "                          not reachable, update never does\n"
 	       "     --sysfs-root=DIR     sysfs root (default $TDXCTL_SYSFS_ROOT or /sys)\n"
 	       "     --store=DIR          Module store (default $TDXCTL_STORE or %s)\n"
 	       "     --cpu-signature=HEX  CPUID.1.EAX to plan for (default: this CPU)\n"
@@ -57,6 +60,8 @@ static void help(void)
 	       "     --timeout=SECONDS    update: fw_upload completion timeout (default 600)\n"
 	       "     --wait-lock          update: wait for another update instead of failing\n"
 	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n\n"
+	       "Through tdxd, --sysfs-root, --store, --cpu-signature, --reserve, --strict-compat,\n"
+	       "--timeout and --wait-lock are refused: tdxd uses tdxd.conf. Pass --direct.\n\n"
 	       "Exit status:\n"
 	       "  0 success or already up to date   1 failure (refused, bad input, I/O)\n"
 	       "  2 usage error                     3 no plan reaches the version asked for\n"

@@ -297,6 +297,11 @@ static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 		r = bus_read_options(msg, opts, ELEMENTSOF(opts), NULL, error);
 	if (r < 0)
 		return r;
+	/* It probes sysfs like Refresh, which waits for the job too. */
+	if (m->running_job)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY,
+					 "job %u is running; ask again when it has finished",
+					 m->running_job->id);
 	r = report_verb(m, verb, target, &o, &rep);
 	if (r == -EOPNOTSUPP)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
