@@ -208,8 +208,10 @@ int route_verb(const char *verb, int argc, char **argv, int (*direct)(int argc, 
 		r = bus_client_report(bus, verb, target, &rep, &diag);
 	if (r == -EHOSTDOWN)
 		return update ? not_reachable(verb, &diag) : direct(argc, argv);
-	if (r < 0)
-		return log_error(r, "%s", diag.msg), CLI_EXIT_FAILURE;
+	if (r < 0) {
+		log_error(r, "%s", diag.msg);
+		return update ? update_report_refusal(r) : CLI_EXIT_FAILURE;
+	}
 	if (update && rep.exit_status == -1)
 		return update_via_bus(bus, target, &rep);
 	return emit(&rep);
