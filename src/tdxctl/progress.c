@@ -45,7 +45,12 @@ static void draw_bar(const struct progress *p, size_t done, size_t total)
 	memset(bar, '#', filled);
 	memset(bar + filled, '.', PROGRESS_BAR_WIDTH - filled);
 	bar[PROGRESS_BAR_WIDTH] = '\0';
-	fprintf(stderr, "\r\033[K%s [%s] %zu/%zu KiB", p->label, bar, done / 1024, total / 1024);
+	if (p->percent)
+		fprintf(stderr, "\r\033[K%s [%s] %3u %%", p->label, bar,
+			total ? (unsigned)((uint64_t)done * 100 / total) : 0);
+	else
+		fprintf(stderr, "\r\033[K%s [%s] %zu/%zu KiB", p->label, bar, done / 1024,
+			total / 1024);
 }
 
 /* Called with the lock held. */

@@ -17,6 +17,7 @@
 
 struct progress {
 	bool enabled;	   /* stderr is a terminal */
+	bool percent;	   /* done/total are a share, not bytes (tdxd's job Progress) */
 	const char *label; /* "1.5.06 -> 1.5.10", owned by the caller */
 	uint64_t phase_start_usec;
 	uint64_t last_draw_usec;

@@ -93,6 +93,13 @@ static void show_progress(struct progress *p, const struct job_view *v)
 		progress_update(p, TDX_PHASE_VERIFYING, 0, 0);
 }
 
+/* The signal only wakes job_follow(), which reads the properties itself. */
+static int on_job_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	*(bool *)userdata = true;
+	return 0;
+}
+
 /*
  * Waits for the job to finish, drawing progress. PropertiesChanged wakes us;
  * the state is re-read every second too, so a missed signal only delays.
@@ -102,24 +109,30 @@ static int job_follow(sd_bus *bus, const char *job, const char *label)
 {
 	struct progress p = {};
 	struct job_view v = {};
+	bool changed = false;
 	int r;
 
 	r = sd_bus_match_signal(bus, NULL, TDX_BUS_NAME, job, "org.freedesktop.DBus.Properties",
-				"PropertiesChanged", NULL, NULL);
+				"PropertiesChanged", on_job_changed, &changed);
 	if (r < 0)
 		return r;
 	progress_init(&p, !arg_dry_run && isatty(STDERR_FILENO));
+	p.percent = true;
 	progress_begin(&p, label);
 	for (;;) {
 		r = job_read(bus, job, &v);
 		if (r < 0 || strcmp(v.state, "finished") == 0)
 			break;
 		show_progress(&p, &v);
-		/* Drain what woke us, then sleep until the next signal or a second. */
-		while ((r = sd_bus_process(bus, NULL)) > 0)
-			;
-		if (r >= 0)
-			r = sd_bus_wait(bus, USEC_PER_SEC);
+		/* Sleep until the next signal or a second, whichever is first. */
+		changed = false;
+		while (!changed) {
+			r = sd_bus_process(bus, NULL);
+			if (r == 0)
+				r = sd_bus_wait(bus, USEC_PER_SEC);
+			if (r == 0 || (r < 0 && r != -EINTR))
+				break; /* a second passed, or the bus is gone */
+		}
 		if (r < 0 && r != -EINTR)
 			break;
 	}
