@@ -29,7 +29,8 @@ int tdx_parse_uint32(const char *s, unsigned *ret);
 /*
  * Counts the CPUs of a kernel CPU list ("0-3,8,10-11", as in
  * devices/system/cpu/online); empty is zero CPUs, one trailing newline is
- * accepted. -EINVAL for junk, reversed ranges or CPU numbers >= TDX_CPU_LIST_MAX.
+ * accepted. -EINVAL for junk, reversed, overlapping or unordered ranges, or CPU
+ * numbers >= TDX_CPU_LIST_MAX.
  */
 #define TDX_CPU_LIST_MAX 65536u
 int tdx_cpu_list_count(const char *s, unsigned *ret);

@@ -167,13 +167,15 @@ int tdx_cpu_list_count(const char *s, unsigned *ret)
 {
 	const char *p = s;
 	unsigned total = 0;
+	int64_t prev_end = -1;
 
 	if (*p == '\n')
 		p++;
 	while (*p) {
 		uint32_t a, b;
 
-		if (parse_decimal_field(&p, TDX_CPU_LIST_MAX - 1, &a) < 0)
+		/* the kernel prints ranges ascending and disjoint; anything else is junk */
+		if (parse_decimal_field(&p, TDX_CPU_LIST_MAX - 1, &a) < 0 || (int64_t)a <= prev_end)
 			return -EINVAL;
 		b = a;
 		if (*p == '-') {
@@ -182,6 +184,7 @@ int tdx_cpu_list_count(const char *s, unsigned *ret)
 				return -EINVAL;
 		}
 		total += b - a + 1;
+		prev_end = b;
 		if (*p == ',' && p[1] != '\0' && p[1] != '\n')
 			p++;
 		else if (*p == '\n' && p[1] == '\0')

@@ -176,6 +176,10 @@ static void test_cpu_list_count(void **state)
 		{"0-65536", -EINVAL, 0},
 		{"0\n\n", -EINVAL, 0},
 		{"-1", -EINVAL, 0},
+		{"0-3,2-5", -EINVAL, 0}, /* overlapping: never printed by the kernel */
+		{"4,0-1", -EINVAL, 0},	 /* unordered */
+		{"1,1", -EINVAL, 0},	 /* repeated */
+		{"0-65535", 0, 65536},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
