@@ -6,7 +6,7 @@
 # BUS_SCENARIOS to SCENARIOS; tests/bus/vm-run.sh does that on its own.
 
 # shellcheck disable=SC2034
-BUS_SCENARIOS=(bus-update bus-kill9 bus-uevent bus-kmod)
+BUS_SCENARIOS=(bus-update bus-tdxctl bus-kill9 bus-uevent bus-kmod)
 TDXD="$VM_BUILD/src/tdxd/tdxd"
 BUS_DEST=(org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager)
 
@@ -149,4 +149,28 @@ scn_bus-kmod() {
 	bus_down
 	rm -f /etc/modprobe.d/tdx_host_sim.conf "$kdir/tdx_host_sim.ko"
 	sim_unload
+}
+
+# The operator's path: plain `tdxctl update` (no --direct) goes through tdxd,
+# the real kernel installs two hops, and busctl then shows the new TCB: the
+# version, and MRSEAM/SVN equal to the sigstruct of the image installed.
+scn_bus-tdxctl() {
+	sim_load module_version=1.5.01
+	bus_up
+	local out=$SCN_DIR/tdxctl.out info=$SCN_DIR/info.json
+	"$TDXCTL" update --yes >"$out" 2>&1 </dev/null
+	expect_eq "tdxctl update through tdxd: exit" "$?" 0
+	sed 's/^/    | /' "$out"
+	expect_match "both hops reported" "$out" "1.5.10 -> 1.5.20: success"
+	expect_state 1.5.20 14 2
+	"$TDXCTL" blob info --json "$CATALOG/$J/tdx_module_1.5.20.blob" >"$info"
+	expect_eq "TcbVersion" "$(bprop TcbVersion)" "1.5.20"
+	expect_eq "Mrseam" "$(bprop Mrseam)" \
+		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seamhash"])' "$info")"
+	expect_eq "SeamSvn" "$(bprop SeamSvn)" \
+		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seam_svn"])' "$info")"
+	expect_eq "TcbSource" "$(bprop TcbSource)" "installed"
+	"$TDXCTL" status >"$SCN_DIR/status" 2>&1
+	expect_match "status through tdxd" "$SCN_DIR/status" "Module: 1.5.20 \(running\)"
+	bus_down
 }
