@@ -7,6 +7,7 @@
  * prints "%02u", never octal), no sign, no spaces, at most max.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Parses the digits at *p and advances *p past them. -EINVAL on no digit or above max. */
@@ -25,4 +26,10 @@ static inline int parse_decimal_field(const char **p, uint32_t max, uint32_t *re
 	*p = s;
 	*ret = (uint32_t)v;
 	return 0;
+}
+
+/* True at the end of an attribute value: nothing left, or exactly one newline (sysfs). */
+static inline bool at_attribute_end(const char *p)
+{
+	return p[0] == '\0' || (p[0] == '\n' && p[1] == '\0');
 }

@@ -152,12 +152,7 @@ int tdx_parse_uint32(const char *s, unsigned *ret)
 	const char *p = s;
 	uint32_t v;
 
-	if (!s || parse_decimal_field(&p, UINT32_MAX, &v) < 0)
-		return -EINVAL;
-	/* one newline, as sysfs prints it, and nothing else */
-	if (*p == '\n')
-		p++;
-	if (*p != '\0')
+	if (!s || parse_decimal_field(&p, UINT32_MAX, &v) < 0 || !at_attribute_end(p))
 		return -EINVAL;
 	*ret = v;
 	return 0;

@@ -18,10 +18,7 @@ int tdx_version_parse(const char *s, struct tdx_version *ret)
 		if (parse_decimal_field(&p, UINT32_MAX, &f[i]) < 0)
 			return -EINVAL;
 	}
-	/* sysfs attributes end in one newline; accept exactly that. */
-	if (*p == '\n')
-		p++;
-	if (*p != '\0')
+	if (!at_attribute_end(p))
 		return -EINVAL;
 	*ret = (struct tdx_version){.major = f[0], .minor = f[1], .update = f[2]};
 	return 0;
