@@ -66,11 +66,11 @@ for path in sys.argv[2:]:
         t = json.loads(line)
         ok = t["result"] in ("OK", "EXPECTEDFAIL")
         cfg = path.split("/")[-3]
-        for s in t.get("suite", []):
-            s = s.split(":")[-1]
-            k = f"{cfg}/{s}"
-            p, f = per_suite.get(k, (0, 0))
-            per_suite[k] = (p + ok, f + (not ok))
+        # meson names tests "project:suite / name"
+        suite = t["name"].split(" / ")[0].split(":")[-1]
+        k = f"{cfg}/{suite}"
+        p, f = per_suite.get(k, (0, 0))
+        per_suite[k] = (p + ok, f + (not ok))
         if ok:
             passed += 1
         else:
