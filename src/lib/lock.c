@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -54,13 +55,11 @@ static int mkdir_parents(const char *path)
 	return mkdir_0755(dir);
 }
 
-int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)
+/* Creates (0600) and opens a lock file, its directory made first. */
+static int lock_open(const char *path, int *ret_fd)
 {
-	_cleanup_close_ int fd = -EBADF;
-	int r;
+	int fd, r;
 
-	if (!path)
-		path = tdx_lock_default_path();
 	r = mkdir_parents(path);
 	if (r < 0)
 		return r;
@@ -68,13 +67,82 @@ int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		return -errno; /* EWOULDBLOCK: another update holds it */
-	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int lock_take(int fd, int op)
+{
+	while (flock(fd, op) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!path)
+		path = tdx_lock_default_path();
+	r = lock_open(path, &fd);
+	if (r < 0)
+		return r;
+	r = lock_take(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+	if (r < 0)
+		return r; /* EWOULDBLOCK: another update holds it */
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int tdx_inhibit_path(const char *lock_path, char **ret)
+{
+	const char *slash;
+	char *p;
+
+	if (!lock_path)
+		lock_path = tdx_lock_default_path();
+	slash = strrchr(lock_path, '/');
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - lock_path + 1) : 0, lock_path,
+		     TDX_INHIBIT_FILE) < 0)
+		return -ENOMEM;
+	*ret = p;
+	return 0;
+}
+
+int tdx_inhibit_hold(const char *lock_path, int *ret_fd)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = tdx_inhibit_path(lock_path, &path);
+	if (r < 0)
+		return r;
+	r = lock_open(path, &fd);
+	if (r < 0)
+		return r;
+	/* shared: any number of inhibitors; blocks only while an update probes */
+	r = lock_take(fd, LOCK_SH);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int tdx_inhibit_probe(const char *lock_path)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = tdx_inhibit_path(lock_path, &path);
+	if (r < 0)
+		return r;
+	r = lock_open(path, &fd);
+	if (r < 0)
+		return r;
+	r = lock_take(fd, LOCK_EX | LOCK_NB);
+	return r == -EWOULDBLOCK ? -EBUSY : r;
 }

@@ -13,6 +13,7 @@
 
 #include "host.h"
 #include "policy.h"
+#include "lock.h"
 #include "preflight.h"
 #include "store.h"
 #include "sysfs.h"
@@ -216,6 +217,24 @@ int tdx_check_image(const struct tdx_store_entry *e, enum tdx_image_format want,
 	*ret_converted = converted;
 	return verdict(r, 0, "%s: image valid, format %s%s", v, tdx_image_format_to_string(want),
 		       converted ? " (converted in memory)" : "");
+}
+
+int tdx_check_inhibitors(const char *lock_path, struct tdx_check_result *r)
+{
+	_cleanup_free_ char *path = NULL;
+	int k;
+
+	k = tdx_inhibit_probe(lock_path);
+	if (k == 0)
+		return 0;
+	(void)tdx_inhibit_path(lock_path, &path);
+	if (k == -EBUSY)
+		return verdict(r, k,
+			       "an inhibitor is held (%s): a TD is being built or migrated; "
+			       "updating now could corrupt its measurement",
+			       path ? path : TDX_INHIBIT_FILE);
+	return verdict(r, k, "cannot check inhibitors (%s): %s", path ? path : TDX_INHIBIT_FILE,
+		       strerror(-k));
 }
 
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),

@@ -102,8 +102,10 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 	tdx_check_policy(e, &ctx->policy_host, &ctx->policy, &c[TDX_CHECK_POLICY]);
 	tdx_check_image(e, h.image_format, &vi->data, &vi->size, &vi->img, &res->converted,
 			&c[TDX_CHECK_IMAGE]);
-	if (tdx_preflight_first_failure(&res->preflight) == TDX_CHECK_COUNT)
-		tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]);
+	if (tdx_preflight_first_failure(&res->preflight) == TDX_CHECK_COUNT &&
+	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0)
+		/* after the callback: tdxd drops its own hold once its inhibitors are gone */
+		tdx_check_inhibitors(ps->lock_path, &c[TDX_CHECK_VETO]);
 }
 
 static void record_image(struct tdx_hop_result *res, const struct validated_image *vi)

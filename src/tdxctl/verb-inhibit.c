@@ -2,8 +2,8 @@
 /*
  * tdxctl inhibit --who W --why Y -- COMMAND...: runs COMMAND while holding
  * an inhibitor, so no TDX module update starts while, say, a TD is built or
- * migrated. Through tdxd when it runs; otherwise the host-wide update lock
- * is held instead, which stops `tdxctl --direct` updates the same way.
+ * migrated. Through tdxd when it runs; otherwise a shared hold on the
+ * inhibit file beside the update lock, which every update checks.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +17,28 @@
 #include "output.h"
 #include "verbs.h"
 
+/*
+ * Without tdxd: a shared hold on the inhibit file, which every update checks.
+ * Taken while holding the update lock, so it cannot slip in under a running
+ * update; several inhibitors may be held at once.
+ */
+static int inhibit_take_local(int *ret_fd)
+{
+	_cleanup_close_ int lock_fd = -EBADF;
+	int r;
+
+	r = tdx_lock_acquire(tdx_lock_default_path(), false, &lock_fd);
+	if (r == -EWOULDBLOCK)
+		return log_error(r, "an update is running; not starting the command");
+	if (r < 0)
+		return log_error(r, "cannot take the update lock %s: %s", tdx_lock_default_path(),
+				 strerror(-r));
+	r = tdx_inhibit_hold(tdx_lock_default_path(), ret_fd);
+	if (r < 0)
+		return log_error(r, "cannot hold the inhibit file: %s", strerror(-r));
+	return 0;
+}
+
 static int inhibit_take(int *ret_fd)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -26,15 +48,8 @@ static int inhibit_take(int *ret_fd)
 	r = bus_client_open(&bus);
 	if (r >= 0)
 		r = bus_client_inhibit(bus, arg_inhibit_who, arg_inhibit_why ?: "", ret_fd, &diag);
-	if (r == -EHOSTDOWN) {
-		r = tdx_lock_acquire(tdx_lock_default_path(), false, ret_fd);
-		if (r == -EWOULDBLOCK)
-			return log_error(r, "an update is running; not starting the command");
-		if (r < 0)
-			return log_error(r, "cannot take the update lock %s: %s",
-					 tdx_lock_default_path(), strerror(-r));
-		return 0;
-	}
+	if (r == -EHOSTDOWN)
+		return inhibit_take_local(ret_fd);
 	if (r < 0)
 		return log_error(r, "%s", diag.msg);
 	return 0;

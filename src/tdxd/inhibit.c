@@ -15,10 +15,34 @@
 #include <time.h>
 
 #include "dbus-names.h"
+#include "lock.h"
 #include "tdxd.h"
+
+/*
+ * While any inhibitor is held, tdxd also holds the inhibit file (lock.h), so
+ * `tdxctl --direct update` refuses too. Dropped before the count reaches the
+ * worker, so a job waiting for the count to clear finds the file free.
+ */
+static void inhibit_file_sync(struct manager *m)
+{
+	int r;
+
+	if (m->n_inhibitors == 0) {
+		m->inhibit_file_fd = safe_close(m->inhibit_file_fd);
+		return;
+	}
+	if (m->inhibit_file_fd >= 0)
+		return;
+	r = tdx_inhibit_hold(NULL, &m->inhibit_file_fd);
+	if (r < 0)
+		log_warning("cannot hold the inhibit file: %s; tdxctl --direct will not see "
+			    "inhibitors",
+			    strerror(-r));
+}
 
 static void inhibitors_changed(struct manager *m)
 {
+	inhibit_file_sync(m);
 	pthread_mutex_lock(&m->inhibit_lock);
 	m->inhibit_count = m->n_inhibitors;
 	pthread_cond_broadcast(&m->inhibit_cond);
@@ -115,6 +139,7 @@ void inhibitors_free(struct manager *m)
 		inhibitor_free(i);
 	}
 	m->n_inhibitors = 0;
+	inhibit_file_sync(m);
 }
 
 int inhibitors_append_bus(struct manager *m, sd_bus_message *reply)

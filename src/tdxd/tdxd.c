@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	struct manager m = {
 		.inhibit_lock = PTHREAD_MUTEX_INITIALIZER,
 		.inhibit_cond = PTHREAD_COND_INITIALIZER,
+		.inhibit_file_fd = -EBADF,
 	};
 	int r;
 

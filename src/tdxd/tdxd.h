@@ -151,6 +151,7 @@ struct manager {
 	pthread_mutex_t inhibit_lock;
 	pthread_cond_t inhibit_cond;
 	unsigned inhibit_count;
+	int inhibit_file_fd; /* shared flock on the inhibit file while any inhibitor is held */
 
 	struct job *jobs; /* newest first; finished ones kept a while */
 	struct job *running_job;

@@ -5,7 +5,7 @@
 export TDXCTL_LOCK_PATH="$WORK/update.lock"
 standard_setup
 
-"$TDXCTL" inhibit --who=libvirt --why="migrating TD 7" -- sleep 3 &
+"$TDXCTL" inhibit --who=libvirt --why="migrating TD 7" -- sleep 6 &
 holder=$!
 PIDS+=($holder)
 wait_for 30 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Inhibitors | grep -q libvirt"
@@ -21,6 +21,19 @@ CHECKS=$((CHECKS + 1))
 expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data under an inhibitor"
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 expect_grep "$OUT" '"vetoed" "[^"]*1 inhibitor held'
+
+# tdxd holds the inhibit file meanwhile: `tdxctl --direct update` refuses too.
+direct_update_refused() { # WHAT [UPDATE-ARGS...]
+	local what=$1
+	shift
+	TDXCTL_STORE=$WORK/store "$TDXCTL" --direct update --yes "$@" >"$WORK/direct.out" \
+		2>"$WORK/direct.err" </dev/null
+	RC=$?
+	expect_rc 1 "$what"
+	expect_grep "$WORK/direct.err" "veto: an inhibitor is held"
+	expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data: $what"
+}
+direct_update_refused "--direct update under a tdxd inhibitor"
 
 # The exit status of the command is tdxctl's.
 wait "$holder"
@@ -61,11 +74,15 @@ CHECKS=$((CHECKS + 1))
 [ "$res" = success ] || fail "update after waiting: '$res' $(job_prop "$job" Error)"
 expect_prop ModuleVersion '"1.5.10"'
 
-# Without a daemon, inhibit holds the update lock instead.
+# Without a daemon, inhibit holds the inhibit file itself (shared: two at once).
 stop_tdxd
-"$TDXCTL" inhibit --who=x -- sleep 2 &
+"$TDXCTL" inhibit --who=x -- sleep 4 &
 PIDS+=($!)
-sleep 0.3
+"$TDXCTL" inhibit --who=y -- sleep 4 &
+PIDS+=($!)
+sleep 0.5
 CHECKS=$((CHECKS + 1))
-flock -n "$TDXCTL_LOCK_PATH" true && fail "the update lock is not held by inhibit without tdxd"
+flock -n "$WORK/inhibit.lock" true && fail "the inhibit file is not held by inhibit without tdxd"
+# 1.5.10 runs by now: re-installing it is the update that would otherwise go ahead
+direct_update_refused "--direct update under a local inhibitor" --reinstall
 bus_finish

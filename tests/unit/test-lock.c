@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -47,6 +48,28 @@ static void test_second_holder_would_block(void **state)
 	assert_int_equal(other, 77);
 	fd = safe_close(fd);
 	assert_int_equal(tdx_lock_acquire(path, false, &fd2), 0);
+}
+
+static void test_inhibitors(void **state)
+{
+	_cleanup_free_ char *lock = tdx_path_join(*state, "run/tdxctl/update.lock", NULL);
+	_cleanup_free_ char *inhibit = NULL;
+	_cleanup_close_ int a = -EBADF, b = -EBADF;
+
+	assert_int_equal(tdx_inhibit_path(lock, &inhibit), 0);
+	assert_string_equal(inhibit + strlen(*state), "/run/tdxctl/inhibit.lock");
+	assert_int_equal(tdx_inhibit_probe(lock), 0);
+	/* inhibitors share: two holders at once, and the probe sees either */
+	assert_int_equal(tdx_inhibit_hold(lock, &a), 0);
+	assert_int_equal(tdx_inhibit_hold(lock, &b), 0);
+	assert_int_equal(tdx_inhibit_probe(lock), -EBUSY);
+	a = safe_close(a);
+	assert_int_equal(tdx_inhibit_probe(lock), -EBUSY);
+	b = safe_close(b);
+	assert_int_equal(tdx_inhibit_probe(lock), 0);
+	/* the update lock is a different file: inhibitors never block each other's updates check */
+	assert_int_equal(tdx_lock_acquire(lock, false, &a), 0);
+	assert_int_equal(tdx_inhibit_hold(lock, &b), 0);
 }
 
 static void test_wait_blocks_until_released(void **state)
@@ -101,6 +124,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_creates_dir_and_file, fixture_setup_empty,
 						fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_second_holder_would_block, fixture_setup_empty,
+						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_inhibitors, fixture_setup_empty,
 						fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_wait_blocks_until_released,
 						fixture_setup_empty, fixture_teardown_empty),

@@ -432,6 +432,19 @@ static void test_refused_veto(void **state)
 	assert_int_equal(e->vetoes, 1);
 }
 
+/* An inhibitor taken outside tdxd (or by tdxd) stops every path, --direct included. */
+static void test_refused_inhibitor_file(void **state)
+{
+	struct env *e = *state;
+	_cleanup_close_ int fd = -EBADF;
+
+	env_start(e);
+	assert_int_equal(tdx_inhibit_hold(e->lock_path, &fd), 0);
+	expect_refused(e, 8, TDX_CHECK_VETO, -EBUSY, "an inhibitor is held");
+	/* the callback ran first (tdxd waits there for its own inhibitors) */
+	assert_int_equal(e->vetoes, 1);
+}
+
 static void test_dry_run_writes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -636,6 +649,7 @@ int main(void)
 		T(test_refused_policy_uses_version_under_lock),
 		T(test_refused_image),
 		T(test_refused_veto),
+		T(test_refused_inhibitor_file),
 		T(test_dry_run_writes_nothing),
 		T(test_no_error_but_unchanged_is_refused),
 		T(test_fatal),
