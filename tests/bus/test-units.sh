@@ -27,7 +27,8 @@ for a in update inhibit refresh; do
 	expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.policy" "action id=\"org.tdxctl.tdx1.$a\""
 	expect_grep "$TOP_SRCDIR/include/tdx/dbus-names.h" "\"org.tdxctl.tdx1.$a\""
 done
-expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=dbus-org.tdxctl.tdx1.service$'
+# Activation names the unit itself: the alias exists only once enabled.
+expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=tdxd.service$'
 expect_grep "$BUILD_ROOT/systemd/tdxd.service" '^Alias=dbus-org.tdxctl.tdx1.service$'
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
 bus_finish

@@ -140,10 +140,14 @@ vm_prepare() {
 # overlay) and powers off. The guest sees RESULTS_DIR read-write at /results
 # and gets VM_KO, VM_BUILD, VM_TOP in its environment. The console goes to
 # RESULTS_DIR/console.log, or where VM_SERIAL (a qemu -serial value) says.
-# Returns qemu's status.
+# VM_APPEND adds to the kernel command line (tdxvm.systemd=UNIT: see
+# guest-init.sh); VM_STATE_DIR, a directory here, is shared read-write as the
+# 9p tag "state" (mounted where tdxvm.state= says). Returns qemu's status.
 vm_boot() {
-	local res=$1 cmd=$2 cpu
+	local res=$1 cmd=$2 cpu extra=()
 	mkdir -p "$res"
+	[ -z "${VM_STATE_DIR:-}" ] ||
+		extra=(-virtfs "local,path=$VM_STATE_DIR,mount_tag=state,security_model=none")
 	cpu="max,vendor=GenuineIntel,family=6,model=143,stepping=8"
 	# The command travels as a file: the kernel command line is short and mangles quotes.
 	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
@@ -151,7 +155,7 @@ vm_boot() {
 	timeout "${VM_BOOT_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
 		-nodefaults -display none -no-reboot -serial "${VM_SERIAL:-file:$res/console.log}" \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh" \
+		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh ${VM_APPEND:-}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs "local,path=$res,mount_tag=results,security_model=none" </dev/null
+		-virtfs "local,path=$res,mount_tag=results,security_model=none" "${extra[@]}" </dev/null
 }
