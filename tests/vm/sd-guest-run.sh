@@ -7,10 +7,10 @@ here=$(dirname "${BASH_SOURCE[0]}")
 . "$here/scenarios.sh" # J, the catalog's layout
 . "$here/../bus/vm-scenarios.sh"
 . "$here/sd-scenarios.sh"
-echo "systemd: $(systemctl is-system-running 2>&1), PID 1 is $(cat /proc/1/comm)"
+echo "systemd: $(systemctl is-system-running 2>&1), PID 1 is $(cat /proc/1/comm);" \
+	"this unit started $(($(systemctl show -P ExecMainStartTimestampMonotonic tdx-test.service) / 1000)) ms after the kernel"
 if [ "${1:-}" = --demo ]; then
 	bash "$VM_TOP/tools/demo-systemd.sh" --guest
 	exit
 fi
 run_scenarios "$@"
-systemd-analyze blame --no-pager 2>&1 | head -n 15 >"/results/blame-$(cat /proc/sys/kernel/random/boot_id)"

@@ -84,13 +84,15 @@ scn_sd-hardened-update() {
 	[[ $frag =~ ^(/usr)?/lib/systemd/system/tdxd.service$ ]] ||
 		fail "tdxd.service is $frag, not the shipped unit"
 	expect_eq "drop-ins" "$(systemctl show -P DropInPaths tdxd.service)" ""
-	systemctl show tdxd.service -p ProtectSystem -p PrivateDevices -p ProtectProc \
+	systemctl show tdxd.service -p ProtectSystem -p DevicePolicy -p ProtectProc \
 		-p MemoryDenyWriteExecute -p NoNewPrivileges -p RestrictNamespaces \
 		-p ProtectHome -p PrivateTmp -p SystemCallFilter -p RestrictAddressFamilies \
 		-p CapabilityBoundingSet >"$SCN_DIR/sandbox"
 	sed 's/^/    | /' "$SCN_DIR/sandbox" | cut -c1-160
 	expect_match "sandbox" "$SCN_DIR/sandbox" "^ProtectSystem=strict$"
-	expect_match "sandbox" "$SCN_DIR/sandbox" "^PrivateDevices=yes$"
+	# PrivateDevices=yes would drop CAP_SYS_RAWIO; the unit keeps its other effects.
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^DevicePolicy=closed$"
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^CapabilityBoundingSet=cap_sys_module cap_sys_rawio$"
 	expect_match "sandbox" "$SCN_DIR/sandbox" "^ProtectProc=invisible$"
 	expect_match "sandbox" "$SCN_DIR/sandbox" "^MemoryDenyWriteExecute=yes$"
 	expect_match "sandbox" "$SCN_DIR/sandbox" "^SystemCallFilter=.+"
@@ -220,13 +222,19 @@ scn_sd-hooks() {
 	[ -n "$hooks" ] || hooks=/etc/tdxd
 	python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 7777)); s.listen(); time.sleep(120)' &
 	listener=$!
-	sleep 0.5
+	for _ in $(seq 1 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && break
+		sleep 0.1
+	done
 	expect_eq "the test itself reaches 127.0.0.1:7777" \
 		"$( (exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && echo yes)" yes
 	mkdir -p "$hooks/pre-update.d"
+	printf '[Service]\nType=oneshot\nExecStart=/bin/touch /run/hook-started-a-unit\n' \
+		>/etc/systemd/system/tdx-hook-probe.service
+	systemctl daemon-reload
 	cat >"$hooks/pre-update.d/10-probe" <<EOF
 #!/bin/bash
-try() { if eval "\$2" 2>/dev/null; then echo "\$1=yes"; else echo "\$1=no"; fi; }
+try() { if eval "\$2" >/dev/null 2>&1; then echo "\$1=yes"; else echo "\$1=no"; fi; }
 {
 	echo "uid=\$(id -u)"
 	try write-etc 'touch /etc/hook-was-here'
@@ -237,7 +245,7 @@ try() { if eval "\$2" 2>/dev/null; then echo "\$1=yes"; else echo "\$1=no"; fi; 
 	try read-root-home 'ls /root'
 	try inet-localhost '(exec 3<>/dev/tcp/127.0.0.1/7777)'
 	try system-bus 'busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId'
-	try load-module 'modprobe -n -q dummy'
+	try start-unit 'systemctl start --no-block tdx-hook-probe.service'
 	grep ^CapEff /proc/self/status
 } >$report
 EOF
@@ -257,6 +265,9 @@ EOF
 	expect_match "hook" "$report" "^read-root-home=no$"
 	expect_match "hook" "$report" "^inet-localhost=no$"
 	expect_match "hook" "$report" "^system-bus=yes$"
+	expect_match "hook" "$report" "^start-unit=yes$"
+	for _ in $(seq 1 50); do [ -e /run/hook-started-a-unit ] && break; sleep 0.1; done
+	expect_eq "the unit the hook started ran" "$(test -e /run/hook-started-a-unit && echo yes)" yes
 	expect_eq "/etc untouched" "$(test -e /etc/hook-was-here && echo written)" ""
 	expect_eq "the hook's /tmp is private" "$(test -e /tmp/hook-was-here && echo shared)" ""
 	rm -f "$hooks/pre-update.d/10-probe" /var/lib/tdxd/hook-was-here "$report"
