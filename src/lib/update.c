@@ -119,8 +119,7 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 	tdx_check_image(e, h.image_format, &vi->data, &vi->size, &vi->img, &res->converted,
 			&c[TDX_CHECK_IMAGE]);
 	if (tdx_preflight_first_failure(&res->preflight) == TDX_CHECK_COUNT &&
-	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0)
-	{
+	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0) {
 		/* after the callback: tdxd drops its own hold once its inhibitors are gone */
 		describe_hop(ps, res, what, sizeof(what));
 		tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]);
