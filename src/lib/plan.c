@@ -319,6 +319,13 @@ static int plan_newest(struct planner *pl, const struct tdx_policy_opts *opts, u
 	if (newest < 0) {
 		if (opts && opts->reinstall && tdx_store_find(pl->store, &pl->running))
 			return plan_reinstall(pl, opts, budget, ret, diag);
+		/* an unknown input must never look like "up to date" */
+		if (pl->n_nodes > 0 && !pl->host->seamldr_known)
+			return tdx_diag_set(
+				diag, -ENODATA,
+				"the P-SEAMLDR version is unknown (unreadable or invalid), so "
+				"whether %s or older can be installed cannot be decided",
+				tdx_version_format(&node_entry(pl, pl->n_nodes - 1)->version, v));
 		return tdx_diag_set(diag, -EALREADY,
 				    "already up to date: %s is running and no newer module in the "
 				    "store can be installed%s",

@@ -34,6 +34,7 @@ static int plan_error(int r, const char *msg, sd_bus_error *error)
 		name = TDX_BUS_ERROR_NOT_FOUND;
 		break;
 	case -EPERM:
+	case -ENODATA:
 		name = TDX_BUS_ERROR_NOT_ALLOWED;
 		break;
 	case -EXDEV:
