@@ -187,7 +187,7 @@ bus_inhibit_refused() { # WHAT HOP
 	"$TDXCTL" inhibit --who=vmm -- touch "$SCN_DIR/ran" >"$SCN_DIR/inh" 2>&1
 	expect_eq "$1: tdxctl inhibit exit" "$?" 1
 	expect_eq "$1: command ran" "$(test -e "$SCN_DIR/ran" && echo yes)" ""
-	expect_eq "$1: Inhibitors" "$(bprop Inhibitors)" "0"
+	expect_eq "$1: Inhibitors" "$(bprop Inhibitors)" "a(ssuu) 0"
 }
 
 scn_bus-inhibit-writing() {
