@@ -318,16 +318,18 @@ static int fail_unknown_input(struct planner *pl, struct tdx_diag *diag)
 
 		tdx_version_format(&e->version, v);
 		if (reasons & TDX_REASON_SEAMLDR_UNKNOWN)
-			return tdx_diag_set(diag, -ENODATA,
-					    "the P-SEAMLDR version is unknown (unreadable or "
-					    "invalid), so whether %s or older can be installed cannot "
-					    "be decided",
-					    v);
+			return tdx_diag_set(
+				diag, -ENODATA,
+				"the P-SEAMLDR version is unknown (unreadable or "
+				"invalid), so whether %s or older can be installed cannot "
+				"be decided",
+				v);
 		if (reasons & TDX_REASON_BAD_IMAGE)
-			return tdx_diag_set(diag, -ENODATA,
-					    "%s cannot be read from the store, so whether it can be "
-					    "installed cannot be decided: %s",
-					    v, e->sig_error[0] ? e->sig_error : "unreadable image");
+			return tdx_diag_set(
+				diag, -ENODATA,
+				"%s cannot be read from the store, so whether it can be "
+				"installed cannot be decided: %s",
+				v, e->sig_error[0] ? e->sig_error : "unreadable image");
 	}
 	return 0;
 }

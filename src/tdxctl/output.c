@@ -153,8 +153,10 @@ int output_json(json_object *o)
 	if (!owned)
 		return log_error(-ENOMEM, "out of memory");
 	/* paths in the document are any bytes; JSON is UTF-8 */
-	text = tdx_utf8_sanitize(strdup(json_object_to_json_string_ext(
-		owned, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) ?: ""));
+	text = tdx_utf8_sanitize(
+		strdup(json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			       ?: ""));
 	if (!text)
 		return log_error(-ENOMEM, "out of memory");
 	if (fputs(text, output_out()) < 0 || fputc('\n', output_out()) < 0 ||
