@@ -291,7 +291,9 @@ scn_sd-reapply-first-boot() {
 # stand-in for libvirtd records the module version it sees when it starts.
 sd_reapply_prepare_second_boot() {
 	echo tdx_host_sim >/etc/modules-load.d/tdx_host_sim.conf
-	echo "options tdx_host_sim module_version=1.5.06" >/etc/modprobe.d/tdx_host_sim.conf
+	# install_ms: a re-apply that takes a while, so a READY=1 sent before it ends shows.
+	echo "options tdx_host_sim module_version=1.5.06 install_ms=3000" \
+		>/etc/modprobe.d/tdx_host_sim.conf
 	cp /var/lib/tdxd/test-tdxd.conf "$(tdxd_conf_path)"
 	cat >/etc/systemd/system/libvirtd.service <<'EOF'
 [Unit]
