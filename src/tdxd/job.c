@@ -116,6 +116,7 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	struct tdx_hooks_opts opts = {
 		.timeout_usec = m->config->hook_timeout_usec,
 		.stop_on_failure = true,
+		.skipped_vetoes = true,
 		.env = env,
 		.stdin_data = doc,
 	};
@@ -126,7 +127,13 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 		if (rep.runs[i].status == TDX_HOOK_SKIPPED)
 			log_warning("pre-update hook %s/%s skipped: %s", dir, rep.runs[i].name,
 				    rep.runs[i].message);
-	if (rep.vetoed) {
+	if (rep.vetoed && rep.runs[rep.veto_index].status == TDX_HOOK_SKIPPED)
+		r = tdx_diag_set(
+			diag, -EPERM,
+			"pre-update hook %s cannot run (%s); a veto that cannot run blocks "
+			"the update",
+			rep.runs[rep.veto_index].name, rep.runs[rep.veto_index].message);
+	else if (rep.vetoed) {
 		const struct tdx_hook_run *v = &rep.runs[rep.veto_index];
 
 		r = tdx_diag_set(diag, -EPERM, "pre-update hook %s %s (exit %d): %s", v->name,
