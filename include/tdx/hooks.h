@@ -38,7 +38,7 @@ struct tdx_hook_run {
 struct tdx_hooks_report {
 	struct tdx_hook_run *runs;
 	size_t n_runs;
-	bool vetoed; /* some hook did not succeed (SKIPPED counts with skipped_vetoes) */
+	bool vetoed;	   /* some hook did not succeed (SKIPPED counts with skipped_vetoes) */
 	size_t veto_index; /* which run, when vetoed */
 };
 
