@@ -159,7 +159,8 @@ struct manager {
 	char *pending_path; /* pending.c: the attempt in progress */
 
 	struct inhibitor *inhibitors;
-	unsigned n_inhibitors; /* mirrored under inhibit_lock for the worker */
+	unsigned n_inhibitors;	 /* mirrored under inhibit_lock for the worker */
+	unsigned inhibitors_max; /* inhibitors_set_limits() */
 	unsigned next_inhibitor_id;
 	pthread_mutex_t inhibit_lock;
 	pthread_cond_t inhibit_cond;
@@ -222,7 +223,15 @@ void pending_clear(const struct manager *m);
 int pending_reconcile(struct manager *m);
 
 /* inhibit.c */
-/* Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors (lock.h). */
+/* Caps (tdxd(8) INHIBITORS): per UID, and in all from RLIMIT_NOFILE minus a reserve. */
+#define INHIBITORS_PER_UID_MAX 32u
+#define INHIBITORS_FD_RESERVE  128u
+#define INHIBITORS_MAX	       8192u
+void inhibitors_set_limits(struct manager *m);
+/*
+ * Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors
+ * (lock.h), -EUSERS beyond a cap.
+ */
 int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
 		  int *ret_client_fd, struct tdx_diag *diag);
 void inhibitors_free(struct manager *m);
