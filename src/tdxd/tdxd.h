@@ -76,6 +76,10 @@ struct report {
 	char *err;	 /* stderr */
 };
 #define REPORT_PLAN_READY (-1)
+struct report_cached {
+	char *key; /* verb, target and options */
+	struct report rep;
+};
 /* The renderings of a finished job tdxd keeps: what tdxctl update prints. */
 enum report_variant {
 	REPORT_TEXT,
@@ -156,7 +160,9 @@ struct manager {
 	struct tdx_history *history;
 	char *history_path;
 	char *installed_path;
-	char *pending_path; /* pending.c: the attempt in progress */
+	char *pending_path;		    /* pending.c: the attempt in progress */
+	struct report_cached *report_cache; /* report.c: renderings until the next refresh */
+	size_t n_report_cache;
 
 	struct inhibitor *inhibitors;
 	unsigned n_inhibitors;	 /* mirrored under inhibit_lock for the worker */
@@ -252,8 +258,10 @@ void report_done(struct report *r);
  * refusal or "up to date", else REPORT_PLAN_READY with the plan as JSON in out.
  * -EOPNOTSUPP: unknown verb; -EINVAL: a target for a verb without one.
  */
-int report_verb(const struct manager *m, const char *verb, const char *target,
+int report_verb(struct manager *m, const char *verb, const char *target,
 		const struct report_opts *o, struct report *ret);
+/* Drops the renderings report_verb() keeps; every refresh does. */
+void report_cache_clear(struct manager *m);
 /* A finished job's output in every variant (enum report_variant). Thread-safe. */
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
 	       struct report ret[static REPORT_VARIANTS]);
