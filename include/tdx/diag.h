@@ -18,5 +18,5 @@ struct tdx_diag {
 
 /* Sets diag->msg when diag is not NULL; returns err unchanged (negative errno). */
 int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...) _printf_(3, 4);
-/* Prepends "prefix: " to an already set message. */
+/* Prepends "prefix: " to an already set message, unless it starts with it already. */
 void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix);

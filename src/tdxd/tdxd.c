@@ -112,8 +112,8 @@ static int manager_load_config(struct manager *m)
 	if (asprintf(&m->history_path, "%s/%s", m->config->state_dir, TDX_HISTORY_FILE) < 0 ||
 	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0)
 		return -ENOMEM;
-	if (mkdir(m->config->state_dir, 0755) < 0 && errno != EEXIST) {
-		r = negative_errno();
+	r = tdx_mkdir_parents(m->config->state_dir);
+	if (r < 0) {
 		log_error("cannot create %s: %s", m->config->state_dir, strerror(-r));
 		return r;
 	}
