@@ -11,8 +11,8 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc make clang clang-format libclang-rt-14-dev
       libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
       libssl-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
-      qemu-system-x86 python3 util-linux dwarves polkitd git ca-certificates
-      debhelper dpkg-dev fakeroot lintian debootstrap)
+      qemu-system-x86 python3 util-linux bash-completion zsh dwarves polkitd git
+      ca-certificates debhelper dpkg-dev fakeroot lintian debootstrap)
 
 missing=()
 for p in "${pkgs[@]}"; do

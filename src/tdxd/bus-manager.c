@@ -285,6 +285,8 @@ static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	struct report_opts o = {};
 	const struct bus_option opts[] = {
 		{"json", &o.json},
+		{"color", &o.color},
+		{"quiet", &o.quiet},
 		{"dry_run", &o.dry_run},
 		{"allow_debug", &o.allow_debug},
 		{"reinstall", &o.reinstall},

@@ -41,11 +41,13 @@ static void set_args(const struct manager *m, const struct report_opts *o)
 	arg_allow_debug = o->allow_debug || m->config->allow_debug;
 	arg_reinstall = o->reinstall;
 	arg_json = o->json;
+	arg_quiet = o->quiet;
 	arg_dry_run = o->dry_run;
 	arg_yes = true; /* the client asked before it called */
 	arg_timeout_usec = m->config->upload_timeout_usec;
 	arg_wait_lock = false;
 	output_set_json(o->json);
+	output_set_color(o->color && !o->json);
 }
 
 typedef int (*render_fn)(void *ud);
@@ -159,11 +161,15 @@ static int render_job(void *ud)
 }
 
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
-	       struct report ret[static 2])
+	       struct report ret[static REPORT_VARIANTS])
 {
-	for (int json = 0; json < 2; json++) {
-		struct report_opts opts = {.json = json, .dry_run = dry_run};
-		int r = render(m, &opts, render_job, (void *)o, &ret[json]);
+	for (int v = 0; v < REPORT_VARIANTS; v++) {
+		struct report_opts opts = {
+			.json = v == REPORT_JSON,
+			.color = v == REPORT_COLOR,
+			.dry_run = dry_run,
+		};
+		int r = render(m, &opts, render_job, (void *)o, &ret[v]);
 
 		if (r < 0)
 			return r;
