@@ -219,12 +219,13 @@ int tdx_check_image(const struct tdx_store_entry *e, enum tdx_image_format want,
 		       converted ? " (converted in memory)" : "");
 }
 
-int tdx_check_inhibitors(const char *lock_path, struct tdx_check_result *r)
+int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
+			 struct tdx_check_result *r)
 {
 	_cleanup_free_ char *path = NULL;
 	int k;
 
-	k = tdx_inhibit_probe(lock_path);
+	k = tdx_inhibit_block(lock_path, what, ret_block_fd);
 	if (k == 0)
 		return 0;
 	(void)tdx_inhibit_path(lock_path, &path);

@@ -148,12 +148,15 @@ void log_info(const char *fmt, ...)
 int output_json(json_object *o)
 {
 	_cleanup_(json_object_putp) json_object *owned = o;
-	const char *text;
+	_cleanup_free_ char *text = NULL;
 
 	if (!owned)
 		return log_error(-ENOMEM, "out of memory");
-	text = json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* paths in the document are any bytes; JSON is UTF-8 */
+	text = tdx_utf8_sanitize(
+		strdup(json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			       ?: ""));
 	if (!text)
 		return log_error(-ENOMEM, "out of memory");
 	if (fputs(text, output_out()) < 0 || fputc('\n', output_out()) < 0 ||

@@ -83,8 +83,9 @@ static int render(const struct manager *m, const struct report_opts *o, render_f
 		.exit_status = code == UPDATE_PLAN_READY ? REPORT_PLAN_READY
 			       : code < 0		 ? CLI_EXIT_FAILURE
 							 : code,
-		.out = TAKE_PTR(out),
-		.err = TAKE_PTR(err),
+		/* D-Bus strings must be UTF-8; file names in the text may not be */
+		.out = tdx_utf8_sanitize(TAKE_PTR(out)),
+		.err = tdx_utf8_sanitize(TAKE_PTR(err)),
 	};
 	return 0;
 }

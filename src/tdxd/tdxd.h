@@ -211,8 +211,9 @@ int auth_check(struct manager *m, sd_bus_message *msg, const char *action, auth_
 	       sd_bus_error *error);
 
 /* inhibit.c */
+/* Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors (lock.h). */
 int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
-		  int *ret_client_fd);
+		  int *ret_client_fd, struct tdx_diag *diag);
 void inhibitors_free(struct manager *m);
 int inhibitors_append_bus(struct manager *m, sd_bus_message *reply);
 /* Worker side: 0 when none is held (possibly after waiting), -EBUSY with diag otherwise. */
