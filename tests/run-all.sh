@@ -6,6 +6,7 @@
 #   build-asan   gcc, -Werror, ASan+UBSan: unit, cli, bus, hostile, fuzz (corpus replay)
 #   build-fuzz   clang, ASan+UBSan, libFuzzer: each harness for TDX_FUZZ_SECONDS
 #   package      tools/build-deb.sh: the Debian package from the tracked files, lintian
+#   pristine     tools/pristine-check.sh: demo and run-all --quick in a fresh bookworm root
 # Options: --quick (build-test without the vm suite; for a fast local loop).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +69,7 @@ if [ $quick = 0 ]; then
 	CC=clang run_config fuzz "fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false -Dman=disabled
 	run_check package/package/deb-lintian "$top/build-deb.log" tools/build-deb.sh "$top/build-deb"
+	run_check pristine/pristine/fresh-bookworm "$top/build-pristine.log" tools/pristine-check.sh
 fi
 
 python3 - "$failed_setup" "$extra_results" "${logs[@]}" <<'PY'

@@ -13,13 +13,7 @@ src="$out/src/tdxctl-$version"
 die() { echo "build-deb: $*" >&2; exit 1; }
 
 rm -rf "$out"
-mkdir -p "$src"
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-	# Tracked files as they are in the work tree (uncommitted edits included).
-	git -C "$top" ls-files -z --cached | (cd "$top" && tar --null -T - -cf -) | tar -xf - -C "$src"
-else
-	tar -C "$top" --exclude='./build*' --exclude='./obj-*' -cf - . | tar -xf - -C "$src"
-fi
+"$top/tools/copy-tracked.sh" "$src"
 
 echo "build-deb: dpkg-buildpackage -us -uc -b in $src" >&2
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/dpkg-buildpackage.log" 2>&1 ||
