@@ -82,6 +82,10 @@ expect_comp "" tdxctl status ""
 expect_comp "1.6.02" tdxctl --direct --store "$WORK/other" update ""
 expect_comp "1.6.02" tdxctl --direct --store = "$WORK/other" plan ""
 expect_comp "1.6.02" tdxctl update --store "$WORK/other" ""
+# A mapping file on one line reads the same.
+cp -r "$WORK/store" "$WORK/oneline"
+tr -d '\n' <"$WORK/store/mapping_file.json" >"$WORK/oneline/mapping_file.json"
+expect_comp "1.5.06 1.5.10" tdxctl --store="$WORK/oneline" update ""
 unset TDXCTL_STORE
 expect_comp "" tdxctl --store "$WORK/nothing" update ""
 
