@@ -114,8 +114,8 @@ static int manager_load_config(struct manager *m)
 	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0 ||
 	    asprintf(&m->pending_path, "%s/pending.json", m->config->state_dir) < 0)
 		return -ENOMEM;
-	if (mkdir(m->config->state_dir, 0755) < 0 && errno != EEXIST) {
-		r = negative_errno();
+	r = tdx_mkdir_parents(m->config->state_dir);
+	if (r < 0) {
 		log_error("cannot create %s: %s", m->config->state_dir, strerror(-r));
 		return r;
 	}
