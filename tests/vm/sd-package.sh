@@ -4,29 +4,26 @@
 # `meson install --destdir` of a /usr build. Sets SD_PACKAGE to the .deb or
 # to the staged root. Needs VM_TOP and VM_BUILD (vm-lib.sh).
 
-# A hash of everything the package is built from (tracked and untracked
-# files, not the ignored build trees), so an unchanged tree reuses its .deb.
+# A hash of the tracked files as they are now (what tools/build-deb.sh
+# packages), so an unchanged tree reuses its .deb.
 sd_source_hash() {
-	(cd "$VM_TOP" && git ls-files -z --cached --others --exclude-standard |
-		sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+	(cd "$VM_TOP" && git ls-files -z --cached | xargs -0 sha256sum 2>/dev/null |
+		sha256sum | cut -c1-16)
 }
 
+# tools/build-deb.sh (dpkg-buildpackage -us -uc -b, lintian), once per source
+# state; its own tests are skipped (nocheck): the suites run them.
 sd_package_deb() {
-	local hash dir src
-	hash=$(sd_source_hash)
-	dir="$VM_BUILD/vm/sd-deb/$hash"
+	local dir
+	dir="$VM_BUILD/vm/sd-deb/$(sd_source_hash)"
 	SD_PACKAGE=$(find "$dir" -maxdepth 1 -name 'tdxctl_*.deb' 2>/dev/null | head -n 1)
 	[ -z "$SD_PACKAGE" ] || return 0
-	vm_log "building the Debian package (source $hash)"
+	vm_log "building the Debian package ($dir)"
 	rm -rf "$VM_BUILD/vm/sd-deb"
-	src="$dir/src"
-	mkdir -p "$src"
-	(cd "$VM_TOP" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 cp --parents -t "$src") || vm_die "cannot copy the source tree"
-	(cd "$src" && dpkg-buildpackage -us -uc -b) >"$dir/build.log" 2>&1 ||
-		{ tail -n 30 "$dir/build.log" >&2; vm_die "dpkg-buildpackage failed"; }
+	DEB_BUILD_OPTIONS=nocheck "$VM_TOP/tools/build-deb.sh" "$dir" >"$VM_BUILD/vm/sd-deb.log" 2>&1 ||
+		{ tail -n 30 "$VM_BUILD/vm/sd-deb.log" >&2; vm_die "tools/build-deb.sh failed"; }
 	SD_PACKAGE=$(find "$dir" -maxdepth 1 -name 'tdxctl_*.deb' | head -n 1)
-	[ -n "$SD_PACKAGE" ] || vm_die "dpkg-buildpackage made no tdxctl_*.deb"
+	[ -n "$SD_PACKAGE" ] || vm_die "tools/build-deb.sh made no tdxctl_*.deb"
 }
 
 sd_package_destdir() {
