@@ -16,7 +16,7 @@ sd_source_hash() {
 sd_package_deb() {
 	local dir
 	dir="$VM_BUILD/vm/sd-deb/$(sd_source_hash)"
-	SD_PACKAGE=$(find "$dir" -maxdepth 1 -name 'tdxctl_*.deb' 2>/dev/null | head -n 1)
+	SD_PACKAGE=$(find "$dir" -maxdepth 1 -name 'tdxctl_*.deb' 2>/dev/null | head -n 1) || true
 	[ -z "$SD_PACKAGE" ] || return 0
 	vm_log "building the Debian package ($dir)"
 	rm -rf "$VM_BUILD/vm/sd-deb"
