@@ -49,7 +49,10 @@ fi
 # systemd ignores the kernel command line, so the unit goes on its argv.
 if [ -n "$unit" ]; then
 	chroot /newroot /bin/bash -c "cd /; export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root; bash $cmd >/results/prepare.log 2>&1; echo \$? >/results/prepare.rc"
-	exec chroot /newroot /lib/systemd/systemd --unit="$unit"
+	[ "$(cat /newroot/results/prepare.rc)" != 0 ] ||
+		exec chroot /newroot /lib/systemd/systemd --unit="$unit"
+	echo "init: the preparation failed (prepare.log); powering off"
+	cmd=/dev/null
 fi
 chroot /newroot /bin/bash -c "cd /; export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root; bash $cmd >/results/guest.log 2>&1; echo \$? >/results/guest.rc"
 sync
