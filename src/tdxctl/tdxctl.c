@@ -19,7 +19,8 @@
 #include "bus-client.h"
 #include "verbs.h"
 
-#define TDXCTL_STORE_ENV "TDXCTL_STORE"
+#define TDXCTL_STORE_ENV	"TDXCTL_STORE"
+#define TDXCTL_TRUSTED_KEYS_ENV "TDXCTL_TRUSTED_SIGNING_KEYS"
 
 static void help(void)
 {
@@ -52,16 +53,19 @@ static void help(void)
 	       "     --cpu-signature=HEX  CPUID.1.EAX to plan for (default: this CPU)\n"
 	       "     --reserve=N          Update slots never used (default %u)\n"
 	       "     --strict-compat      Require strict_compat_versions when listed\n"
-	       "     --allow-debug        Allow debug-signed modules\n"
+	       "     --allow-debug        Allow debug-signed modules (their key must be trusted)\n"
 	       "     --reinstall          Allow installing the running version again\n"
 	       "     --json               JSON on stdout, messages on stderr\n"
 	       "     --dry-run            update: run every check, print the plan, write nothing\n"
 	       "  -y --yes                update: do not ask for confirmation\n"
 	       "     --timeout=SECONDS    update: fw_upload completion timeout (default 600)\n"
 	       "     --wait-lock          update: wait for another update instead of failing\n"
-	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n\n"
+	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n"
+	       "     --trusted-keys=LIST  SHA-256 fingerprints of the signing keys to trust\n"
+	       "                          (default $TDXCTL_TRUSTED_SIGNING_KEYS or Intel's key)\n\n"
 	       "Through tdxd, --sysfs-root, --store, --cpu-signature, --reserve, --strict-compat,\n"
-	       "--timeout and --wait-lock are refused: tdxd uses tdxd.conf. Pass --direct.\n\n"
+	       "--timeout, --wait-lock and --trusted-keys are refused: tdxd uses tdxd.conf.\n"
+	       "Pass --direct.\n\n"
 	       "Exit status:\n"
 	       "  0 success or already up to date   1 failure (refused, bad input, I/O)\n"
 	       "  2 usage error                     3 no plan reaches the version asked for\n"
@@ -87,6 +91,7 @@ enum {
 	ARG_FORMAT,
 	ARG_WHO,
 	ARG_WHY,
+	ARG_TRUSTED_KEYS,
 };
 
 static const struct option options[] = {
@@ -108,6 +113,7 @@ static const struct option options[] = {
 	{"format", required_argument, NULL, ARG_FORMAT},
 	{"who", required_argument, NULL, ARG_WHO},
 	{"why", required_argument, NULL, ARG_WHY},
+	{"trusted-keys", required_argument, NULL, ARG_TRUSTED_KEYS},
 	{}};
 
 static int parse_timeout(const char *s, uint64_t *ret)
@@ -125,6 +131,17 @@ static void direct_only_option(const char *name)
 {
 	if (!arg_direct_only_option)
 		arg_direct_only_option = name;
+}
+
+static int parse_trusted_keys(const char *what, const char *text)
+{
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_trusted_keys_parse(text, &arg_trusted_keys, &diag);
+	if (r < 0)
+		return log_error(r, "%s: %s", what, diag.msg);
+	return 0;
 }
 
 static int parse_option(int c, const char *optarg_value)
@@ -195,6 +212,12 @@ static int parse_option(int c, const char *optarg_value)
 		direct_only_option("--wait-lock");
 		arg_wait_lock = true;
 		return 1;
+	case ARG_TRUSTED_KEYS:
+		direct_only_option("--trusted-keys");
+		if (parse_trusted_keys("--trusted-keys", optarg_value) < 0)
+			return -EINVAL;
+		arg_trusted_keys_set = true;
+		return 1;
 	case ARG_FORMAT:
 		if (tdx_image_format_from_string(optarg_value, &arg_format) < 0)
 			return log_error(-EINVAL, "--format: \"%s\" is not 0x100 or 0x200",
@@ -219,7 +242,7 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
-static void apply_environment(void)
+static int apply_environment(void)
 {
 	const char *e;
 
@@ -229,6 +252,11 @@ static void apply_environment(void)
 		e = secure_getenv(TDXCTL_STORE_ENV);
 		arg_store = e && *e ? e : TDX_STORE_DEFAULT_PATH;
 	}
+	if (!arg_trusted_keys_set) {
+		e = secure_getenv(TDXCTL_TRUSTED_KEYS_ENV);
+		return parse_trusted_keys("$" TDXCTL_TRUSTED_KEYS_ENV, e ? e : "");
+	}
+	return 0;
 }
 
 struct verb {
@@ -272,7 +300,8 @@ int main(int argc, char *argv[])
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? CLI_EXIT_USAGE : CLI_EXIT_SUCCESS;
-	apply_environment();
+	if (apply_environment() < 0)
+		return CLI_EXIT_USAGE;
 	output_set_json(arg_json);
 
 	/* Verbs return an exit code, or -errno after printing why they failed. */
