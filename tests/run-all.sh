@@ -2,8 +2,8 @@
 # The project's test command (README): builds three configurations and runs
 # every suite, then prints the totals over all of them as the last line,
 # "N passed, N failed".
-#   build-test   gcc, -Werror: unit, cli, bus, fuzz (corpus replay), style, vm
-#   build-asan   gcc, -Werror, ASan+UBSan: unit, cli, bus, fuzz (corpus replay)
+#   build-test   gcc, -Werror: unit, cli, bus, hostile, fuzz (corpus replay), style, vm
+#   build-asan   gcc, -Werror, ASan+UBSan: unit, cli, bus, hostile, fuzz (corpus replay)
 #   build-fuzz   clang, ASan+UBSan, libFuzzer: each harness for TDX_FUZZ_SECONDS
 # Options: --quick (build-test without the vm suite; for a fast local loop).
 set -uo pipefail
@@ -40,11 +40,11 @@ run_config() { # name, suites (space separated), setup args...
 	logs+=("$dir/meson-logs/testlog.json")
 }
 
-suites="unit cli bus fuzz style vm"
-[ $quick = 1 ] && suites="unit cli bus fuzz style"
+suites="unit cli bus hostile fuzz style vm"
+[ $quick = 1 ] && suites="unit cli bus hostile fuzz style"
 run_config test "$suites" -Dwerror=true -Db_sanitize=none
 if [ $quick = 0 ]; then
-	run_config asan "unit cli bus fuzz" -Dwerror=true -Db_sanitize=address,undefined \
+	run_config asan "unit cli bus hostile fuzz" -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false
 	CC=clang run_config fuzz "fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false -Dman=disabled

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc make clang clang-format libclang-rt-14-dev
       libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
       nettle-dev libgmp-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
-      qemu-system-x86 python3 util-linux)
+      qemu-system-x86 python3 util-linux bash-completion zsh)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -18,5 +18,10 @@ struct tdx_diag {
 
 /* Sets diag->msg when diag is not NULL; returns err unchanged (negative errno). */
 int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...) _printf_(3, 4);
+/*
+ * Replaces each byte that is not part of valid UTF-8 with '?', in place, so
+ * messages and documents stay valid JSON and D-Bus strings. Returns s.
+ */
+char *tdx_utf8_sanitize(char *s);
 /* Prepends "prefix: " to an already set message. */
 void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix);

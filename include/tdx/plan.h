@@ -27,6 +27,8 @@ struct tdx_plan {
  *   -EPERM     the target itself can never be installed here (its reasons in diag)
  *   -EXDEV     no chain of allowed hops reaches the target
  *   -ENOSPC    a chain exists but needs more updates than the budget
+ *   -ENODATA   newer versions exist but an unknown host input (the P-SEAMLDR
+ *              version) blocks them: never reported as up to date
  */
 int tdx_plan_compute(struct tdx_store *store, const struct tdx_policy_host *host,
 		     const struct tdx_policy_opts *opts, const struct tdx_version *target,

@@ -88,7 +88,12 @@ struct tdx_trusted_keys;
 int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_keys *trusted,
 			struct tdx_check_result *r);
 /* veto may be NULL (nothing to ask: passes). */
-/* Refuses when an inhibitor holds the inhibit file beside lock_path (lock.h). */
-int tdx_check_inhibitors(const char *lock_path, struct tdx_check_result *r);
+/*
+ * Refuses when an inhibitor holds the inhibit file beside lock_path (lock.h);
+ * when it passes, *ret_block_fd blocks new inhibitors until
+ * tdx_inhibit_unblock(): the caller keeps it until the hop is classified.
+ */
+int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
+			 struct tdx_check_result *r);
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),
 		   void *ud, const struct tdx_store_entry *e, struct tdx_check_result *r);

@@ -5,6 +5,52 @@
 
 #include "diag.h"
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *tdx_utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	if (!s)
+		return s;
+	while (*p) {
+		size_t n = utf8_sequence_length(p);
+
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+	return s;
+}
+
 int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -14,6 +60,8 @@ int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
 	va_end(ap);
+	/* file names and values are any bytes, and the cut may split a character */
+	tdx_utf8_sanitize(diag->msg);
 	return err;
 }
 
@@ -32,4 +80,5 @@ void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix)
 	memcpy(diag->msg, prefix, plen);
 	memcpy(diag->msg + plen, ": ", 2);
 	diag->msg[plen + 2 + mlen] = '\0';
+	tdx_utf8_sanitize(diag->msg);
 }

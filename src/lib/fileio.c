@@ -62,12 +62,33 @@ static int read_loop(int fd, size_t max_size, size_t hint, uint8_t **ret_data, s
 	return 0;
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
 int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag)
 {
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading must not wait for a writer
+	 * (a FIFO planted in the store would hang every reader, tdxd's bus
+	 * loop included). Only regular files are read; the flag is dropped
+	 * once that is known.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = negative_errno();
 		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
@@ -75,6 +96,13 @@ int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *d
 	if (fstat(fd, ret_st) < 0) {
 		r = negative_errno();
 		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
+	}
+	if (!S_ISREG(ret_st->st_mode))
+		return tdx_diag_set(diag, S_ISDIR(ret_st->st_mode) ? -EISDIR : -EINVAL,
+				    "is %s, not a regular file", file_type_name(ret_st->st_mode));
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot clear O_NONBLOCK: %s", strerror(-r));
 	}
 	return TAKE_FD(fd);
 }
@@ -90,14 +118,11 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 	fd = tdx_file_open_stat(path, &st, diag);
 	if (fd < 0)
 		return fd;
-	if (S_ISDIR(st.st_mode))
-		return tdx_diag_set(diag, -EISDIR, "is a directory");
 	/*
 	 * st_size is only a hint: sysfs says 4096 for a 6-byte attribute, so the
 	 * cap applies to what read() returns, not to what fstat() claims.
 	 */
-	if (S_ISREG(st.st_mode))
-		hint = (uint64_t)st.st_size < max_size ? (size_t)st.st_size : max_size;
+	hint = (uint64_t)st.st_size < max_size ? (size_t)st.st_size : max_size;
 	r = read_loop(fd, max_size, hint, ret_data, ret_size);
 	if (r == -EFBIG)
 		return tdx_diag_set(diag, r, "file is larger than the %zu-byte limit", max_size);

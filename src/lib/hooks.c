@@ -215,7 +215,7 @@ static void hook_exec_one(int dfd, const char *name, const struct tdx_hooks_opts
 	pid_t pid;
 
 	snprintf(run->name, sizeof(run->name), "%s", name);
-	exec_fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	exec_fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (exec_fd < 0) {
 		run->status = TDX_HOOK_SKIPPED;
 		snprintf(run->message, sizeof(run->message), "cannot open: %s", strerror(errno));

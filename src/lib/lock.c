@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "diag.h"
 #include "lock.h"
 #include "macro.h"
 
@@ -111,27 +113,50 @@ int tdx_inhibit_path(const char *lock_path, char **ret)
 	return 0;
 }
 
-int tdx_inhibit_hold(const char *lock_path, int *ret_fd)
+/* Reads what the update blocking inhibitors wrote into the inhibit file ("" if nothing). */
+static void inhibit_blocker(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int tdx_inhibit_hold(const char *lock_path, int *ret_fd, struct tdx_diag *diag)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
+	char what[TDX_DIAG_MAX / 2];
 	int r;
 
 	r = tdx_inhibit_path(lock_path, &path);
 	if (r < 0)
-		return r;
+		return tdx_diag_set(diag, r, "inhibit file: %s", strerror(-r));
 	r = lock_open(path, &fd);
 	if (r < 0)
-		return r;
-	/* shared: any number of inhibitors; blocks only while an update probes */
-	r = lock_take(fd, LOCK_SH);
+		return tdx_diag_set(diag, r, "cannot open the inhibit file %s: %s", path,
+				    strerror(-r));
+	/*
+	 * Shared: any number of inhibitors. Never waits: an update holds the
+	 * file exclusively from its last check until its hop is classified,
+	 * and an inhibitor granted then would be a promise already broken.
+	 */
+	r = lock_take(fd, LOCK_SH | LOCK_NB);
+	if (r == -EWOULDBLOCK) {
+		inhibit_blocker(fd, what, sizeof(what));
+		return tdx_diag_set(diag, -EBUSY,
+				    "an update is writing the TDX module (%s); no inhibitor until "
+				    "it is classified, retry then",
+				    what[0] ? what : "no details");
+	}
 	if (r < 0)
-		return r;
+		return tdx_diag_set(diag, r, "cannot lock the inhibit file %s: %s", path,
+				    strerror(-r));
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
-int tdx_inhibit_probe(const char *lock_path)
+int tdx_inhibit_block(const char *lock_path, const char *what, int *ret_fd)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -144,5 +169,18 @@ int tdx_inhibit_probe(const char *lock_path)
 	if (r < 0)
 		return r;
 	r = lock_take(fd, LOCK_EX | LOCK_NB);
-	return r == -EWOULDBLOCK ? -EBUSY : r;
+	if (r < 0)
+		return r == -EWOULDBLOCK ? -EBUSY : r;
+	/* for the refusal a would-be inhibitor gets; best effort, the lock is what counts */
+	if (ftruncate(fd, 0) == 0 && what)
+		(void)!pwrite(fd, what, strlen(what), 0);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int tdx_inhibit_unblock(int fd)
+{
+	if (fd >= 0)
+		(void)!ftruncate(fd, 0);
+	return safe_close(fd);
 }

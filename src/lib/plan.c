@@ -303,11 +303,43 @@ static char *describe_newest_blocked(struct planner *pl, char buf[static TDX_DIA
 	return buf;
 }
 
+/*
+ * An unknown input must never look like "up to date": when a newer version
+ * of the series is blocked because the P-SEAMLDR version or its own image
+ * could not be read, -ENODATA names it. 0 when nothing unknown blocks.
+ */
+static int fail_unknown_input(struct planner *pl, struct tdx_diag *diag)
+{
+	char v[TDX_VERSION_STRING_MAX];
+
+	for (size_t i = pl->n_nodes; i-- > 0;) {
+		struct tdx_store_entry *e = node_entry(pl, i);
+		uint32_t reasons = tdx_policy_check_hop(e, &pl->running, pl->host, &pl->hop_opts);
+
+		tdx_version_format(&e->version, v);
+		if (reasons & TDX_REASON_SEAMLDR_UNKNOWN)
+			return tdx_diag_set(
+				diag, -ENODATA,
+				"the P-SEAMLDR version is unknown (unreadable or "
+				"invalid), so whether %s or older can be installed cannot "
+				"be decided",
+				v);
+		if (reasons & TDX_REASON_BAD_IMAGE)
+			return tdx_diag_set(
+				diag, -ENODATA,
+				"%s cannot be read from the store, so whether it can be "
+				"installed cannot be decided: %s",
+				v, e->sig_error[0] ? e->sig_error : "unreadable image");
+	}
+	return 0;
+}
+
 static int plan_newest(struct planner *pl, const struct tdx_policy_opts *opts, unsigned budget,
 		       struct tdx_plan *ret, struct tdx_diag *diag)
 {
 	ssize_t newest = -1, within = -1;
 	char v[TDX_VERSION_STRING_MAX], extra[TDX_DIAG_MAX];
+	int r;
 
 	for (size_t i = 0; i < pl->n_nodes; i++) {
 		if (pl->fdist[i] == UNREACHABLE)
@@ -319,6 +351,9 @@ static int plan_newest(struct planner *pl, const struct tdx_policy_opts *opts, u
 	if (newest < 0) {
 		if (opts && opts->reinstall && tdx_store_find(pl->store, &pl->running))
 			return plan_reinstall(pl, opts, budget, ret, diag);
+		r = fail_unknown_input(pl, diag);
+		if (r < 0)
+			return r;
 		return tdx_diag_set(diag, -EALREADY,
 				    "already up to date: %s is running and no newer module in the "
 				    "store can be installed%s",

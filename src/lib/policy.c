@@ -39,7 +39,7 @@ static const struct reason_text reason_texts[TDX_REASON_COUNT] = {
 	{"running", "already running (re-installing uses an update slot; needs reinstall)"},
 	{"no_mapping", "no entry in mapping_file.json"},
 	{"bad_image", "the image or its sigstruct cannot be read"},
-	{"seamldr_unknown", "the P-SEAMLDR version could not be read (root needed)"},
+	{"seamldr_unknown", "the P-SEAMLDR version is unknown (unreadable or invalid)"},
 	{"signature_invalid", "the sigstruct's RSA signature does not verify"},
 	{"untrusted_key", "signed by a key that is not trusted (TrustedSigningKeys)"},
 };

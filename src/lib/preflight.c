@@ -239,12 +239,13 @@ int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_ke
 		       tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key));
 }
 
-int tdx_check_inhibitors(const char *lock_path, struct tdx_check_result *r)
+int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
+			 struct tdx_check_result *r)
 {
 	_cleanup_free_ char *path = NULL;
 	int k;
 
-	k = tdx_inhibit_probe(lock_path);
+	k = tdx_inhibit_block(lock_path, what, ret_block_fd);
 	if (k == 0)
 		return 0;
 	(void)tdx_inhibit_path(lock_path, &path);

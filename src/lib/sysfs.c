@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,11 +59,17 @@ char *tdx_path_join(const char *first, ...)
 static int read_capped(const char *path, char buf[static TDX_SYSFS_ATTR_MAX + 1])
 {
 	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
 	size_t len = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* attributes are regular files; a FIFO in a fixture or a bad root must not hang us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	while (len < TDX_SYSFS_ATTR_MAX) {
 		ssize_t n = read(fd, buf + len, TDX_SYSFS_ATTR_MAX - len);
 

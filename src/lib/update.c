@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lock.h"
 #include "update.h"
@@ -71,7 +73,20 @@ struct hop_plan_state {
 	bool simulate; /* dry run of a later hop: assume the earlier ones succeeded */
 	struct tdx_version assume_from;
 	unsigned hops_before;
+	unsigned n_hops;
 };
+
+/* For an inhibitor refused while this hop runs: "1.5.06 -> 1.5.08, hop 1 of 2, pid 42". */
+static void describe_hop(const struct hop_plan_state *ps, const struct tdx_hop_result *res,
+			 char *buf, size_t size)
+{
+	char from[TDX_VERSION_STRING_MAX], to[TDX_VERSION_STRING_MAX];
+
+	tdx_version_format(&res->from, from);
+	tdx_version_format(&res->to, to);
+	snprintf(buf, size, "%s -> %s, hop %u of %u, pid %d", from, to, ps->hops_before + 1,
+		 ps->n_hops ? ps->n_hops : 1, (int)getpid());
+}
 
 /*
  * Every check runs so the report is complete, except the veto: it asks
@@ -80,10 +95,11 @@ struct hop_plan_state {
  */
 static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 		       const struct hop_plan_state *ps, struct hop_io *hio, bool have_io,
-		       struct tdx_hop_result *res, struct validated_image *vi)
+		       struct tdx_hop_result *res, struct validated_image *vi, int *ret_block_fd)
 {
 	struct tdx_check_result *c = res->preflight.checks;
 	struct tdx_host h = *ctx->host;
+	char what[TDX_DIAG_MAX / 2];
 
 	if (ps->simulate) /* earlier hops of this dry run would have used slots */
 		h.num_remaining_updates = h.num_remaining_updates > ps->hops_before
@@ -106,9 +122,11 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 				    : NULL,
 			    ctx->policy.trusted_keys, &c[TDX_CHECK_SIGNATURE]);
 	if (tdx_preflight_first_failure(&res->preflight) == TDX_CHECK_COUNT &&
-	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0)
+	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0) {
 		/* after the callback: tdxd drops its own hold once its inhibitors are gone */
-		tdx_check_inhibitors(ps->lock_path, &c[TDX_CHECK_VETO]);
+		describe_hop(ps, res, what, sizeof(what));
+		tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]);
+	}
 }
 
 static void record_image(struct tdx_hop_result *res, const struct validated_image *vi)
@@ -173,6 +191,8 @@ static int run_hop(struct tdx_update_ctx *ctx, struct tdx_store_entry *e, bool d
 	struct tdx_hop_result res = {0};
 	struct validated_image vi = {0};
 	struct hop_io hio = {0};
+	/* no inhibitor is granted from the last check until this hop is classified */
+	_cleanup_(tdx_inhibit_unblockp) int block_fd = -EBADF;
 	bool have_io;
 	int r;
 
@@ -187,7 +207,7 @@ static int run_hop(struct tdx_update_ctx *ctx, struct tdx_store_entry *e, bool d
 
 	have_io = hop_io_init(ctx, &hio);
 	tdx_preflight_init(&res.preflight);
-	run_checks(ctx, e, ps, &hio, have_io, &res, &vi);
+	run_checks(ctx, e, ps, &hio, have_io, &res, &vi, &block_fd);
 	if (!tdx_preflight_passed(&res.preflight)) {
 		free(vi.data);
 		*ret = res;
@@ -238,6 +258,7 @@ int tdx_update_run_plan(struct tdx_update_ctx *ctx, const struct tdx_plan *plan,
 	_cleanup_close_ int lock_fd = -EBADF;
 	struct hop_plan_state ps = {
 		.lock_path = ctx->lock_path ? ctx->lock_path : tdx_lock_default_path(),
+		.n_hops = (unsigned)plan->n_hops,
 	};
 	size_t done = 0;
 	int r = 0;

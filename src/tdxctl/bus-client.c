@@ -9,6 +9,7 @@
 
 #include "bus-client.h"
 #include "dbus-names.h"
+#include "output.h"
 #include "verbs.h"
 
 bool arg_direct;
@@ -127,14 +128,18 @@ void bus_report_done(struct bus_report *r)
 	*r = (struct bus_report){};
 }
 
-/* The a{sv} of the command line options tdxd honours (tdxctl-dbus(5)). */
-static int append_options(sd_bus_message *m, bool with_json)
+/*
+ * The a{sv} of the command line options tdxd honours (tdxctl-dbus(5));
+ * with_output: also how to print (Report, not Update).
+ */
+static int append_options(sd_bus_message *m, bool with_output)
 {
 	int r;
 
 	r = sd_bus_message_open_container(m, 'a', "{sv}");
-	if (r >= 0 && with_json)
-		r = sd_bus_message_append(m, "{sv}", "json", "b", arg_json);
+	if (r >= 0 && with_output)
+		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "json", "b", arg_json, "color", "b",
+					  output_is_color(), "quiet", "b", arg_quiet);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "dry_run", "b", arg_dry_run,
 					  "allow_debug", "b", arg_allow_debug, "reinstall", "b",
@@ -194,7 +199,8 @@ int bus_client_job_report(sd_bus *bus, const char *job, struct bus_report *ret,
 
 	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, job, TDX_BUS_JOB_IFACE, "Report");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a{sv}", 1, "json", "b", arg_json);
+		r = sd_bus_message_append(m, "a{sv}", 2, "json", "b", arg_json, "color", "b",
+					  output_is_color());
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Report: %s", strerror(-r));
 	return call_report(bus, m, "job report", ret, diag);

@@ -16,6 +16,7 @@ uint32_t arg_cpu_signature;
 unsigned arg_reserve = TDX_DEFAULT_RESERVE;
 bool arg_strict_compat;
 bool arg_json;
+bool arg_quiet;
 bool arg_dry_run;
 bool arg_yes;
 bool arg_allow_debug;

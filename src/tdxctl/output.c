@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu.h"
 #include "hash.h"
@@ -17,12 +18,20 @@
 #include "output.h"
 #include "verbs.h"
 
+/* The colours of systemctl: green active, grey inactive, red failed. */
+#define ANSI_NORMAL	      "\033[0m"
+#define ANSI_GREEN	      "\033[0;32m"
+#define ANSI_HIGHLIGHT_GREEN  "\033[0;1;32m"
+#define ANSI_HIGHLIGHT_YELLOW "\033[0;1;33m"
+#define ANSI_HIGHLIGHT_RED    "\033[0;1;31m"
+#define ANSI_GREY	      "\033[0;38;5;245m"
+
 /* The last error line, for a --json document of a command that stopped early. */
 static char last_error[2 * TDX_DIAG_MAX];
 
 /* NULL: stdout/stderr, looked up at each use (they are not constants). */
 static FILE *out_stream, *err_stream;
-static bool json_mode;
+static bool json_mode, color_mode;
 
 void output_set_streams(FILE *out, FILE *err)
 {
@@ -38,6 +47,43 @@ void output_set_json(bool json)
 bool output_is_json(void)
 {
 	return json_mode;
+}
+
+void output_set_color(bool color)
+{
+	color_mode = color;
+}
+
+bool output_is_color(void)
+{
+	return color_mode;
+}
+
+/*
+ * The terminal rule of systemd (on_tty(), getenv_terminal_is_dumb()) and
+ * no-color.org: both streams on a terminal, TERM set and not "dumb", NO_COLOR
+ * unset or empty.
+ */
+bool output_color_wanted(void)
+{
+	const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+
+	if (no_color && *no_color)
+		return false;
+	if (!term || strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+}
+
+/* An escape sequence, or "" without colour. */
+static const char *ansi(const char *seq)
+{
+	return color_mode ? seq : "";
+}
+
+static const char *ansi_off(void)
+{
+	return ansi(ANSI_NORMAL);
 }
 
 FILE *output_out(void)
@@ -102,12 +148,15 @@ void log_info(const char *fmt, ...)
 int output_json(json_object *o)
 {
 	_cleanup_(json_object_putp) json_object *owned = o;
-	const char *text;
+	_cleanup_free_ char *text = NULL;
 
 	if (!owned)
 		return log_error(-ENOMEM, "out of memory");
-	text = json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* paths in the document are any bytes; JSON is UTF-8 */
+	text = tdx_utf8_sanitize(
+		strdup(json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			       ?: ""));
 	if (!text)
 		return log_error(-ENOMEM, "out of memory");
 	if (fputs(text, output_out()) < 0 || fputc('\n', output_out()) < 0 ||
@@ -174,20 +223,21 @@ static void print_module_line(const struct tdx_host *h)
 
 	switch (h->module_state) {
 	case TDX_MODULE_RUNNING:
-		fprintf(output_out(), "         Module: %s (running)\n",
-			version_str(&h->module_version, v));
+		fprintf(output_out(), "         Module: %s (%srunning%s)\n",
+			version_str(&h->module_version, v), ansi(ANSI_HIGHLIGHT_GREEN), ansi_off());
 		break;
 	case TDX_MODULE_LOST:
 		fprintf(output_out(),
-			"         Module: LOST (version reads ENXIO: TDs are gone, reboot "
-			"needed)\n");
+			"         Module: %sLOST (version reads ENXIO: TDs are gone, reboot "
+			"needed)%s\n",
+			ansi(ANSI_HIGHLIGHT_RED), ansi_off());
 		break;
 	case TDX_MODULE_ABSENT:
 		fprintf(output_out(), "         Module: absent (no tdx_host device)\n");
 		break;
 	default:
-		fprintf(output_out(), "         Module: unknown (%s)\n",
-			errno_words(h->version_err));
+		fprintf(output_out(), "         Module: %sunknown%s (%s)\n",
+			ansi(ANSI_HIGHLIGHT_YELLOW), ansi_off(), errno_words(h->version_err));
 		break;
 	}
 }
@@ -215,8 +265,9 @@ static void print_best_update(const struct cli_best_update *b)
 	if (!b->store_ok)
 		fprintf(output_out(), "    Best update: unknown (%s)\n", b->msg);
 	else if (b->err == 0)
-		fprintf(output_out(), "    Best update: %s (%zu update%s)\n",
-			version_str(&b->target, v), b->n_hops, b->n_hops == 1 ? "" : "s");
+		fprintf(output_out(), "    Best update: %s%s%s (%zu update%s)\n",
+			ansi(ANSI_HIGHLIGHT_YELLOW), version_str(&b->target, v), ansi_off(),
+			b->n_hops, b->n_hops == 1 ? "" : "s");
 	else
 		fprintf(output_out(), "    Best update: none (%s)\n", b->msg);
 }
@@ -316,9 +367,14 @@ static void print_candidate(const struct tdx_candidate *c, const struct tdx_vers
 	char v[TDX_VERSION_STRING_MAX], date[16];
 	bool is_running = running && tdx_version_equal(&e->version, running);
 	const char *state = c->reasons == 0 ? "installable" : is_running ? "running" : "blocked";
+	const char *color = c->reasons == 0 ? ANSI_GREEN
+			    : is_running    ? ANSI_HIGHLIGHT_GREEN
+					    : ANSI_GREY;
 
-	fprintf(output_out(), "%c %-9s %-12s", is_running ? '*' : ' ', version_str(&e->version, v),
-		state);
+	/* The padding outside the escapes, so that columns line up either way. */
+	fprintf(output_out(), "%c %-9s %s%s%s%*s", is_running ? '*' : ' ',
+		version_str(&e->version, v), ansi(color), state, ansi_off(),
+		(int)(12 - strlen(state)), "");
 	if (e->sig_state == TDX_SIG_OK)
 		fprintf(output_out(), " svn 0x%04x  %s%s", e->sig.seam_svn,
 			bcd_date(e->sig.date, date), e->sig.debug ? "  [debug]" : "");
@@ -455,8 +511,12 @@ void output_hop_line(const struct tdx_hop_result *r, FILE *f)
 {
 	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
 
-	fprintf(f, "%s -> %s: %s", version_str(&r->from, a), version_str(&r->to, b),
-		r->attempted ? tdx_update_outcome_to_string(r->outcome) : "not attempted");
+	bool fatal = r->attempted && r->outcome == TDX_OUTCOME_FATAL;
+
+	fprintf(f, "%s -> %s: %s%s%s", version_str(&r->from, a), version_str(&r->to, b),
+		fatal ? ansi(ANSI_HIGHLIGHT_RED) : "",
+		r->attempted ? tdx_update_outcome_to_string(r->outcome) : "not attempted",
+		fatal ? ansi_off() : "");
 	if (r->attempted)
 		fprintf(f, " (write %.2f s, install %.2f s)", r->fw.write_usec / 1e6,
 			r->fw.install_usec / 1e6);
@@ -473,14 +533,15 @@ void output_fatal_warning(const struct tdx_hop_result *r)
 	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
 
 	fprintf(output_err(),
-		"\n"
+		"\n%s"
 		"tdxctl: ***************************************************************\n"
 		"tdxctl: FATAL: the TDX module was lost during the update %s -> %s.\n"
 		"tdxctl: Reading the module version fails with ENXIO.\n"
 		"tdxctl: Every TD on this host has been killed. TDX is unusable until\n"
 		"tdxctl: the host is REBOOTED. Do not retry the update.\n"
-		"tdxctl: ***************************************************************\n",
-		version_str(&r->from, a), version_str(&r->to, b));
+		"tdxctl: ***************************************************************%s\n",
+		ansi(ANSI_HIGHLIGHT_RED), version_str(&r->from, a), version_str(&r->to, b),
+		ansi_off());
 }
 
 /* Hop lines were printed live (output_hop_line); this is the summary. */

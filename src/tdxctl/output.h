@@ -34,6 +34,14 @@ FILE *output_err(void);
 /* --json: every output_*() prints one JSON document instead of text. */
 void output_set_json(bool json);
 bool output_is_json(void);
+/*
+ * Colour in the text of status, list and update (never in JSON). tdxctl
+ * decides with output_color_wanted(); tdxd renders for a client that asked.
+ */
+void output_set_color(bool color);
+bool output_is_color(void);
+/* Both stdout and stderr are terminals, TERM is set and not "dumb", NO_COLOR is unset or empty. */
+bool output_color_wanted(void);
 
 /* "tdxctl: <message>\n" on stderr. */
 void log_errorv(const char *fmt, va_list ap) _printf_(1, 0);

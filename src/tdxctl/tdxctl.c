@@ -22,58 +22,6 @@
 #define TDXCTL_STORE_ENV	"TDXCTL_STORE"
 #define TDXCTL_TRUSTED_KEYS_ENV "TDXCTL_TRUSTED_SIGNING_KEYS"
 
-static void help(void)
-{
-	printf("tdxctl [OPTIONS...] COMMAND ...\n\n"
-	       "Inspect and update the Intel TDX module of this host at runtime.\n\n"
-	       "Commands:\n"
-	       "  status                  Show the module, P-SEAMLDR, ABI and best update\n"
-	       "  list                    List the store's versions and why each is (not) "
-	       "installable\n"
-	       "  plan [VERSION]          Show the hops to VERSION (default: newest installable)\n"
-	       "  update [VERSION]        Install VERSION (default: newest installable)\n"
-	       "  blob info FILE          Show an image's header, sigstruct and checks\n"
-	       "  blob join BIN SIGSTRUCT OUT --format=FMT\n"
-	       "                          Build an image from a module and its sigstruct\n"
-	       "  blob convert IN OUT --format=FMT\n"
-	       "                          Re-pack an image as 0x100 or 0x200\n"
-	       "  mapping check [FILE]    Validate a mapping file (default: the store's)\n"
-	       "  history                 Show every update attempt tdxd recorded\n"
-	       "  inhibit --who=W [--why=Y] -- COMMAND...\n"
-	       "                          Run COMMAND while no update may start\n\n"
-	       "Options:\n"
-	       "  -h --help               Show this help\n"
-	       "     --version            Show the package version\n"
-	       "     --direct             Never ask tdxd, run the library in-process. Without\n"
-	       "                          it status, list, plan and update run in tdxd; status,\n"
-	       "                          list and plan fall back to in-process when tdxd is\n"
-	       "                          not reachable, update never does\n"
-	       "     --sysfs-root=DIR     sysfs root (default $TDXCTL_SYSFS_ROOT or /sys)\n"
-	       "     --store=DIR          Module store (default $TDXCTL_STORE or %s)\n"
-	       "     --cpu-signature=HEX  CPUID.1.EAX to plan for (default: this CPU)\n"
-	       "     --reserve=N          Update slots never used (default %u)\n"
-	       "     --strict-compat      Require strict_compat_versions when listed\n"
-	       "     --allow-debug        Allow debug-signed modules (their key must be trusted)\n"
-	       "     --reinstall          Allow installing the running version again\n"
-	       "     --json               JSON on stdout, messages on stderr\n"
-	       "     --dry-run            update: run every check, print the plan, write nothing\n"
-	       "  -y --yes                update: do not ask for confirmation\n"
-	       "     --timeout=SECONDS    update: fw_upload completion timeout (default 600)\n"
-	       "     --wait-lock          update: wait for another update instead of failing\n"
-	       "     --format=FMT         blob join/convert: 0x100 or 0x200\n"
-	       "     --trusted-keys=LIST  SHA-256 fingerprints of the signing keys to trust\n"
-	       "                          (default $TDXCTL_TRUSTED_SIGNING_KEYS or Intel's key)\n\n"
-	       "Through tdxd, --sysfs-root, --store, --cpu-signature, --reserve, --strict-compat,\n"
-	       "--timeout, --wait-lock and --trusted-keys are refused: tdxd uses tdxd.conf.\n"
-	       "Pass --direct.\n\n"
-	       "Exit status:\n"
-	       "  0 success or already up to date   1 failure (refused, bad input, I/O)\n"
-	       "  2 usage error                     3 no plan reaches the version asked for\n"
-	       "  4 FATAL: module lost, reboot      5 timeout: update state unknown\n\n"
-	       "See tdxctl(8).\n",
-	       TDX_STORE_DEFAULT_PATH, TDX_DEFAULT_RESERVE);
-}
-
 enum {
 	ARG_VERSION = 0x100,
 	ARG_DIRECT,
@@ -106,6 +54,7 @@ static const struct option options[] = {
 	{"allow-debug", no_argument, NULL, ARG_ALLOW_DEBUG},
 	{"reinstall", no_argument, NULL, ARG_REINSTALL},
 	{"json", no_argument, NULL, ARG_JSON},
+	{"quiet", no_argument, NULL, 'q'},
 	{"dry-run", no_argument, NULL, ARG_DRY_RUN},
 	{"yes", no_argument, NULL, 'y'},
 	{"timeout", required_argument, NULL, ARG_TIMEOUT},
@@ -144,12 +93,15 @@ static int parse_trusted_keys(const char *what, const char *text)
 	return 0;
 }
 
+/* --help names the verb's help when a verb is given, wherever --help stands. */
+static bool arg_help;
+
 static int parse_option(int c, const char *optarg_value)
 {
 	switch (c) {
 	case 'h':
-		help();
-		return 0;
+		arg_help = true;
+		return 1;
 	case ARG_VERSION:
 		printf("tdxctl %s\n", PACKAGE_VERSION);
 		return 0;
@@ -196,6 +148,9 @@ static int parse_option(int c, const char *optarg_value)
 	case ARG_JSON:
 		arg_json = true;
 		return 1;
+	case 'q':
+		arg_quiet = true;
+		return 1;
 	case ARG_DRY_RUN:
 		arg_dry_run = true;
 		return 1;
@@ -234,10 +189,14 @@ static int parse_argv(int argc, char *argv[])
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hy", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hqy", options, NULL)) >= 0) {
 		int r = parse_option(c, optarg);
 		if (r <= 0)
 			return r;
+	}
+	if (arg_help) {
+		help(optind < argc ? argv[optind] : NULL);
+		return 0;
 	}
 	return 1;
 }
@@ -303,6 +262,7 @@ int main(int argc, char *argv[])
 	if (apply_environment() < 0)
 		return CLI_EXIT_USAGE;
 	output_set_json(arg_json);
+	output_set_color(!arg_json && output_color_wanted());
 
 	/* Verbs return an exit code, or -errno after printing why they failed. */
 	r = dispatch(argc - optind, argv + optind);

@@ -18,24 +18,19 @@
 #include "verbs.h"
 
 /*
- * Without tdxd: a shared hold on the inhibit file, which every update checks.
- * Taken while holding the update lock, so it cannot slip in under a running
- * update; several inhibitors may be held at once.
+ * Without tdxd: a shared hold on the inhibit file, which every update checks
+ * and holds exclusively while it writes, so this refuses, naming the hop,
+ * when an update (tdxctl --direct) may still write to the kernel. Several
+ * inhibitors may be held at once.
  */
 static int inhibit_take_local(int *ret_fd)
 {
-	_cleanup_close_ int lock_fd = -EBADF;
+	struct tdx_diag diag = {""};
 	int r;
 
-	r = tdx_lock_acquire(tdx_lock_default_path(), false, &lock_fd);
-	if (r == -EWOULDBLOCK)
-		return log_error(r, "an update is running; not starting the command");
+	r = tdx_inhibit_hold(tdx_lock_default_path(), ret_fd, &diag);
 	if (r < 0)
-		return log_error(r, "cannot take the update lock %s: %s", tdx_lock_default_path(),
-				 strerror(-r));
-	r = tdx_inhibit_hold(tdx_lock_default_path(), ret_fd);
-	if (r < 0)
-		return log_error(r, "cannot hold the inhibit file: %s", strerror(-r));
+		return log_error(r, "%s", diag.msg);
 	return 0;
 }
 

@@ -97,6 +97,7 @@ int cli_plan_exit_code(int err)
 	case -EPERM:
 	case -EXDEV:
 	case -ENOSPC:
+	case -ENODATA: /* an unknown input blocks every newer version */
 		return CLI_EXIT_NO_PLAN;
 	default:
 		return CLI_EXIT_FAILURE;

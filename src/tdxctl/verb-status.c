@@ -32,6 +32,22 @@ static void best_update(const struct cli_host_facts *f, struct cli_best_update *
 	}
 }
 
+/* status --quiet: the state for scripts (tdxctl(8), EXIT STATUS). */
+static int status_exit_code(const struct cli_status *s)
+{
+	switch (s->host->module_state) {
+	case TDX_MODULE_RUNNING:
+		break;
+	case TDX_MODULE_LOST:
+		return CLI_EXIT_MODULE_LOST;
+	default:
+		return CLI_EXIT_STATE_UNKNOWN;
+	}
+	if (!s->best.store_ok)
+		return CLI_EXIT_STATE_UNKNOWN;
+	return s->best.err == 0 ? CLI_EXIT_UPDATE_AVAILABLE : CLI_EXIT_SUCCESS;
+}
+
 int verb_status(int argc, char **argv)
 {
 	_cleanup_(cli_host_facts_done) struct cli_host_facts f = {};
@@ -49,5 +65,7 @@ int verb_status(int argc, char **argv)
 		s.fw_status_err =
 			tdx_fwupload_read_status(f.host->paths.fwupload_dir, &s.fw_status);
 	best_update(&f, &s.best);
+	if (arg_quiet)
+		return status_exit_code(&s);
 	return output_status(&s);
 }

@@ -24,6 +24,10 @@ enum {
 	CLI_EXIT_NO_PLAN = 3, /* the target cannot be installed or reached within the budget */
 	CLI_EXIT_FATAL = 4,   /* the TDX module was lost: TDs are gone, reboot needed */
 	CLI_EXIT_TIMEOUT = 5, /* fw_upload never finished: state unknown */
+	/* status --quiet; 0 when the module runs and no update is available. */
+	CLI_EXIT_UPDATE_AVAILABLE = 10, /* the module runs and the store has an update for it */
+	CLI_EXIT_MODULE_LOST = 11,	/* the module was lost: TDs are gone, reboot needed */
+	CLI_EXIT_STATE_UNKNOWN = 12,	/* module absent or unreadable, or the store unusable */
 };
 
 /*
@@ -38,7 +42,8 @@ extern bool arg_cpu_signature_set;
 extern uint32_t arg_cpu_signature;
 extern unsigned arg_reserve;
 extern bool arg_strict_compat;
-extern bool arg_json; /* tdxctl.c hands it to output_set_json() */
+extern bool arg_json;  /* tdxctl.c hands it to output_set_json() */
+extern bool arg_quiet; /* status: nothing on stdout, the state in the exit code */
 extern bool arg_dry_run;
 extern bool arg_yes;
 extern bool arg_allow_debug;
@@ -114,6 +119,9 @@ int verb_plan(int argc, char **argv);
 int verb_update(int argc, char **argv);
 int verb_blob(int argc, char **argv);
 int verb_mapping(int argc, char **argv);
+
+/* --help: the general help, or VERB's options and exit codes when VERB is one (help.c). */
+void help(const char *verb);
 
 /* Prints "tdxctl: <message>" and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -34,6 +34,7 @@ static int plan_error(int r, const char *msg, sd_bus_error *error)
 		name = TDX_BUS_ERROR_NOT_FOUND;
 		break;
 	case -EPERM:
+	case -ENODATA:
 		name = TDX_BUS_ERROR_NOT_ALLOWED;
 		break;
 	case -EXDEV:
@@ -285,6 +286,8 @@ static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	struct report_opts o = {};
 	const struct bus_option opts[] = {
 		{"json", &o.json},
+		{"color", &o.color},
+		{"quiet", &o.quiet},
 		{"dry_run", &o.dry_run},
 		{"allow_debug", &o.allow_debug},
 		{"reinstall", &o.reinstall},
@@ -434,6 +437,7 @@ static int method_update_fd(sd_bus_message *msg, void *userdata, sd_bus_error *e
 static int method_inhibit_continue(struct manager *m, sd_bus_message *msg, sd_bus_error *error)
 {
 	_cleanup_close_ int fd = -EBADF;
+	struct tdx_diag diag = {""};
 	const char *who, *why;
 	int r;
 
@@ -445,9 +449,11 @@ static int method_inhibit_continue(struct manager *m, sd_bus_message *msg, sd_bu
 	if (!who[0] || strlen(who) > 256 || strlen(why) > 1024)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "who must be non-empty; who/why at most 256/1024 bytes");
-	r = inhibitor_add(m, msg, who, why, &fd);
+	r = inhibitor_add(m, msg, who, why, &fd, &diag);
+	if (r == -EBUSY)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "%s", diag.msg);
 	if (r < 0)
-		return sd_bus_error_set_errnof(error, r, "cannot add inhibitor: %s", strerror(-r));
+		return sd_bus_error_set_errnof(error, r, "%s", diag.msg);
 	return sd_bus_reply_method_return(msg, "h", fd);
 }
 

@@ -23,26 +23,28 @@
  * `tdxctl --direct update` refuses too. Dropped before the count reaches the
  * worker, so a job waiting for the count to clear finds the file free.
  */
-static void inhibit_file_sync(struct manager *m)
+static void inhibit_file_release_if_unused(struct manager *m)
 {
-	int r;
-
-	if (m->n_inhibitors == 0) {
+	if (m->n_inhibitors == 0)
 		m->inhibit_file_fd = safe_close(m->inhibit_file_fd);
-		return;
-	}
+}
+
+/*
+ * The first inhibitor takes the shared hold, without waiting: while an
+ * update (our job or `tdxctl --direct`) may still write to the kernel or has
+ * not classified its hop, it holds the file exclusively and we refuse,
+ * naming the hop. Later inhibitors share the hold already taken.
+ */
+static int inhibit_file_take(struct manager *m, struct tdx_diag *diag)
+{
 	if (m->inhibit_file_fd >= 0)
-		return;
-	r = tdx_inhibit_hold(NULL, &m->inhibit_file_fd);
-	if (r < 0)
-		log_warning("cannot hold the inhibit file: %s; tdxctl --direct will not see "
-			    "inhibitors",
-			    strerror(-r));
+		return 0;
+	return tdx_inhibit_hold(NULL, &m->inhibit_file_fd, diag);
 }
 
 static void inhibitors_changed(struct manager *m)
 {
-	inhibit_file_sync(m);
+	inhibit_file_release_if_unused(m);
 	pthread_mutex_lock(&m->inhibit_lock);
 	m->inhibit_count = m->n_inhibitors;
 	pthread_cond_broadcast(&m->inhibit_cond);
@@ -77,15 +79,13 @@ static int inhibitor_hangup(sd_event_source *s, int fd, uint32_t revents, void *
 	return 0;
 }
 
-int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
-		  int *ret_client_fd)
+static int inhibitor_create(struct manager *m, sd_bus_message *msg, const char *who,
+			    const char *why, int *ret_client_fd)
 {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
 	struct inhibitor *i;
 	int p[2], r;
 
-	if (m->n_inhibitors >= 1024)
-		return -E2BIG; /* each holds an fd of ours: bound them */
 	i = calloc(1, sizeof(*i));
 	if (!i)
 		return -ENOMEM;
@@ -130,6 +130,25 @@ int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const
 	return 0;
 }
 
+int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
+		  int *ret_client_fd, struct tdx_diag *diag)
+{
+	int r;
+
+	if (m->n_inhibitors >= 1024)
+		return tdx_diag_set(diag, -E2BIG, "too many inhibitors held (%u)",
+				    m->n_inhibitors); /* each holds an fd of ours */
+	r = inhibit_file_take(m, diag);
+	if (r < 0)
+		return r;
+	r = inhibitor_create(m, msg, who, why, ret_client_fd);
+	if (r < 0) {
+		inhibit_file_release_if_unused(m);
+		return tdx_diag_set(diag, r, "cannot add inhibitor: %s", strerror(-r));
+	}
+	return 0;
+}
+
 void inhibitors_free(struct manager *m)
 {
 	while (m->inhibitors) {
@@ -139,7 +158,7 @@ void inhibitors_free(struct manager *m)
 		inhibitor_free(i);
 	}
 	m->n_inhibitors = 0;
-	inhibit_file_sync(m);
+	inhibit_file_release_if_unused(m);
 }
 
 int inhibitors_append_bus(struct manager *m, sd_bus_message *reply)

@@ -248,13 +248,14 @@ static void job_refuse_early(struct job *j, const struct tdx_host *host, const c
 /* What `tdxctl update` prints for this job, rendered while the results exist. */
 static void job_report(struct job *j, const struct job_outcome *o)
 {
-	struct report reports[2] = {};
+	struct report reports[REPORT_VARIANTS] = {};
 	int r;
 
 	r = report_job(j->manager, j->req.dry_run, o, reports);
 	if (r < 0) {
 		log_warning("job %u: cannot render its report: %s", j->id, strerror(-r));
-		report_done(&reports[0]);
+		for (size_t i = 0; i < ELEMENTSOF(reports); i++)
+			report_done(&reports[i]);
 		return;
 	}
 	pthread_mutex_lock(&j->lock);
@@ -396,8 +397,8 @@ static int job_get_prop(sd_bus *bus, const char *path, const char *interface, co
 static int job_method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	struct job *j = userdata;
-	bool json = false;
-	const struct bus_option opts[] = {{"json", &json}};
+	bool json = false, color = false;
+	const struct bus_option opts[] = {{"json", &json}, {"color", &color}};
 	const struct report *rep;
 	int r;
 
@@ -405,7 +406,10 @@ static int job_method_report(sd_bus_message *msg, void *userdata, sd_bus_error *
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&j->lock);
-	rep = j->done ? &j->reports[json] : NULL;
+	rep = !j->done ? NULL
+	      : json   ? &j->reports[REPORT_JSON]
+	      : color  ? &j->reports[REPORT_COLOR]
+		       : &j->reports[REPORT_TEXT];
 	pthread_mutex_unlock(&j->lock);
 	if (!rep)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u has not finished",
@@ -449,8 +453,8 @@ static struct job *job_free(struct job *j)
 	pthread_mutex_destroy(&j->lock);
 	free(j->req.target);
 	free(j->records);
-	report_done(&j->reports[0]);
-	report_done(&j->reports[1]);
+	for (size_t i = 0; i < ELEMENTSOF(j->reports); i++)
+		report_done(&j->reports[i]);
 	free(j->path);
 	free(j);
 	return NULL;

@@ -42,11 +42,13 @@ static void set_args(const struct manager *m, const struct report_opts *o)
 	arg_trusted_keys = m->config->trusted_keys;
 	arg_reinstall = o->reinstall;
 	arg_json = o->json;
+	arg_quiet = o->quiet;
 	arg_dry_run = o->dry_run;
 	arg_yes = true; /* the client asked before it called */
 	arg_timeout_usec = m->config->upload_timeout_usec;
 	arg_wait_lock = false;
 	output_set_json(o->json);
+	output_set_color(o->color && !o->json);
 }
 
 typedef int (*render_fn)(void *ud);
@@ -82,8 +84,9 @@ static int render(const struct manager *m, const struct report_opts *o, render_f
 		.exit_status = code == UPDATE_PLAN_READY ? REPORT_PLAN_READY
 			       : code < 0		 ? CLI_EXIT_FAILURE
 							 : code,
-		.out = TAKE_PTR(out),
-		.err = TAKE_PTR(err),
+		/* D-Bus strings must be UTF-8; file names in the text may not be */
+		.out = tdx_utf8_sanitize(TAKE_PTR(out)),
+		.err = tdx_utf8_sanitize(TAKE_PTR(err)),
 	};
 	return 0;
 }
@@ -160,11 +163,15 @@ static int render_job(void *ud)
 }
 
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
-	       struct report ret[static 2])
+	       struct report ret[static REPORT_VARIANTS])
 {
-	for (int json = 0; json < 2; json++) {
-		struct report_opts opts = {.json = json, .dry_run = dry_run};
-		int r = render(m, &opts, render_job, (void *)o, &ret[json]);
+	for (int v = 0; v < REPORT_VARIANTS; v++) {
+		struct report_opts opts = {
+			.json = v == REPORT_JSON,
+			.color = v == REPORT_COLOR,
+			.dry_run = dry_run,
+		};
+		int r = render(m, &opts, render_job, (void *)o, &ret[v]);
 
 		if (r < 0)
 			return r;

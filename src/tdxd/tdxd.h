@@ -76,9 +76,18 @@ struct report {
 	char *err;	 /* stderr */
 };
 #define REPORT_PLAN_READY (-1)
+/* The renderings of a finished job tdxd keeps: what tdxctl update prints. */
+enum report_variant {
+	REPORT_TEXT,
+	REPORT_JSON,
+	REPORT_COLOR, /* text with colour, for a client on a terminal */
+	REPORT_VARIANTS,
+};
 
 struct report_opts {
 	bool json;
+	bool color; /* text with colour (ignored with json) */
+	bool quiet; /* status --quiet */
 	bool dry_run;
 	bool allow_debug;
 	bool reinstall;
@@ -124,7 +133,7 @@ struct job {
 	struct tdx_hop_result installed;
 	enum tdx_update_outcome last_outcome;
 	bool attempted;
-	struct report reports[2]; /* text, JSON: what tdxctl update prints */
+	struct report reports[REPORT_VARIANTS];
 	struct job *next;
 };
 
@@ -202,8 +211,9 @@ int auth_check(struct manager *m, sd_bus_message *msg, const char *action, auth_
 	       sd_bus_error *error);
 
 /* inhibit.c */
+/* Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors (lock.h). */
 int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
-		  int *ret_client_fd);
+		  int *ret_client_fd, struct tdx_diag *diag);
 void inhibitors_free(struct manager *m);
 int inhibitors_append_bus(struct manager *m, sd_bus_message *reply);
 /* Worker side: 0 when none is held (possibly after waiting), -EBUSY with diag otherwise. */
@@ -224,9 +234,9 @@ void report_done(struct report *r);
  */
 int report_verb(const struct manager *m, const char *verb, const char *target,
 		const struct report_opts *o, struct report *ret);
-/* A finished job's output, ret[0] as text and ret[1] as JSON. Thread-safe. */
+/* A finished job's output in every variant (enum report_variant). Thread-safe. */
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
-	       struct report ret[static 2]);
+	       struct report ret[static REPORT_VARIANTS]);
 
 /* udev.c */
 int manager_udev_start(struct manager *m);

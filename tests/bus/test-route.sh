@@ -92,6 +92,44 @@ reset_host() {
 	"${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh: tdxd is gone"
 }
 
+# status --quiet: nothing printed, the state in the exit code, the same
+# through tdxd (Report's quiet option) as in-process.
+# quiet_same WANT WHAT
+quiet_same() {
+	tdxctl_to bus status --quiet
+	tdxctl_to direct --direct status --quiet
+	CHECKS=$((CHECKS + 3))
+	[ "$(cat "$WORK/bus.rc")" = "$1" ] ||
+		fail "status --quiet through tdxd, $2: exit $(cat "$WORK/bus.rc"), expected $1: $(cat "$WORK/bus.err")"
+	[ "$(cat "$WORK/direct.rc")" = "$1" ] ||
+		fail "status --quiet --direct, $2: exit $(cat "$WORK/direct.rc"), expected $1"
+	[ ! -s "$WORK/bus.out" ] && [ ! -s "$WORK/direct.out" ] || fail "status --quiet, $2, printed"
+}
+quiet_same 10 "update available"
+echo 1.5.10 >"$HOST/version"
+quiet_same 0 "up to date"
+rm "$HOST/version"
+$PYTHON -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$HOST/version"
+quiet_same 11 "module lost"
+reset_host
+
+# Colour on a terminal: tdxd renders it when asked (Report's color option), the same bytes.
+# tty_to NAME ARGS...: tdxctl ARGS on a pty, output in $WORK/NAME.out.
+tty_to() {
+	local name=$1
+	shift
+	TERM=xterm script -qec "$(printf '%q ' "$TDXCTL" "$@")" /dev/null </dev/null >"$WORK/$name.out" 2>&1
+	echo $? >"$WORK/$name.rc"
+}
+for verb in status list; do
+	tty_to bus $verb
+	tty_to direct --direct $verb
+	expect_grep "$WORK/bus.out" $'\033\\[0;1;32m' "$verb through tdxd on a terminal"
+	CHECKS=$((CHECKS + 1))
+	cmp -s "$WORK/bus.out" "$WORK/direct.out" ||
+		fail "$verb on a terminal differs: $(diff "$WORK/bus.out" "$WORK/direct.out" | cat -v | head)"
+done
+
 # real_update OUTCOME NAME ARGS...: one update against fake-kernel playing OUTCOME.
 real_update() {
 	local outcome=$1 name=$2 fk
@@ -112,6 +150,15 @@ for json in "" --json; do
 	done
 done
 expect_grep "$WORK/bus.err" 'FATAL: the TDX module was lost' "fatal banner through tdxd"
+# A fatal update through tdxd on a terminal: the job's colour report.
+reset_host
+start_fake_kernel fatal
+fk=${PIDS[-1]}
+tty_to bus update --yes 1.5.08
+kill "$fk"
+wait "$fk" 2>/dev/null
+expect_grep "$WORK/bus.out" $'1\\.5\\.06 -> 1\\.5\\.08: \033\\[0;1;31mfatal' "fatal through tdxd on a terminal"
+expect_grep "$WORK/bus.out" $'\033\\[0;1;31mtdxctl: \\*+' "fatal banner through tdxd on a terminal"
 
 # Without tdxd: update stops with one line and writes nothing; reads fall back.
 reset_host

@@ -73,6 +73,29 @@ expect_json 'j["module_state"]' lost
 run status --sysfs-root "$WORK/lost"
 expect_grep "$OUT" 'Module: LOST'
 
+# status --quiet: nothing printed, the state in the exit code (tdxctl(8)).
+# expect_quiet RC WHAT ARGS...
+expect_quiet() {
+	local want=$1 what=$2
+	shift 2
+	run status --quiet "$@"
+	expect_rc "$want" "status --quiet, $what"
+	expect_empty "$OUT" "stdout of status --quiet, $what"
+	expect_empty "$ERR" "stderr of status --quiet, $what"
+}
+expect_quiet 10 "update available"
+expect_quiet 0 "up to date" --store "$WORK/store-old"
+expect_quiet 0 "nothing this CPU can run" --cpu-signature=0x50650
+expect_quiet 11 "module lost" --sysfs-root "$WORK/lost"
+expect_quiet 12 "no TDX host" --sysfs-root "$WORK/empty"
+expect_quiet 12 "no store" --store "$WORK/nothing"
+run status -q --json
+expect_rc 10 "status -q --json"
+expect_empty "$OUT" "stdout of status -q --json"
+# Without --quiet the state does not change the exit code.
+run status --sysfs-root "$WORK/lost"
+expect_rc 0 "status (not quiet) with a lost module"
+
 # Unknown CPU (not in the table) still reports.
 run status --json --cpu-signature=0x50650
 expect_rc 0 "status on an unknown CPU"

@@ -38,7 +38,7 @@ untouched "$WORK/ok"
 # No terminal and no --yes: refuse with a usage error naming --yes.
 run update
 expect_rc 2 "update without --yes off a terminal"
-expect_grep "$ERR" -- '--yes'
+expect_grep "$ERR" '--yes'
 expect_one_error_line
 untouched "$WORK/ok"
 

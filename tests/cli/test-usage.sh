@@ -23,7 +23,7 @@ expect_grep "$ERR" '"1.5" is not a version'
 
 run --reserve=abc status
 expect_rc 2 "--reserve=abc"
-expect_grep "$ERR" -- '--reserve'
+expect_grep "$ERR" '--reserve'
 
 run --cpu-signature=zz status
 expect_rc 2 "--cpu-signature=zz"
@@ -33,7 +33,7 @@ expect_rc 2 "--timeout=0"
 
 run blob join a b c
 expect_rc 2 "blob join without --format"
-expect_grep "$ERR" -- '--format'
+expect_grep "$ERR" '--format'
 
 run blob convert a --format=0x200
 expect_rc 2 "blob convert with one file"
@@ -52,6 +52,35 @@ expect_rc 0 "--help"
 expect_grep "$OUT" 'Exit status'
 expect_grep "$OUT" '4 FATAL'
 expect_empty "$ERR" "stderr of --help"
+
+# A verb's help: its synopsis, its options and its exit codes, wherever --help stands.
+run update --help
+expect_rc 0 "update --help"
+expect_grep "$OUT" '^tdxctl \[OPTIONS\.\.\.\] update \[VERSION\]'
+expect_grep "$OUT" '--dry-run'
+expect_grep "$OUT" '--timeout=SECONDS'
+expect_grep "$OUT" '^ +4 FATAL'
+expect_no_grep "$OUT" '--format|--quiet|--who'
+expect_no_grep "$OUT" '^Commands'
+expect_empty "$ERR" "stderr of update --help"
+run --help status
+expect_rc 0 "--help status"
+expect_grep "$OUT" '-q --quiet'
+expect_grep "$OUT" '^ +10 status --quiet: an update is available'
+expect_grep "$OUT" '^ +11 status --quiet: the module was lost'
+expect_grep "$OUT" '^ +12 status --quiet: state unknown'
+expect_no_grep "$OUT" '--dry-run|--yes|^ +4 '
+run blob convert -h
+expect_rc 0 "blob convert -h"
+expect_grep "$OUT" 'blob convert IN OUT --format=FMT'
+expect_grep "$OUT" '--format=FMT'
+expect_no_grep "$OUT" '--store'
+run inhibit --help
+expect_grep "$OUT" '--who=WHO'
+# Not a verb: the general help.
+run --help frobnicate
+expect_rc 0 "--help with an unknown word"
+expect_grep "$OUT" '^Commands:'
 
 run --version
 expect_rc 0 "--version"

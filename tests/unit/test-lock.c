@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "diag.h"
 #include "lock.h"
 #include "macro.h"
 #include "sysfs.h"
@@ -54,22 +55,41 @@ static void test_inhibitors(void **state)
 {
 	_cleanup_free_ char *lock = tdx_path_join(*state, "run/tdxctl/update.lock", NULL);
 	_cleanup_free_ char *inhibit = NULL;
-	_cleanup_close_ int a = -EBADF, b = -EBADF;
+	_cleanup_close_ int a = -EBADF, b = -EBADF, blk = -EBADF;
 
 	assert_int_equal(tdx_inhibit_path(lock, &inhibit), 0);
 	assert_string_equal(inhibit + strlen(*state), "/run/tdxctl/inhibit.lock");
-	assert_int_equal(tdx_inhibit_probe(lock), 0);
-	/* inhibitors share: two holders at once, and the probe sees either */
-	assert_int_equal(tdx_inhibit_hold(lock, &a), 0);
-	assert_int_equal(tdx_inhibit_hold(lock, &b), 0);
-	assert_int_equal(tdx_inhibit_probe(lock), -EBUSY);
+	assert_int_equal(tdx_inhibit_block(lock, "x", &blk), 0);
+	blk = tdx_inhibit_unblock(blk);
+	/* inhibitors share: two holders at once, and an update's block sees either */
+	assert_int_equal(tdx_inhibit_hold(lock, &a, NULL), 0);
+	assert_int_equal(tdx_inhibit_hold(lock, &b, NULL), 0);
+	assert_int_equal(tdx_inhibit_block(lock, "x", &blk), -EBUSY);
 	a = safe_close(a);
-	assert_int_equal(tdx_inhibit_probe(lock), -EBUSY);
+	assert_int_equal(tdx_inhibit_block(lock, "x", &blk), -EBUSY);
 	b = safe_close(b);
-	assert_int_equal(tdx_inhibit_probe(lock), 0);
+	assert_int_equal(tdx_inhibit_block(lock, "x", &blk), 0);
+	blk = tdx_inhibit_unblock(blk);
 	/* the update lock is a different file: inhibitors never block each other's updates check */
 	assert_int_equal(tdx_lock_acquire(lock, false, &a), 0);
-	assert_int_equal(tdx_inhibit_hold(lock, &b), 0);
+	assert_int_equal(tdx_inhibit_hold(lock, &b, NULL), 0);
+}
+
+/* While an update writes (it holds the block), an inhibitor is refused at once, naming the hop. */
+static void test_inhibitor_refused_while_update_writes(void **state)
+{
+	_cleanup_free_ char *lock = tdx_path_join(*state, "run/tdxctl/update.lock", NULL);
+	_cleanup_close_ int blk = -EBADF, a = -EBADF;
+	struct tdx_diag d = {""};
+	int untouched = 77;
+
+	assert_int_equal(tdx_inhibit_block(lock, "1.5.06 -> 1.5.08, hop 1 of 1, pid 9", &blk), 0);
+	assert_int_equal(tdx_inhibit_hold(lock, &untouched, &d), -EBUSY);
+	assert_int_equal(untouched, 77);
+	assert_non_null(strstr(d.msg, "an update is writing the TDX module (1.5.06 -> 1.5.08, hop "
+				      "1 of 1, pid 9)"));
+	blk = tdx_inhibit_unblock(blk);
+	assert_int_equal(tdx_inhibit_hold(lock, &a, &d), 0);
 }
 
 static void test_wait_blocks_until_released(void **state)
@@ -125,6 +145,8 @@ int main(void)
 						fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_second_holder_would_block, fixture_setup_empty,
 						fixture_teardown_empty),
+		cmocka_unit_test_setup_teardown(test_inhibitor_refused_while_update_writes,
+						fixture_setup_empty, fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_inhibitors, fixture_setup_empty,
 						fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_wait_blocks_until_released,

@@ -477,7 +477,7 @@ static void test_refused_inhibitor_file(void **state)
 	_cleanup_close_ int fd = -EBADF;
 
 	env_start(e);
-	assert_int_equal(tdx_inhibit_hold(e->lock_path, &fd), 0);
+	assert_int_equal(tdx_inhibit_hold(e->lock_path, &fd, NULL), 0);
 	expect_refused(e, 8, TDX_CHECK_VETO, -EBUSY, "an inhibitor is held");
 	/* the callback ran first (tdxd waits there for its own inhibitors) */
 	assert_int_equal(e->vetoes, 1);
