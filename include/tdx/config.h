@@ -14,7 +14,8 @@
 #include "diag.h"
 #include "signature.h"
 
-#define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd.conf"
+/* Beside the hook directories, so one directory holds all of tdxd's configuration. */
+#define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd/tdxd.conf"
 #define TDX_CONFIG_MAX_SIZE	(1024u * 1024)
 
 enum tdx_auto_update {
@@ -49,8 +50,9 @@ struct tdx_config {
 	size_t n_warnings;
 };
 
+/* The state directory is fixed, not from the build prefix: the unit's StateDirectory=tdxd. */
 #define TDX_CONFIG_DEFAULT_HOOK_DIR	     SYSCONFDIR "/tdxd"
-#define TDX_CONFIG_DEFAULT_STATE_DIR	     LOCALSTATEDIR "/lib/tdxd"
+#define TDX_CONFIG_DEFAULT_STATE_DIR	     "/var/lib/tdxd"
 #define TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC (30 * USEC_PER_SEC)
 #define TDX_CONFIG_DEFAULT_INHIBIT_WAIT_USEC (300 * USEC_PER_SEC)
 #define TDX_CONFIG_DEFAULT_HISTORY_MAX	     1000u

@@ -38,13 +38,15 @@ struct tdx_hook_run {
 struct tdx_hooks_report {
 	struct tdx_hook_run *runs;
 	size_t n_runs;
-	bool vetoed;	   /* some hook did not succeed (SKIPPED does not count) */
+	bool vetoed;	   /* some hook did not succeed (SKIPPED counts with skipped_vetoes) */
 	size_t veto_index; /* which run, when vetoed */
 };
 
 struct tdx_hooks_opts {
 	uint64_t timeout_usec;	/* per hook */
 	bool stop_on_failure;	/* pre-update: the first failure decides */
+	bool skipped_vetoes;	/* pre-update: a hook that cannot run (unsafe, not
+				 * executable, a symlink) vetoes: a veto ignored is no veto */
 	char **env;		/* "KEY=value" entries added to the environment, NULL terminated */
 	const char *stdin_data; /* written to the hook's stdin; NULL: /dev/null */
 	uid_t required_owner;	/* 0 in production; tests may use their own uid */
@@ -55,7 +57,9 @@ const char *tdx_hook_status_to_string(enum tdx_hook_status s);
 /*
  * Runs every hook in dir (a missing dir is no hooks). Returns 0 when the
  * report is filled (check report->vetoed), -errno when dir exists but cannot
- * be listed.
+ * be listed, -E2BIG (nothing run) when it holds more than TDX_HOOKS_MAX
+ * entries: no hook is ever silently left out. A hook is judged by its own
+ * exit status and stderr, not by helpers it leaves running.
  */
 int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
 		      struct tdx_hooks_report *ret, struct tdx_diag *diag);

@@ -124,6 +124,8 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 		      struct tdx_diag *diag);
 /* Writes a file atomically (temp file in the same directory, fsync, rename). */
 int tdx_file_write_atomic(const char *path, const void *data, size_t size, int mode);
+/* mkdir -p: dir and its missing parents, each 0755 whatever the umask. */
+int tdx_mkdir_parents(const char *dir);
 
 /*
  * Reads only the header page and the sigstruct of an image file (two preads),

@@ -19,6 +19,8 @@
 
 #define TDX_DEFAULT_RESERVE 1u
 
+struct tdx_hop_result;
+
 struct tdx_update_ctx {
 	struct tdx_host *host; /* refreshed by every hop */
 	struct tdx_store *store;
@@ -31,6 +33,13 @@ struct tdx_update_ctx {
 	/* Optional veto (inhibitors, hooks): non-zero refuses with diag set. */
 	int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag);
 	void *veto_ud;
+	/*
+	 * Optional: called after pre-flight passed, just before the first byte
+	 * is written (tdxd records the attempt as in progress, so a crash
+	 * cannot lose it). Non-zero refuses the hop, nothing written.
+	 */
+	int (*before_write)(void *ud, const struct tdx_hop_result *res, struct tdx_diag *diag);
+	void *before_write_ud;
 	/* Optional: I/O override for the engine (tests); NULL uses sysfs. */
 	const struct tdx_fwupload_io *io;
 	void *io_ud;

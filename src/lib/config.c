@@ -344,8 +344,10 @@ int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *
 	r = tdx_file_read_all(path, TDX_CONFIG_MAX_SIZE, &data, &size, diag);
 	if (r == -ENOENT)
 		return tdx_config_new(ret);
-	if (r < 0)
+	if (r < 0) {
+		tdx_diag_prefix(diag, path);
 		return r;
+	}
 	r = tdx_config_parse((const char *)data, size, ret, diag);
 	if (r < 0)
 		tdx_diag_prefix(diag, path);

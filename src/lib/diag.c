@@ -71,6 +71,10 @@ void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix)
 
 	if (!diag || !prefix)
 		return;
+	/* A message that names the thing already keeps its one "prefix: ". */
+	plen = strlen(prefix);
+	if (strncmp(diag->msg, prefix, plen) == 0 && strncmp(diag->msg + plen, ": ", 2) == 0)
+		return;
 	/* Built by hand: the message is cut at TDX_DIAG_MAX on purpose. */
 	plen = strnlen(prefix, TDX_DIAG_MAX - 3);
 	mlen = strnlen(diag->msg, TDX_DIAG_MAX);

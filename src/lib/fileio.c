@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,4 +208,32 @@ int tdx_file_write_atomic(const char *path, const void *data, size_t size, int m
 		return r;
 	}
 	return fsync_directory_of(path);
+}
+
+/* mkdir 0755 whatever the umask (hardened units run with 0077); an existing one is kept. */
+static int mkdir_0755(const char *dir)
+{
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : negative_errno();
+	return chmod(dir, 0755) < 0 ? negative_errno() : 0;
+}
+
+int tdx_mkdir_parents(const char *dir)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if (strlen(dir) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		r = mkdir_0755(buf);
+		if (r < 0)
+			return r;
+		*p = '/';
+	}
+	return mkdir_0755(buf);
 }

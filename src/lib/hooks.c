@@ -127,60 +127,59 @@ static void first_line(const char *buf, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Reads stderr until EOF or the deadline; keeps the first bytes. */
-static bool drain_stderr(int fd, uint64_t deadline, char *buf, size_t size)
+/* Appends what can be read from fd now (non-blocking) to buf; false at EOF or error. */
+static bool read_available(int fd, char *buf, size_t size, size_t *len)
 {
-	size_t len = 0;
-
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		uint64_t now = now_usec();
 		char tmp[512];
-		ssize_t n;
-		int r;
+		ssize_t n = read(fd, tmp, sizeof(tmp));
 
-		if (now >= deadline)
-			return false;
-		r = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? false : true;
-		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return true;
-		if (len + 1 < size) {
-			size_t take = (size_t)n < size - 1 - len ? (size_t)n : size - 1 - len;
+			return n < 0 && errno == EAGAIN;
+		if (*len + 1 < size) {
+			size_t take = (size_t)n < size - 1 - *len ? (size_t)n : size - 1 - *len;
 
-			memcpy(buf + len, tmp, take);
-			len += take;
-			buf[len] = '\0';
+			memcpy(buf + *len, tmp, take);
+			*len += take;
+			buf[*len] = '\0';
 		}
 	}
 }
 
-/* Waits for pid until deadline via a pidfd (no sleeping loop). */
-static bool wait_deadline(pid_t pid, uint64_t deadline, int *ret_status)
+/*
+ * Waits for the hook itself to exit, reading its stderr meanwhile, until the
+ * deadline. The hook is judged by its own exit status and what it wrote:
+ * a helper it started in the background may keep the pipe open long after,
+ * and that is not the hook's failure. False on timeout.
+ */
+static bool wait_hook(pid_t pid, int err_fd, uint64_t deadline, char *buf, size_t size,
+		      int *ret_status)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool err_open = true;
+	size_t len = 0;
 
+	buf[0] = '\0';
+	(void)fcntl(err_fd, F_SETFL, O_NONBLOCK);
 	for (;;) {
+		struct pollfd p[2] = {{.fd = err_open ? err_fd : -1, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
 		uint64_t now = now_usec();
 		pid_t w = waitpid(pid, ret_status, WNOHANG);
-		struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
-		if (w == pid)
+		if (w == pid || (w < 0 && errno != EINTR)) {
+			/* what it wrote before exiting is in the pipe already */
+			(void)read_available(err_fd, buf, size, &len);
 			return true;
-		if (w < 0 && errno != EINTR)
-			return true;
+		}
 		if (now >= deadline)
 			return false;
-		if (pidfd < 0) /* old kernel: fall back to a short poll tick */
-			poll(NULL, 0, 10);
-		else
-			poll(&p, 1, (int)((deadline - now + 999) / 1000));
+		/* no pidfd (old kernel): a short tick instead */
+		if (poll(p, 2, pidfd < 0 ? 10 : (int)((deadline - now + 999) / 1000)) > 0 &&
+		    err_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			err_open = read_available(err_fd, buf, size, &len);
 	}
 }
 
@@ -246,8 +245,7 @@ static void hook_exec_one(int dfd, const char *name, const struct tdx_hooks_opts
 	if (pid == 0)
 		hook_child(exec_fd, in_fd, err_w, null_fd, run->name, env);
 	err_w = safe_close(err_w);
-	if (!drain_stderr(err_r, deadline, errbuf, sizeof(errbuf)) ||
-	    !wait_deadline(pid, deadline, &status)) {
+	if (!wait_hook(pid, err_r, deadline, errbuf, sizeof(errbuf), &status)) {
 		/* The hook and anything it started go: it ran in its own group. */
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -296,6 +294,13 @@ int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
 		r = negative_errno();
 		return tdx_diag_set(diag, r, "%s: cannot list: %s", dir, strerror(-r));
 	}
+	if ((unsigned)n > TDX_HOOKS_MAX) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return tdx_diag_set(diag, -E2BIG, "%s holds %d hooks, at most %u run; none was run",
+				    dir, n, TDX_HOOKS_MAX);
+	}
 	env = env_build(opts->env);
 	rep.runs = calloc(n > 0 ? (size_t)n : 1, sizeof(*rep.runs));
 	if (!env || !rep.runs) {
@@ -308,10 +313,6 @@ int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
 	for (int i = 0; i < n; i++) {
 		struct tdx_hook_run *run = &rep.runs[rep.n_runs];
 
-		if (rep.n_runs >= TDX_HOOKS_MAX) {
-			free(names[i]);
-			continue;
-		}
 		rep.n_runs++;
 		if (rep.vetoed && opts->stop_on_failure) {
 			snprintf(run->name, sizeof(run->name), "%s", names[i]->d_name);
@@ -319,7 +320,7 @@ int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
 		} else {
 			hook_exec_one(dfd, names[i]->d_name, opts, env, run);
 			if (!rep.vetoed && run->status != TDX_HOOK_OK &&
-			    run->status != TDX_HOOK_SKIPPED) {
+			    (run->status != TDX_HOOK_SKIPPED || opts->skipped_vetoes)) {
 				rep.vetoed = true;
 				rep.veto_index = rep.n_runs - 1;
 			}

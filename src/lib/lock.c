@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "image.h"
 #include "lock.h"
 #include "macro.h"
 
@@ -23,20 +24,11 @@ const char *tdx_lock_default_path(void)
 	return e && *e ? e : TDX_LOCK_DEFAULT_PATH;
 }
 
-/* mkdir 0755 whatever the umask (hardened units run with 0077); an existing one is kept. */
-static int mkdir_0755(const char *dir)
-{
-	if (mkdir(dir, 0755) < 0)
-		return errno == EEXIST ? 0 : -errno;
-	return chmod(dir, 0755) < 0 ? -errno : 0;
-}
-
 /* mkdir -p of the directory holding path. */
-static int mkdir_parents(const char *path)
+static int mkdir_parents_of(const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
-	int r;
 
 	if (strlen(path) >= sizeof(dir))
 		return -ENAMETOOLONG;
@@ -45,16 +37,7 @@ static int mkdir_parents(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		r = mkdir_0755(dir);
-		if (r < 0)
-			return r;
-		*p = '/';
-	}
-	return mkdir_0755(dir);
+	return tdx_mkdir_parents(dir);
 }
 
 /* Creates (0600) and opens a lock file, its directory made first. */
@@ -62,7 +45,7 @@ static int lock_open(const char *path, int *ret_fd)
 {
 	int fd, r;
 
-	r = mkdir_parents(path);
+	r = mkdir_parents_of(path);
 	if (r < 0)
 		return r;
 	/* O_NOFOLLOW: a symlink planted in /run must not redirect our create */

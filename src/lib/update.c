@@ -220,6 +220,14 @@ static int run_hop(struct tdx_update_ctx *ctx, struct tdx_store_entry *e, bool d
 		return tdx_diag_set(diag, 0, "pre-flight passed");
 	}
 
+	if (ctx->before_write) {
+		r = ctx->before_write(ctx->before_write_ud, &res, diag);
+		if (r != 0) {
+			free(vi.data);
+			*ret = res;
+			return r < 0 ? r : -ECANCELED;
+		}
+	}
 	/* the buffer validated above, never re-read from the store */
 	r = tdx_fwupload_stream(hio.io, hio.ud, vi.data, vi.size, &ctx->fw, &res.fw, diag);
 	free(vi.data);

@@ -29,12 +29,35 @@ int bus_client_open(sd_bus **ret)
 	return 0;
 }
 
+/*
+ * Errors of bus activation, whatever the bus daemon and the activator: the
+ * spawn errors of dbus-daemon's own activation, and anything systemd answers
+ * for a unit that is missing, masked or failed (a not enabled tdxd.service
+ * behind a dbus-org.* alias gave "Unit ... not found").
+ */
+static bool error_is_activation_failure(const sd_bus_error *e)
+{
+	static const char *const prefixes[] = {"org.freedesktop.DBus.Error.Spawn.",
+					       "org.freedesktop.systemd1."};
+
+	if (!sd_bus_error_is_set(e))
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+		if (strncmp(e->name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 bool bus_client_error_is_unreachable(const sd_bus_error *e, int r)
 {
 	if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-				   SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED))
+				   SD_BUS_ERROR_NO_SERVER, SD_BUS_ERROR_DISCONNECTED,
+				   SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+				   "org.freedesktop.DBus.Error.TimedOut") ||
+	    error_is_activation_failure(e))
 		return true;
-	return !sd_bus_error_is_set(e) && (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN);
+	return !sd_bus_error_is_set(e) && (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN ||
+					   r == -ECONNRESET || r == -ETIMEDOUT);
 }
 
 static int call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)

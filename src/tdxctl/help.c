@@ -65,8 +65,8 @@ static const struct help_entry exit_help[] = {
 	{"5", "   5 timeout: update state unknown\n"},
 	{"10", "  10 status --quiet: an update is available\n"},
 	{"11", "  11 status --quiet: the module was lost, reboot\n"},
-	{"12", "  12 status --quiet: state unknown (module absent or unreadable, store "
-	       "unusable)\n"},
+	{"12", "  12 status --quiet: state unknown (module absent or unreadable, store\n"
+	       "                        unusable, P-SEAMLDR unknown)\n"},
 };
 
 struct verb_help {

@@ -247,6 +247,9 @@ static int dispatch(int argc, char **argv)
 			return cli_usage_error("%s: too few arguments", v->name);
 		if (argc > v->max_args)
 			return cli_usage_error("%s: too many arguments", v->name);
+		/* Its exit codes mean something only for status: refuse rather than ignore. */
+		if (arg_quiet && strcmp(v->name, "status") != 0)
+			return cli_usage_error("--quiet: only status takes it");
 		return v->routed ? route_verb(v->name, argc, argv, v->run) : v->run(argc, argv);
 	}
 	return cli_usage_error("unknown command \"%s\", see --help", argv[0]);

@@ -43,7 +43,8 @@ static int status_exit_code(const struct cli_status *s)
 	default:
 		return CLI_EXIT_STATE_UNKNOWN;
 	}
-	if (!s->best.store_ok)
+	/* -ENODATA: an unknown host input (P-SEAMLDR) decides nothing, so it is not "fine". */
+	if (!s->best.store_ok || s->best.err == -ENODATA)
 		return CLI_EXIT_STATE_UNKNOWN;
 	return s->best.err == 0 ? CLI_EXIT_UPDATE_AVAILABLE : CLI_EXIT_SUCCESS;
 }

@@ -75,6 +75,37 @@ void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinsta
 	};
 }
 
+/*
+ * tdxd.service runs with ProtectHome=yes and PrivateTmp=yes: a store under
+ * these paths does not exist for it, whatever the host shows. Under systemd
+ * (INVOCATION_ID set) a store error there names the sandbox.
+ */
+static const char *sandbox_hint(const char *path)
+{
+	static const char *const hidden[] = {"/home/", "/root/", "/run/user/", "/tmp/",
+					     "/var/tmp/"};
+
+	if (!getenv("INVOCATION_ID"))
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
+		if (strncmp(path, hidden[i], strlen(hidden[i])) == 0)
+			return "hidden by tdxd.service's sandbox (ProtectHome=yes, "
+			       "PrivateTmp=yes); see tdxd(8), SANDBOX";
+	return NULL;
+}
+
+static void store_error_explain(struct tdx_diag *diag, const char *path)
+{
+	const char *hint = sandbox_hint(path);
+	char msg[TDX_DIAG_MAX];
+
+	tdx_diag_prefix(diag, path);
+	if (!hint)
+		return;
+	snprintf(msg, sizeof(msg), "%s", diag->msg);
+	tdx_diag_set(diag, 0, "%s (%s)", msg, hint);
+}
+
 /* Probes host, CPU and store: used by the refresh and by each job's worker. */
 int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
 			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,
@@ -97,7 +128,7 @@ int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_hos
 	if (ret_store) {
 		r = tdx_store_scan(m->config->store_path, ret_store, diag);
 		if (r < 0) {
-			tdx_diag_prefix(diag, m->config->store_path);
+			store_error_explain(diag, m->config->store_path);
 			*ret_store = NULL;
 		}
 	}

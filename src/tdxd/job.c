@@ -116,6 +116,7 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	struct tdx_hooks_opts opts = {
 		.timeout_usec = m->config->hook_timeout_usec,
 		.stop_on_failure = true,
+		.skipped_vetoes = true,
 		.env = env,
 		.stdin_data = doc,
 	};
@@ -126,7 +127,13 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 		if (rep.runs[i].status == TDX_HOOK_SKIPPED)
 			log_warning("pre-update hook %s/%s skipped: %s", dir, rep.runs[i].name,
 				    rep.runs[i].message);
-	if (rep.vetoed) {
+	if (rep.vetoed && rep.runs[rep.veto_index].status == TDX_HOOK_SKIPPED)
+		r = tdx_diag_set(
+			diag, -EPERM,
+			"pre-update hook %s cannot run (%s); a veto that cannot run blocks "
+			"the update",
+			rep.runs[rep.veto_index].name, rep.runs[rep.veto_index].message);
+	else if (rep.vetoed) {
 		const struct tdx_hook_run *v = &rep.runs[rep.veto_index];
 
 		r = tdx_diag_set(diag, -EPERM, "pre-update hook %s %s (exit %d): %s", v->name,
@@ -176,6 +183,60 @@ static const char *refusal_result(const struct tdx_preflight *pf)
 	return tdx_preflight_first_failure(pf) == TDX_CHECK_VETO ? "vetoed" : "preflight-failed";
 }
 
+/* The part of a hop's record known before its first byte. */
+static void hop_record_base(const struct tdx_host *host, const struct tdx_hop_result *h,
+			    struct tdx_history_record *rec)
+{
+	char buf[TDX_VERSION_STRING_MAX];
+
+	record_init(rec, host);
+	tdx_history_set_field(rec->from, sizeof(rec->from), tdx_version_format(&h->from, buf));
+	tdx_history_set_field(rec->to, sizeof(rec->to), tdx_version_format(&h->to, buf));
+	rec->remaining_before = (int32_t)h->remaining_before;
+	tdx_hex(h->image_sha256, TDX_SHA256_SIZE, rec->image_sha256);
+}
+
+/* Worker, before a hop's first byte: pending.json holds the attempt (pending.c). */
+static int job_before_write(void *ud, const struct tdx_hop_result *res, struct tdx_diag *diag)
+{
+	struct job *j = ud;
+	struct tdx_history_record *p;
+	int r;
+
+	p = realloc(j->pending, (j->n_pending + 1) * sizeof(*p));
+	if (!p)
+		return tdx_diag_set(diag, -ENOMEM, "out of memory");
+	j->pending = p;
+	hop_record_base(j->host, res, &p[j->n_pending]);
+	pending_mark(&p[j->n_pending]);
+	r = pending_save(j->manager, p, j->n_pending + 1);
+	if (r < 0)
+		return tdx_diag_set(diag, r,
+				    "cannot record the attempt in %s before writing: %s; nothing "
+				    "written",
+				    j->manager->pending_path, strerror(-r));
+	return 0;
+}
+
+/* Worker, after each hop: an attempted hop's outcome replaces its in-progress record. */
+static void job_hop_done(void *ud, const struct tdx_hop_result *res)
+{
+	struct job *j = ud;
+	struct tdx_history_record *rec;
+	int r;
+
+	if (!res->attempted || !j->pending)
+		return;
+	rec = &j->pending[j->n_pending++];
+	tdx_history_set_field(rec->result, sizeof(rec->result),
+			      tdx_update_outcome_to_string(res->outcome));
+	tdx_history_set_field(rec->error, sizeof(rec->error), res->fw.error.raw);
+	rec->remaining_after = res->remaining_after_known ? (int32_t)res->remaining_after : -1;
+	r = pending_save(j->manager, j->pending, j->n_pending);
+	if (r < 0)
+		log_warning("cannot update %s: %s", j->manager->pending_path, strerror(-r));
+}
+
 /* One history record per hop that ran or was refused. */
 static void job_record_hops(struct job *j, const struct tdx_host *host,
 			    const struct tdx_hop_result *res, size_t done, int run_err,
@@ -184,15 +245,11 @@ static void job_record_hops(struct job *j, const struct tdx_host *host,
 	for (size_t i = 0; i < done; i++) {
 		const struct tdx_hop_result *h = &res[i];
 		struct tdx_history_record rec;
-		char buf[TDX_VERSION_STRING_MAX];
 
-		record_init(&rec, host);
-		tdx_history_set_field(rec.from, sizeof(rec.from),
-				      tdx_version_format(&h->from, buf));
-		tdx_history_set_field(rec.to, sizeof(rec.to), tdx_version_format(&h->to, buf));
-		rec.remaining_before = (int32_t)h->remaining_before;
+		hop_record_base(host, h, &rec);
+		if (!h->attempted)
+			rec.image_sha256[0] = '\0';
 		if (h->attempted) {
-			tdx_hex(h->image_sha256, TDX_SHA256_SIZE, rec.image_sha256);
 			tdx_history_set_field(rec.result, sizeof(rec.result),
 					      tdx_update_outcome_to_string(h->outcome));
 			if (h->outcome != TDX_OUTCOME_SUCCESS)
@@ -287,6 +344,8 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 		       .progress_ud = j},
 		.veto = job_veto,
 		.veto_ud = j,
+		.before_write = job_before_write,
+		.before_write_ud = j,
 	};
 	manager_policy_opts(m, j->req.allow_debug, j->req.reinstall, &ctx.policy);
 	if (host->module_state == TDX_MODULE_RUNNING)
@@ -306,7 +365,9 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 	}
 	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
 	job_set_phase(j, "running", 5);
-	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, NULL, NULL, &results, &done, &diag);
+	j->host = host;
+	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, job_hop_done, j, &results, &done,
+				&diag);
 	job_record_hops(j, host, results, done, r, diag.msg);
 	job_report(j, &(struct job_outcome){.host = host,
 					    .plan = &plan,
@@ -453,6 +514,7 @@ static struct job *job_free(struct job *j)
 	pthread_mutex_destroy(&j->lock);
 	free(j->req.target);
 	free(j->records);
+	free(j->pending);
 	for (size_t i = 0; i < ELEMENTSOF(j->reports); i++)
 		report_done(&j->reports[i]);
 	free(j->path);
@@ -524,6 +586,8 @@ static void job_complete(struct job *j)
 		r = tdx_history_save(m->history, m->history_path);
 		if (r < 0)
 			log_error("cannot write %s: %s", m->history_path, strerror(-r));
+		else if (j->n_pending > 0)
+			pending_clear(m); /* kept otherwise: the next start records it */
 	}
 	if (j->installed_known) {
 		r = manager_save_installed(m, &j->installed);

@@ -110,10 +110,11 @@ static int manager_load_config(struct manager *m)
 	for (size_t i = 0; i < m->config->n_warnings; i++)
 		log_warning("%s: %s", m->config_path, m->config->warnings[i]);
 	if (asprintf(&m->history_path, "%s/%s", m->config->state_dir, TDX_HISTORY_FILE) < 0 ||
-	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0)
+	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0 ||
+	    asprintf(&m->pending_path, "%s/pending.json", m->config->state_dir) < 0)
 		return -ENOMEM;
-	if (mkdir(m->config->state_dir, 0755) < 0 && errno != EEXIST) {
-		r = negative_errno();
+	r = tdx_mkdir_parents(m->config->state_dir);
+	if (r < 0) {
 		log_error("cannot create %s: %s", m->config->state_dir, strerror(-r));
 		return r;
 	}
@@ -154,6 +155,7 @@ static void manager_free(struct manager *m)
 	tdx_config_free(m->config);
 	free(m->history_path);
 	free(m->installed_path);
+	free(m->pending_path);
 	pthread_mutex_destroy(&m->inhibit_lock);
 	pthread_cond_destroy(&m->inhibit_cond);
 }
@@ -206,6 +208,9 @@ static int run(struct manager *m)
 		return r;
 	if (manager_load_kernel_module(m) > 0)
 		(void)manager_refresh(m);
+	r = pending_reconcile(m);
+	if (r < 0)
+		log_error("cannot record the interrupted update: %s", strerror(-r));
 	r = manager_udev_start(m);
 	if (r < 0)
 		log_warning("no uevents (%s); properties refresh on Refresh() and after updates",

@@ -129,7 +129,10 @@ struct job {
 	char error[TDX_DIAG_MAX];
 	struct tdx_history_record *records; /* one per attempted hop or refusal */
 	size_t n_records;
-	bool installed_known; /* a hop succeeded: what runs now */
+	struct tdx_history_record *pending; /* worker only: attempted hops so far (pending.c) */
+	size_t n_pending;
+	const struct tdx_host *host; /* worker only: the host its hops run on */
+	bool installed_known;	     /* a hop succeeded: what runs now */
 	struct tdx_hop_result installed;
 	enum tdx_update_outcome last_outcome;
 	bool attempted;
@@ -153,6 +156,7 @@ struct manager {
 	struct tdx_history *history;
 	char *history_path;
 	char *installed_path;
+	char *pending_path; /* pending.c: the attempt in progress */
 
 	struct inhibitor *inhibitors;
 	unsigned n_inhibitors; /* mirrored under inhibit_lock for the worker */
@@ -209,6 +213,13 @@ int bus_read_options(sd_bus_message *msg, const struct bus_option *opts, size_t 
 typedef int (*auth_continue_t)(struct manager *m, sd_bus_message *msg, sd_bus_error *error);
 int auth_check(struct manager *m, sd_bus_message *msg, const char *action, auth_continue_t cb,
 	       sd_bus_error *error);
+
+/* pending.c */
+int pending_save(const struct manager *m, const struct tdx_history_record *records, size_t n);
+void pending_mark(struct tdx_history_record *rec);
+void pending_clear(const struct manager *m);
+/* At start, after the first refresh: an attempt a crash interrupted goes to the history. */
+int pending_reconcile(struct manager *m);
 
 /* inhibit.c */
 /* Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors (lock.h). */

@@ -63,4 +63,12 @@ for i in 1 2 3; do
 done
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 expect_grep "$OUT" '^a\(stssssiiss\) 2 '
+
+# A state directory whose parents do not exist yet (a meson build with
+# another prefix, a fresh host) is made with them (issue 14).
+stop_tdxd
+write_conf "[Daemon]" "StateDirectory=$WORK/var/lib/tdxd"
+start_tdxd
+CHECKS=$((CHECKS + 1))
+[ -d "$WORK/var/lib/tdxd" ] || fail "tdxd did not create $WORK/var/lib/tdxd"
 bus_finish

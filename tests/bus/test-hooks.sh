@@ -1,6 +1,7 @@
 #!/bin/bash
 # Hooks: a pre-update hook vetoes with its message, post-update hooks get the
-# result in the environment and as JSON on stdin, unsafe hooks are skipped.
+# result in the environment and as JSON on stdin, unsafe post-update hooks
+# are skipped.
 . "$BUS_SRCDIR/lib.sh"
 export TDXCTL_LOCK_PATH="$WORK/update.lock"
 standard_setup
@@ -20,9 +21,10 @@ cat >"$post/10-report" <<EOS
 { echo "\$TDX_FROM|\$TDX_TO|\$TDX_RESULT|\$TDX_ERROR"; cat; echo; } >>"$WORK/post.seen"
 EOS
 chmod 755 "$post/10-report"
-# Unsafe: world-writable. Must not run, must be logged.
-printf '#!/bin/sh\ntouch %s/unsafe.ran\n' "$WORK" >"$pre/10-unsafe"
-chmod 757 "$pre/10-unsafe"
+# An unsafe post-update hook (world-writable) must not run and is logged;
+# an unsafe pre-update hook vetoes (tests/hostile/test-daemon.sh).
+printf '#!/bin/sh\ntouch %s/unsafe.ran\n' "$WORK" >"$post/05-unsafe"
+chmod 757 "$post/05-unsafe"
 
 job=$(start_update 1.5.08)
 res=$(wait_job "$job")
@@ -34,7 +36,7 @@ CHECKS=$((CHECKS + 1))
 expect_grep "$WORK/pre.seen" '^1.5.06 1.5.08 \{"from":"1.5.06","to":"1.5.08"\}$'
 CHECKS=$((CHECKS + 1))
 [ ! -e "$WORK/unsafe.ran" ] || fail "a world-writable hook ran"
-expect_grep "$WORK/tdxd.log" '10-unsafe skipped: writable by group or others'
+expect_grep "$WORK/tdxd.log" '05-unsafe skipped: writable by group or others'
 expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data after a veto"
 expect_grep "$WORK/post.seen" '^1.5.06\|1.5.08\|vetoed\|.*TD 3 is being migrated$'
 expect_grep "$WORK/post.seen" '"result":"vetoed"'

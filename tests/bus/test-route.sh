@@ -180,4 +180,38 @@ expect_rc 1 "update without a system bus"
 expect_grep "$ERR" 'tdxd is not reachable'
 expect_empty "$FW/data" "data after update without a bus"
 
+# Activation fails (issue 14): status, list and plan run in-process on any
+# activation error, update stops with one line. A second bus whose
+# activation file for org.tdxctl.tdx1 runs EXEC.
+activation_bus() {
+	local name=$1 exec=$2 dir=$WORK/act-$1
+	mkdir -p "$dir/services"
+	printf '[D-BUS Service]\nName=org.tdxctl.tdx1\nExec=%s\nUser=root\n' "$exec" \
+		>"$dir/services/org.tdxctl.tdx1.service"
+	sed -e "s|$WORK/system_bus_socket|$dir/socket|" \
+		-e "s|</busconfig>|<servicedir>$dir/services</servicedir></busconfig>|" \
+		"$WORK/bus.conf" >"$dir/bus.conf"
+	dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile 2>"$dir/dbus.log" &
+	PIDS+=($!)
+	wait_for 50 test -S "$dir/socket" || fail "$name: dbus-daemon did not start"
+	ACT_BUS=unix:path=$dir/socket
+}
+for act in "exits:/bin/false" "missing:$WORK/no-such-tdxd"; do
+	activation_bus "${act%%:*}" "${act#*:}"
+	# The call itself fails with an activation error, not "no owner".
+	CHECKS=$((CHECKS + 1))
+	DBUS_SYSTEM_BUS_ADDRESS=$ACT_BUS "${BUSCTL[@]}" call "${DEST[@]}" Ping \
+		>/dev/null 2>"$WORK/act.err" && fail "${act%%:*}: activation succeeded"
+	for verb in status "--json list" plan; do
+		DBUS_SYSTEM_BUS_ADDRESS=$ACT_BUS tdxctl_to bus $verb
+		tdxctl_to direct --direct $verb
+		expect_same "$verb with activation failing (${act%%:*}: $(cat "$WORK/act.err"))" 0
+	done
+	DBUS_SYSTEM_BUS_ADDRESS=$ACT_BUS run update --yes
+	expect_rc 1 "update with activation failing (${act%%:*})"
+	expect_one_error_line
+	expect_grep "$ERR" '^tdxctl: tdxd is not reachable .*; pass --direct to update in-process'
+done
+expect_empty "$FW/data" "data after activation failures"
+
 bus_finish

@@ -27,7 +27,16 @@ for a in update inhibit refresh; do
 	expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.policy" "action id=\"org.tdxctl.tdx1.$a\""
 	expect_grep "$TOP_SRCDIR/include/tdx/dbus-names.h" "\"org.tdxctl.tdx1.$a\""
 done
-expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=dbus-org.tdxctl.tdx1.service$'
-expect_grep "$BUILD_ROOT/systemd/tdxd.service" '^Alias=dbus-org.tdxctl.tdx1.service$'
+# Activation names the unit itself: a dbus-org.* alias exists only after
+# `systemctl enable`, and activation must work without it (issue 14).
+expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.service" '^SystemdService=tdxd.service$'
+expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^Alias='
+# firmware_data_write() needs CAP_SYS_RAWIO; without it every upload is EPERM.
+# Parse the effective bounding set (all lines, as systemd merges them).
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$BUILD_ROOT/systemd/tdxd.service" | tr ' ' '\n')
+for c in CAP_SYS_RAWIO CAP_SYS_MODULE; do
+	CHECKS=$((CHECKS + 1))
+	grep -qx "$c" <<<"$caps" || fail "tdxd.service: CapabilityBoundingSet= lacks $c"
+done
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
 bus_finish

@@ -108,6 +108,11 @@ scn_bus-kill9() {
 	expect_eq "ModuleVersion after restart" "$(bprop ModuleVersion)" "$(host_version)"
 	expect_eq "UpdateState after restart" "$(bprop UpdateState)" "idle"
 	expect_eq "uploads received by the kernel" "$(sim_state uploads)" 1
+	# the attempt survives the kill (issue 7, defect 9): outcome unknown, state seen now
+	busctl --system call "${BUS_DEST[@]}" History >"$SCN_DIR/history"
+	expect_match "interrupted attempt in History" "$SCN_DIR/history" \
+		'"1.5.06" "1.5.20" "[0-9a-f]{64}" "[^"]*" 16 15 "unknown" "[^"]*module was 1.5.20'
+	expect_eq "LastResult after restart" "$(bprop LastResult)" "unknown"
 	busctl --system call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 >"$SCN_DIR/again" 2>&1
 	expect_match "no second upload" "$SCN_DIR/again" "already running|up to date"
 	bus_down

@@ -2,7 +2,7 @@
 # mapping check: Intel's real files pass; a bad file gives one line naming the field.
 . "$(dirname "$0")/lib.sh"
 
-for f in "$SHARED_DATA_DIR"/mapping_file-*.json; do
+for f in "$TEST_DATA_DIR"/mapping_file-*.json; do
 	n=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tdx_module_releases"]))' "$f")
 	run mapping check "$f" --json
 	expect_rc 0 "mapping check $f"

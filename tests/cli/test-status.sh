@@ -89,6 +89,8 @@ expect_quiet 0 "nothing this CPU can run" --cpu-signature=0x50650
 expect_quiet 11 "module lost" --sysfs-root "$WORK/lost"
 expect_quiet 12 "no TDX host" --sysfs-root "$WORK/empty"
 expect_quiet 12 "no store" --store "$WORK/nothing"
+make_sysfs "$WORK/noldr" seamldr=garbage
+expect_quiet 12 "P-SEAMLDR version unknown" --sysfs-root "$WORK/noldr"
 run status -q --json
 expect_rc 10 "status -q --json"
 expect_empty "$OUT" "stdout of status -q --json"

@@ -77,6 +77,12 @@ expect_grep "$OUT" '--format=FMT'
 expect_no_grep "$OUT" '--store'
 run inhibit --help
 expect_grep "$OUT" '--who=WHO'
+# --quiet is status's: other commands refuse it.
+run list --quiet
+expect_rc 2 "list --quiet"
+expect_one_error_line
+expect_grep "$ERR" '^tdxctl: --quiet: only status takes it'
+
 # Not a verb: the general help.
 run --help frobnicate
 expect_rc 0 "--help with an unknown word"

@@ -23,8 +23,8 @@
 #define CPU_GNR_D 0xa06e0u
 #define CPU_OTHER 0x906a0u /* Alder Lake: no TDX */
 
-#define MAPPING_14C28CE SHARED_DATA_DIR "/mapping_file-14c28ce.json"
-#define MAPPING_28A4BAA SHARED_DATA_DIR "/mapping_file-28a4baa.json"
+#define MAPPING_14C28CE TEST_DATA_DIR "/mapping_file-14c28ce.json"
+#define MAPPING_28A4BAA TEST_DATA_DIR "/mapping_file-28a4baa.json"
 
 /* The test signing key, the one synthetic modules are signed with; tests fill it in setup. */
 static struct tdx_trusted_keys test_keys _unused_;

@@ -161,6 +161,82 @@ static void test_unsafe_skipped(void **state)
 	tdx_hooks_report_done(&rep);
 }
 
+/* A pre-update hook that cannot run is a veto that cannot be heard: it blocks (issue 7). */
+static void test_unsafe_pre_hook_vetoes(void **state)
+{
+	struct hookdir *d = *state;
+	struct tdx_hooks_opts o = opts_default(NULL, NULL);
+	struct tdx_hooks_report rep;
+	char target[128], link[128];
+
+	add_hook(d, "10-ok", 0755, "exit 0");
+	add_hook(d, "20-veto", 0775, "exit 1");
+	add_hook(d, "30-later", 0755, "exit 0");
+	o.skipped_vetoes = true;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_true(rep.vetoed);
+	assert_int_equal(rep.veto_index, 1);
+	assert_int_equal(rep.runs[1].status, TDX_HOOK_SKIPPED);
+	assert_string_equal(rep.runs[1].message, "writable by group or others");
+	assert_int_equal(rep.runs[2].status, TDX_HOOK_NOT_REACHED);
+	tdx_hooks_report_done(&rep);
+
+	/* a symlinked hook (O_NOFOLLOW) too */
+	snprintf(target, sizeof(target), "%s/20-veto", d->path);
+	assert_int_equal(chmod(target, 0755), 0);
+	assert_int_equal(rename(target, strcat(strcpy(link, d->path), "/.target")), 0);
+	assert_int_equal(symlink(link, target), 0);
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_true(rep.vetoed);
+	assert_int_equal(rep.runs[1].status, TDX_HOOK_SKIPPED);
+	tdx_hooks_report_done(&rep);
+}
+
+/* More than TDX_HOOKS_MAX: refused as a whole, never the first 64 alone (issue 7). */
+static void test_too_many_hooks(void **state)
+{
+	struct hookdir *d = *state;
+	struct tdx_hooks_opts o = opts_default(NULL, NULL);
+	struct tdx_hooks_report rep = {.n_runs = 4242};
+	struct tdx_diag diag = {""};
+	char name[32];
+
+	for (unsigned i = 0; i < TDX_HOOKS_MAX; i++) {
+		snprintf(name, sizeof(name), "%02u-ok", i);
+		add_hook(d, name, 0755, "exit 0");
+	}
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_int_equal(rep.n_runs, TDX_HOOKS_MAX);
+	assert_false(rep.vetoed);
+	tdx_hooks_report_done(&rep);
+	add_hook(d, "zz-veto", 0755, "exit 1");
+	rep.n_runs = 4242;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, &diag), -E2BIG);
+	assert_int_equal(rep.n_runs, 4242);
+	assert_non_null(strstr(diag.msg, "holds 65 hooks, at most 64 run; none was run"));
+}
+
+/* A hook that leaves a helper holding its stderr is judged by its own exit (issue 7). */
+static void test_background_helper(void **state)
+{
+	struct hookdir *d = *state;
+	struct tdx_hooks_opts o = opts_default(NULL, NULL);
+	struct tdx_hooks_report rep;
+	struct timespec a, b;
+
+	add_hook(d, "10-helper", 0755, "echo started >&2; setsid sleep 5 & exit 0");
+	o.timeout_usec = 2 * USEC_PER_SEC;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_int_equal(rep.runs[0].status, TDX_HOOK_OK);
+	assert_int_equal(rep.runs[0].exit_status, 0);
+	assert_string_equal(rep.runs[0].message, "started");
+	assert_false(rep.vetoed);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	tdx_hooks_report_done(&rep);
+}
+
 static void test_timeout_and_signal(void **state)
 {
 	struct hookdir *d = *state;
@@ -197,6 +273,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_env_stdin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_veto_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsafe_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_pre_hook_vetoes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_background_helper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_and_signal, setup, teardown),
 		cmocka_unit_test(test_status_names),
 	};

@@ -19,7 +19,7 @@ static struct tdx_mapping *load_real(const char *name)
 	struct tdx_diag diag = {};
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/%s", SHARED_DATA_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR, name);
 	if (tdx_mapping_load(path, &m, &diag) < 0)
 		fail_msg("%s: %s", path, diag.msg);
 	return m;

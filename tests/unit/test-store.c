@@ -328,6 +328,9 @@ static void test_scan_failures(void **state)
 
 	assert_int_equal(tdx_store_scan("/nonexistent/store", &s, &diag), -ENOENT);
 	assert_non_null(strstr(diag.msg, "No such file or directory"));
+	/* Callers prefix the store path; a message naming it already keeps one. */
+	tdx_diag_prefix(&diag, "/nonexistent/store");
+	assert_string_equal(diag.msg, "/nonexistent/store: No such file or directory");
 	path_of(root, sizeof(root), tmpdir, "nomapping");
 	assert_int_equal(
 		synth_store_write(root, NULL, &spec, 1, TDX_IMAGE_FORMAT_V2, SYNTH_STORE_JOINED),

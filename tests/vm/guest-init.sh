@@ -20,6 +20,16 @@ mkdir -p /newroot/results /newroot/run /newroot/tmp
 mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144" results /newroot/results
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp
+# The checkout and the build dir at their host paths (vm_shares): each
+# read-only 9p share under its own tmpfs overlay, as the root.
+[ -f /newroot/results/guest-mounts ] || : >/newroot/results/guest-mounts
+while read -r tag path; do
+	mkdir -p "/mnt/$tag" "/rw/$tag/upper" "/rw/$tag/work" "/newroot$path"
+	mount -t 9p -o "$p9,ro" "$tag" "/mnt/$tag" || echo "init: cannot mount $tag ($path)"
+	mount -t overlay overlay \
+		-o "lowerdir=/mnt/$tag,upperdir=/rw/$tag/upper,workdir=/rw/$tag/work" "/newroot$path" ||
+		echo "init: overlay of $path failed"
+done </newroot/results/guest-mounts
 cmd=$(sed -n 's/.*tdxvm\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline)
 for d in proc sys dev; do
 	mount -o move /$d /newroot/$d || echo "init: cannot move /$d"

@@ -64,8 +64,17 @@ vm_fetch_headers() {
 }
 
 # Builds kernel/ out of the source tree (kbuild writes next to its sources).
+# kbuild cannot build in a path with spaces, so such a build dir builds in a
+# directory of the cache named after it.
 vm_build_module() {
 	local rel=$1 out="$VM_BUILD/vm/kmod-$1" f
+	if [[ $out == *[[:space:]]* ]]; then
+		mkdir -p "$VM_BUILD/vm"
+		f="$VM_CACHE/kbuild/$(printf '%s' "$out" | sha256sum | cut -c1-16)"
+		mkdir -p "$f"
+		[ -L "$out" ] || { rm -rf "$out"; ln -s "$f" "$out"; }
+		out=$f
+	fi
 	mkdir -p "$out"
 	for f in tdx_host_sim.c tdx_sim_payload.h Kbuild Makefile; do
 		cmp -s "$VM_TOP/kernel/$f" "$out/$f" || cp "$VM_TOP/kernel/$f" "$out/$f"
@@ -78,7 +87,7 @@ vm_build_module() {
 			{ cat "$out/build.log" >&2; vm_die "module build failed"; }
 		! grep -q 'warning:' "$out/build.log" || { cat "$out/build.log" >&2; vm_die "module build has warnings"; }
 	fi
-	VM_KO="$out/tdx_host_sim.ko"
+	VM_KO="$VM_BUILD/vm/kmod-$rel/tdx_host_sim.ko"
 }
 
 # A busybox initramfs with the 9p and overlay modules (decompressed: busybox
@@ -112,10 +121,12 @@ vm_build_initramfs() {
 	VM_INITRD=$img
 }
 
-# Configures (if needed) and compiles the meson build dir the guest will use.
+# Configures (if needed, with VM_MESON_ARGS) and compiles the meson build
+# dir the guest will use.
 vm_build_binaries() {
 	if [ ! -f "$VM_BUILD/build.ninja" ]; then
-		meson setup "$VM_BUILD" "$VM_TOP" >/dev/null || vm_die "meson setup $VM_BUILD failed"
+		meson setup "$VM_BUILD" "$VM_TOP" ${VM_MESON_ARGS[@]+"${VM_MESON_ARGS[@]}"} >/dev/null ||
+			vm_die "meson setup $VM_BUILD failed"
 	fi
 	meson compile -C "$VM_BUILD" >"$VM_BUILD/vm-compile.log" 2>&1 ||
 		{ tail -n 30 "$VM_BUILD/vm-compile.log" >&2; vm_die "meson compile failed"; }
@@ -135,12 +146,37 @@ vm_prepare() {
 	export VM_KREL VM_KERNEL VM_KO VM_INITRD
 }
 
+# A qemu -virtfs option value: commas in a path are doubled.
+vm_virtfs() { # PATH TAG [EXTRA]
+	printf 'local,path=%s,mount_tag=%s,security_model=none,multidevs=remap%s' \
+		"${1//,/,,}" "$2" "${3:-}"
+}
+
+# The checkout and the build dir are shared on their own, not only through
+# the host's root: the guest has its own /tmp and /run (and the host may
+# mount other file systems there), so a checkout or build under /tmp would
+# be invisible. guest-init.sh mounts each at its host path, read-only under
+# a tmpfs overlay like the root. Writes VM_SHARE_ARGS and RESULTS/guest-mounts.
+vm_shares() {
+	local res=$1 i=0 p
+	local paths=("$VM_TOP")
+	case $VM_BUILD/ in "$VM_TOP"/*) ;; *) paths+=("$VM_BUILD") ;; esac
+	VM_SHARE_ARGS=()
+	: >"$res/guest-mounts"
+	for p in "${paths[@]}"; do
+		VM_SHARE_ARGS+=(-virtfs "$(vm_virtfs "$p" "share$i" ,readonly=on)")
+		printf 'share%d %s\n' "$i" "$p" >>"$res/guest-mounts"
+		i=$((i + 1))
+	done
+}
+
 # vm_boot RESULTS_DIR COMMAND: boots the guest, runs COMMAND (a shell command
 # line, run with bash in the chroot of this machine's root with a tmpfs
-# overlay) and powers off. The guest sees RESULTS_DIR read-write at /results
-# and gets VM_KO, VM_BUILD, VM_TOP in its environment. The console goes to
-# RESULTS_DIR/console.log, or where VM_SERIAL (a qemu -serial value) says.
-# Returns qemu's status.
+# overlay) and powers off. The guest sees RESULTS_DIR read-write at /results,
+# VM_TOP and VM_BUILD at their own paths (wherever they are, spaces
+# included), and gets VM_KO, VM_BUILD, VM_TOP in its environment. The
+# console goes to RESULTS_DIR/console.log, or where VM_SERIAL (a qemu
+# -serial value) says. Returns qemu's status.
 vm_boot() {
 	local res=$1 cmd=$2 cpu
 	mkdir -p "$res"
@@ -148,10 +184,11 @@ vm_boot() {
 	# The command travels as a file: the kernel command line is short and mangles quotes.
 	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
 		"$cmd" >"$res/guest-cmd.sh"
+	vm_shares "$res"
 	timeout "${VM_BOOT_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
 		-nodefaults -display none -no-reboot -serial "${VM_SERIAL:-file:$res/console.log}" \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs "local,path=$res,mount_tag=results,security_model=none" </dev/null
+		-virtfs "$(vm_virtfs / hostroot ,readonly=on)" \
+		-virtfs "$(vm_virtfs "$res" results)" "${VM_SHARE_ARGS[@]}" </dev/null
 }
