@@ -485,6 +485,7 @@ static json_object *json_plan(const struct cli_plan *p)
 		return NULL;
 	json_object_object_add(o, "budget",
 			       p->budget == UINT_MAX ? NULL : json_object_new_int64(p->budget));
+	json_object_object_add(o, "error", p->error ? json_object_new_string(p->error) : NULL);
 	return TAKE_PTR(o);
 }
 
