@@ -14,6 +14,16 @@ FILE=$DEST$BASHCOMPLETIONDIR/tdxctl
 . /usr/share/bash-completion/bash_completion || { fail "bash-completion is not installed"; finish; }
 . "$FILE"
 
+# The store and tdxd.conf the completion falls back on are tdxctl's and tdxd's.
+CHECKS=$((CHECKS + 2))
+default_store=$("$TDXCTL" --help | sed -nE 's/.*--store=DIR .*or ([^)]*)\)$/\1/p')
+[ "$__tdxctl_default_store" = "$default_store" ] ||
+	fail "completion's default store '$__tdxctl_default_store', tdxctl's '$default_store'"
+[ "$__tdxctl_tdxd_conf" = "$SYSCONFDIR/tdxd.conf" ] ||
+	fail "completion reads '$__tdxctl_tdxd_conf', tdxd reads '$SYSCONFDIR/tdxd.conf'"
+# Nothing of this machine from here on.
+__tdxctl_default_store=$WORK/nothing __tdxctl_tdxd_conf=$WORK/tdxd.conf
+
 # Outside a real completion compopt fails; what it would set does not matter here.
 compopt() { :; }
 
@@ -82,6 +92,20 @@ expect_comp "" tdxctl status ""
 expect_comp "1.6.02" tdxctl --direct --store "$WORK/other" update ""
 expect_comp "1.6.02" tdxctl --direct --store = "$WORK/other" plan ""
 expect_comp "1.6.02" tdxctl update --store "$WORK/other" ""
+# Without --store and $TDXCTL_STORE: tdxd.conf's store unless --direct (tdxd
+# runs the command then), else the default.
+unset TDXCTL_STORE
+printf '# tdxd\n[Update]\nPath=/nope\n[Store]\n#Path=/nope\n  Path = %s  \n' "$WORK/other" \
+	>"$WORK/tdxd.conf"
+expect_comp "1.6.02" tdxctl update ""
+__tdxctl_default_store=$WORK/store
+expect_comp "1.5.06 1.5.10" tdxctl --direct update ""
+TDXCTL_STORE=$WORK/store expect_comp "1.5.06 1.5.10" tdxctl plan ""
+rm "$WORK/tdxd.conf"
+expect_comp "1.5.06 1.5.10" tdxctl update ""
+__tdxctl_default_store=$WORK/nothing
+export TDXCTL_STORE=$WORK/store
+
 # A mapping file on one line reads the same.
 cp -r "$WORK/store" "$WORK/oneline"
 tr -d '\n' <"$WORK/store/mapping_file.json" >"$WORK/oneline/mapping_file.json"

@@ -25,7 +25,8 @@ CASES=(
 	"tdxctl status --q" "--quiet"
 	"tdxctl blob convert a b --format=" "0x100 0x200"
 	"tdxctl update " "1.5.06 1.5.10"
-	"tdxctl --direct plan 1.5.1" "1.5.10"
+	"tdxctl plan 1.5.1" "1.5.10"
+	"tdxctl --direct plan " "1.6.02"
 	"tdxctl --store=$WORK/other update " "1.6.02"
 	"tdxctl plan --store $WORK/other " "1.6.02"
 	"tdxctl status 1" ""
@@ -43,7 +44,11 @@ LINES_TYPED=()
 for ((i = 0; i < ${#CASES[@]}; i += 2)); do
 	LINES_TYPED+=("${CASES[i]}")
 done
-HOME=$WORK TDXCTL_STORE=$WORK/store zsh -f "$(dirname "$0")/zsh-complete.zsh" "$DIR" \
+# No $TDXCTL_STORE: tdxd.conf's store, or with --direct the default one.
+printf '[Store]\nPath=%s\n' "$WORK/store" >"$WORK/tdxd.conf"
+unset TDXCTL_STORE
+HOME=$WORK __tdxctl_tdxd_conf=$WORK/tdxd.conf __tdxctl_default_store=$WORK/other \
+	zsh -f "$(dirname "$0")/zsh-complete.zsh" "$DIR" \
 	"$WORK/zsh.out" "${LINES_TYPED[@]}" || fail "zsh-complete failed"
 
 # Split the output at the "--" lines, one block per line typed.
