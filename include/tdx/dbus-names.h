@@ -26,6 +26,7 @@
 	"org.tdxctl.tdx1.Error.UnknownImage" /* fd image not identified */
 #define TDX_BUS_ERROR_INVALID_IMAGE "org.tdxctl.tdx1.Error.InvalidImage"
 #define TDX_BUS_ERROR_FAILED	    "org.tdxctl.tdx1.Error.Failed"
+#define TDX_BUS_ERROR_LIMIT	    "org.tdxctl.tdx1.Error.LimitExceeded" /* a per-caller cap */
 
 /* polkit actions (systemd/org.tdxctl.tdx1.policy). */
 #define TDX_POLKIT_UPDATE  "org.tdxctl.tdx1.update"  /* Update, UpdateFromFd */

@@ -14,16 +14,38 @@
 #include "update.h"
 #include "verbs.h"
 
+const struct cli_cache *cli_cache;
+
+int cli_store_get(struct tdx_store **ret, bool *ret_owned, struct tdx_diag *diag)
+{
+	int r;
+
+	if (cli_cache && cli_cache->store) {
+		*ret = cli_cache->store;
+		*ret_owned = false;
+		return 0;
+	}
+	r = tdx_store_scan(arg_store, ret, diag);
+	if (r >= 0)
+		*ret_owned = true;
+	return r;
+}
+
 int cli_host_facts_load(struct cli_host_facts *ret)
 {
 	struct tdx_update_ctx ctx = {};
-	struct cli_host_facts f = {};
+	struct cli_host_facts f = {.host_owned = true};
 	int r;
 
-	r = tdx_host_probe(arg_sysfs_root, &f.host);
-	if (r < 0)
-		return log_error(r, "%s: cannot probe the TDX host: %s", arg_sysfs_root,
-				 strerror(-r));
+	if (cli_cache && cli_cache->host) {
+		f.host = cli_cache->host;
+		f.host_owned = false;
+	} else {
+		r = tdx_host_probe(arg_sysfs_root, &f.host);
+		if (r < 0)
+			return log_error(r, "%s: cannot probe the TDX host: %s", arg_sysfs_root,
+					 strerror(-r));
+	}
 	if (arg_cpu_signature_set)
 		f.cpu_signature = arg_cpu_signature;
 	else
@@ -33,7 +55,7 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 	ctx.host = f.host;
 	r = tdx_update_ctx_init_policy_host(&ctx, f.cpu_err ? 0 : f.cpu_signature);
 	if (r < 0) {
-		tdx_host_free(f.host);
+		cli_host_facts_done(&f);
 		return log_error(r, "cannot derive the policy facts: %s", strerror(-r));
 	}
 	f.policy_host = ctx.policy_host;
@@ -48,15 +70,17 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 
 void cli_host_facts_done(struct cli_host_facts *f)
 {
-	f->host = tdx_host_free(f->host);
+	if (f->host_owned)
+		tdx_host_free(f->host);
+	f->host = NULL;
 }
 
-static int store_load(struct tdx_store **ret)
+static int store_load(struct tdx_store **ret, bool *ret_owned)
 {
 	struct tdx_diag diag = {};
 	int r;
 
-	r = tdx_store_scan(arg_store, ret, &diag);
+	r = cli_store_get(ret, ret_owned, &diag);
 	return r < 0 ? log_error_at(r, arg_store, &diag) : r;
 }
 
@@ -115,7 +139,9 @@ static int output_up_to_date(const struct cli_host_facts *f)
 void cli_planning_done(struct cli_planning *p)
 {
 	tdx_plan_done(&p->plan);
-	p->store = tdx_store_free(p->store);
+	if (p->store_owned)
+		tdx_store_free(p->store);
+	p->store = NULL;
 	cli_host_facts_done(&p->facts);
 }
 
@@ -131,7 +157,7 @@ int cli_planning_load(struct cli_planning *p, int (*host_check)(const struct tdx
 		if (r < 0)
 			return r;
 	}
-	return store_load(&p->store);
+	return store_load(&p->store, &p->store_owned);
 }
 
 int cli_planning_plan(struct cli_planning *p, int argc, char **argv,

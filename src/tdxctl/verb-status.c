@@ -9,12 +9,13 @@
 /* The store is optional for status: a missing store is reported, not fatal. */
 static void best_update(const struct cli_host_facts *f, struct cli_best_update *ret)
 {
-	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
 	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
+	struct tdx_store *store = NULL;
 	struct tdx_diag diag = {};
+	bool owned = false;
 	int r;
 
-	r = tdx_store_scan(arg_store, &store, &diag);
+	r = cli_store_get(&store, &owned, &diag);
 	if (r < 0) {
 		/* status prints the store path on its own line; the reason is enough here. */
 		snprintf(ret->msg, sizeof(ret->msg), "%s", diag.msg[0] ? diag.msg : strerror(-r));
@@ -30,6 +31,8 @@ static void best_update(const struct cli_host_facts *f, struct cli_best_update *
 		snprintf(ret->msg, sizeof(ret->msg), "%s",
 			 diag.msg[0] ? diag.msg : strerror(-ret->err));
 	}
+	if (owned)
+		tdx_store_free(store);
 }
 
 /* status --quiet: the state for scripts (tdxctl(8), EXIT STATUS). */

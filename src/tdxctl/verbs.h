@@ -52,10 +52,24 @@ extern uint64_t arg_timeout_usec;
 extern bool arg_wait_lock;
 extern enum tdx_image_format arg_format;
 
+/*
+ * Where the planning verbs get the host and the store: tdxctl probes sysfs
+ * and scans the store; tdxd (report.c) lends its cache for Report(), so a
+ * read costs no sysfs or store I/O. Either field NULL: probe or scan.
+ */
+struct cli_cache {
+	struct tdx_host *host;
+	struct tdx_store *store;
+};
+extern const struct cli_cache *cli_cache;
+/* The cached store (borrowed: *ret_owned false) or a fresh scan; diag on failure. */
+int cli_store_get(struct tdx_store **ret, bool *ret_owned, struct tdx_diag *diag);
+
 /* Everything the planning verbs (status, list, plan, update) need about this host. */
 struct cli_host_facts {
 	struct tdx_host *host;
-	int cpu_err; /* 0 or why the CPU signature is unknown */
+	bool host_owned; /* false: cli_cache's */
+	int cpu_err;	 /* 0 or why the CPU signature is unknown */
 	uint32_t cpu_signature;
 	struct tdx_policy_host policy_host;
 	struct tdx_policy_opts policy;
@@ -79,6 +93,7 @@ int cli_plan_exit_code(int err);
 struct cli_planning {
 	struct cli_host_facts facts;
 	struct tdx_store *store;
+	bool store_owned;
 	struct tdx_plan plan;
 };
 void cli_planning_done(struct cli_planning *p);

@@ -452,6 +452,8 @@ static int method_inhibit_continue(struct manager *m, sd_bus_message *msg, sd_bu
 	r = inhibitor_add(m, msg, who, why, &fd, &diag);
 	if (r == -EBUSY)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "%s", diag.msg);
+	if (r == -EUSERS)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_LIMIT, "%s", diag.msg);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "%s", diag.msg);
 	return sd_bus_reply_method_return(msg, "h", fd);

@@ -430,6 +430,7 @@ int manager_refresh(struct manager *m)
 	}
 	tdx_host_free(m->host);
 	m->host = TAKE_PTR(host);
+	report_cache_clear(m); /* rendered from what is replaced now */
 	tdx_store_free(m->store);
 	m->store = store;
 	m->store_err = store ? 0 : -ENOENT;

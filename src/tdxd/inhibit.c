@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "dbus-names.h"
@@ -130,14 +131,78 @@ static int inhibitor_create(struct manager *m, sd_bus_message *msg, const char *
 	return 0;
 }
 
+/*
+ * Each inhibitor holds an fd of ours. Any active local session may inhibit
+ * (polkit's default), so one user must not exhaust the daemon: a cap per
+ * UID, and a global cap that leaves INHIBITORS_FD_RESERVE descriptors for
+ * the bus, store reads, history, root's own inhibitors and an update in
+ * progress.
+ */
+void inhibitors_set_limits(struct manager *m)
+{
+	struct rlimit rl;
+	uint64_t cap = INHIBITORS_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		cap = rl.rlim_cur > INHIBITORS_FD_RESERVE ? rl.rlim_cur - INHIBITORS_FD_RESERVE : 0;
+	m->inhibitors_max = (unsigned)(cap < INHIBITORS_MAX ? cap : INHIBITORS_MAX);
+	log_debug("inhibitors: at most %u in all, %u per user", m->inhibitors_max,
+		  INHIBITORS_PER_UID_MAX);
+}
+
+static unsigned inhibitors_of_uid(const struct manager *m, uint32_t uid)
+{
+	unsigned n = 0;
+
+	for (const struct inhibitor *i = m->inhibitors; i; i = i->next)
+		n += i->uid == uid;
+	return n;
+}
+
+static int caller_uid(sd_bus_message *msg, uint32_t *ret)
+{
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uid_t uid;
+	int r;
+
+	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &uid);
+	if (r < 0)
+		return r;
+	*ret = (uint32_t)uid;
+	return 0;
+}
+
+/* root is held only to its per-UID cap, which the fd reserve covers: a flood never locks it out. */
+static int inhibitor_check_caps(struct manager *m, sd_bus_message *msg, struct tdx_diag *diag)
+{
+	uint32_t uid;
+	int r;
+
+	r = caller_uid(msg, &uid);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "cannot identify the caller: %s", strerror(-r));
+	if (uid != 0 && m->n_inhibitors >= m->inhibitors_max)
+		return tdx_diag_set(diag, -EUSERS,
+				    "too many inhibitors held on this host (%u, at most %u)",
+				    m->n_inhibitors, m->inhibitors_max);
+	if (inhibitors_of_uid(m, uid) >= INHIBITORS_PER_UID_MAX)
+		return tdx_diag_set(
+			diag, -EUSERS,
+			"uid %u already holds %u inhibitors, the most one user may hold", uid,
+			INHIBITORS_PER_UID_MAX);
+	return 0;
+}
+
 int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
 		  int *ret_client_fd, struct tdx_diag *diag)
 {
 	int r;
 
-	if (m->n_inhibitors >= 1024)
-		return tdx_diag_set(diag, -E2BIG, "too many inhibitors held (%u)",
-				    m->n_inhibitors); /* each holds an fd of ours */
+	r = inhibitor_check_caps(m, msg, diag);
+	if (r < 0)
+		return r;
 	r = inhibit_file_take(m, diag);
 	if (r < 0)
 		return r;

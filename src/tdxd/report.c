@@ -52,8 +52,9 @@ static void set_args(const struct manager *m, const struct report_opts *o)
 
 typedef int (*render_fn)(void *ud);
 
-static int render(const struct manager *m, const struct report_opts *o, render_fn fn, void *ud,
-		  struct report *ret)
+/* cache: what the verbs read instead of sysfs and the store (NULL: they probe). */
+static int render(const struct manager *m, const struct report_opts *o,
+		  const struct cli_cache *cache, render_fn fn, void *ud, struct report *ret)
 {
 	_cleanup_free_ char *out = NULL, *err = NULL;
 	size_t n_out = 0, n_err = 0;
@@ -71,9 +72,11 @@ static int render(const struct manager *m, const struct report_opts *o, render_f
 	}
 	pthread_mutex_lock(&render_lock);
 	set_args(m, o);
+	cli_cache = cache;
 	output_set_streams(fo, fe);
 	code = fn(ud);
 	output_set_streams(NULL, NULL);
+	cli_cache = NULL;
 	pthread_mutex_unlock(&render_lock);
 	k = fclose(fo);
 	if (fclose(fe) != 0 || k != 0)
@@ -118,8 +121,9 @@ static int update_check(int argc, char **argv)
 	return r < 0 ? r : UPDATE_PLAN_READY;
 }
 
-int report_verb(const struct manager *m, const char *verb, const char *target,
-		const struct report_opts *o, struct report *ret)
+static int report_verb_render(const struct manager *m, const char *verb, const char *target,
+			      const struct report_opts *o, const struct cli_cache *cache,
+			      struct report *ret)
 {
 	static const struct {
 		const char *name;
@@ -141,7 +145,7 @@ int report_verb(const struct manager *m, const char *verb, const char *target,
 			return -EINVAL;
 		if (target[0])
 			c.argv[c.argc++] = (char *)target;
-		return render(m, o, render_verb, &c, ret);
+		return render(m, o, cache, render_verb, &c, ret);
 	}
 	return -EOPNOTSUPP;
 }
@@ -170,10 +174,91 @@ int report_job(const struct manager *m, bool dry_run, const struct job_outcome *
 			.color = v == REPORT_COLOR,
 			.dry_run = dry_run,
 		};
-		int r = render(m, &opts, render_job, (void *)o, &ret[v]);
+		int r = render(m, &opts, NULL, render_job, (void *)o, &ret[v]);
 
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * Report() is open to everyone, so it must cost no more than a cache read
+ * (issue 7): it renders from the host and store of the last refresh (lent to
+ * the verbs as cli_cache, no sysfs or store I/O), and keeps each rendering
+ * until the next refresh, so a flood of the same question is a lookup.
+ */
+#define REPORT_CACHE_MAX 64u
+
+static char *report_key(const char *verb, const char *target, const struct report_opts *o)
+{
+	char *k;
+
+	if (asprintf(&k, "%s/%s/%d%d%d%d%d%d", verb, target, o->json, o->color, o->quiet,
+		     o->dry_run, o->allow_debug, o->reinstall) < 0)
+		return NULL;
+	return k;
+}
+
+static int report_copy(const struct report *from, struct report *ret)
+{
+	struct report r = {.exit_status = from->exit_status};
+
+	r.out = strdup(from->out ?: "");
+	r.err = strdup(from->err ?: "");
+	if (!r.out || !r.err) {
+		report_done(&r);
+		return -ENOMEM;
+	}
+	*ret = r;
+	return 0;
+}
+
+void report_cache_clear(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_report_cache; i++) {
+		free(m->report_cache[i].key);
+		report_done(&m->report_cache[i].rep);
+	}
+	m->n_report_cache = 0;
+}
+
+static void report_cache_put(struct manager *m, char *key, const struct report *rep)
+{
+	struct report_cached *c;
+
+	if (m->n_report_cache >= REPORT_CACHE_MAX)
+		report_cache_clear(m); /* a flood of distinct questions: start over */
+	if (!m->report_cache) {
+		m->report_cache = calloc(REPORT_CACHE_MAX, sizeof(*m->report_cache));
+		if (!m->report_cache) {
+			free(key);
+			return;
+		}
+	}
+	c = &m->report_cache[m->n_report_cache];
+	if (report_copy(rep, &c->rep) < 0) {
+		free(key);
+		return;
+	}
+	c->key = key;
+	m->n_report_cache++;
+}
+
+int report_verb(struct manager *m, const char *verb, const char *target,
+		const struct report_opts *o, struct report *ret)
+{
+	const struct cli_cache cache = {.host = m->host, .store = m->store};
+	_cleanup_free_ char *key = report_key(verb, target, o);
+	int r;
+
+	if (!key)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_report_cache; i++)
+		if (strcmp(m->report_cache[i].key, key) == 0)
+			return report_copy(&m->report_cache[i].rep, ret);
+	r = report_verb_render(m, verb, target, o, &cache, ret);
+	if (r >= 0)
+		report_cache_put(m, TAKE_PTR(key), ret);
+	return r;
 }

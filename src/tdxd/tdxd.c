@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -149,6 +150,8 @@ static void manager_free(struct manager *m)
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	props_done(&m->props);
+	report_cache_clear(m);
+	free(m->report_cache);
 	tdx_host_free(m->host);
 	tdx_store_free(m->store);
 	tdx_history_free(m->history);
@@ -182,6 +185,23 @@ static int manager_start_bus(struct manager *m)
 	return r;
 }
 
+/*
+ * As systemd daemons do: the soft fd limit up to the hard one. tdxd uses
+ * epoll only (no select()), so a high limit is safe, and inhibitors each
+ * hold an fd.
+ */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning("cannot raise the fd limit to %llu: %m",
+			    (unsigned long long)rl.rlim_max);
+}
+
 static int run(struct manager *m)
 {
 	sigset_t mask;
@@ -192,6 +212,8 @@ static int run(struct manager *m)
 	sigaddset(&mask, SIGINT);
 	/* Blocked before any thread exists, so workers inherit the mask. */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	raise_nofile_limit();
+	inhibitors_set_limits(m);
 	r = manager_load_config(m);
 	if (r < 0)
 		return r;

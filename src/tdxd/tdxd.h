@@ -76,6 +76,10 @@ struct report {
 	char *err;	 /* stderr */
 };
 #define REPORT_PLAN_READY (-1)
+struct report_cached {
+	char *key; /* verb, target and options */
+	struct report rep;
+};
 /* The renderings of a finished job tdxd keeps: what tdxctl update prints. */
 enum report_variant {
 	REPORT_TEXT,
@@ -156,10 +160,13 @@ struct manager {
 	struct tdx_history *history;
 	char *history_path;
 	char *installed_path;
-	char *pending_path; /* pending.c: the attempt in progress */
+	char *pending_path;		    /* pending.c: the attempt in progress */
+	struct report_cached *report_cache; /* report.c: renderings until the next refresh */
+	size_t n_report_cache;
 
 	struct inhibitor *inhibitors;
-	unsigned n_inhibitors; /* mirrored under inhibit_lock for the worker */
+	unsigned n_inhibitors;	 /* mirrored under inhibit_lock for the worker */
+	unsigned inhibitors_max; /* inhibitors_set_limits() */
 	unsigned next_inhibitor_id;
 	pthread_mutex_t inhibit_lock;
 	pthread_cond_t inhibit_cond;
@@ -222,7 +229,15 @@ void pending_clear(const struct manager *m);
 int pending_reconcile(struct manager *m);
 
 /* inhibit.c */
-/* Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors (lock.h). */
+/* Caps (tdxd(8) INHIBITORS): per UID, and in all from RLIMIT_NOFILE minus a reserve. */
+#define INHIBITORS_PER_UID_MAX 32u
+#define INHIBITORS_FD_RESERVE  128u
+#define INHIBITORS_MAX	       8192u
+void inhibitors_set_limits(struct manager *m);
+/*
+ * Refuses (-EBUSY, diag names the hop) while an update blocks inhibitors
+ * (lock.h), -EUSERS beyond a cap.
+ */
 int inhibitor_add(struct manager *m, sd_bus_message *msg, const char *who, const char *why,
 		  int *ret_client_fd, struct tdx_diag *diag);
 void inhibitors_free(struct manager *m);
@@ -243,8 +258,10 @@ void report_done(struct report *r);
  * refusal or "up to date", else REPORT_PLAN_READY with the plan as JSON in out.
  * -EOPNOTSUPP: unknown verb; -EINVAL: a target for a verb without one.
  */
-int report_verb(const struct manager *m, const char *verb, const char *target,
+int report_verb(struct manager *m, const char *verb, const char *target,
 		const struct report_opts *o, struct report *ret);
+/* Drops the renderings report_verb() keeps; every refresh does. */
+void report_cache_clear(struct manager *m);
 /* A finished job's output in every variant (enum report_variant). Thread-safe. */
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
 	       struct report ret[static REPORT_VARIANTS]);

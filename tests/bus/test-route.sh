@@ -105,11 +105,16 @@ quiet_same() {
 		fail "status --quiet --direct, $2: exit $(cat "$WORK/direct.rc"), expected $1"
 	[ ! -s "$WORK/bus.out" ] && [ ! -s "$WORK/direct.out" ] || fail "status --quiet, $2, printed"
 }
+# Report answers from tdxd's cache: after changing the fixture, Refresh
+# tells tdxd, as the kernel's uevents do on a real host.
+host_changed() { "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh failed"; }
 quiet_same 10 "update available"
 echo 1.5.10 >"$HOST/version"
+host_changed
 quiet_same 0 "up to date"
 rm "$HOST/version"
 $PYTHON -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$HOST/version"
+host_changed
 quiet_same 11 "module lost"
 reset_host
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Writes a synthetic module store for the CLI tests:
- *   cli-mkstore ROOT [--format=0x100|0x200] [--separate] [--mapping=FILE] SPEC...
+ *   cli-mkstore ROOT [--format=0x100|0x200] [--separate] [--mapping=FILE] [--many=N] SPEC...
  * SPEC is VERSION[,min=VERSION][,debug][,cpu=HEX][,pages=N]; min is the
  * release's min_module_version_for_td_preserving (the generated mapping).
+ * --many=N adds N one-page modules 2.<i/100>.<i%100> (a big store for floods).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -74,9 +75,11 @@ int main(int argc, char *argv[])
 		{"format", required_argument, NULL, 'f'},
 		{"separate", no_argument, NULL, 's'},
 		{"mapping", required_argument, NULL, 'm'},
+		{"many", required_argument, NULL, 'n'},
 		{},
 	};
-	struct synth_module_spec specs[MAX_SPECS];
+	_cleanup_free_ struct synth_module_spec *specs = NULL;
+	unsigned many = 0;
 	enum tdx_image_format fmt = TDX_IMAGE_FORMAT_V2;
 	unsigned flags = SYNTH_STORE_JOINED;
 	_cleanup_free_ char *mapping = NULL;
@@ -92,6 +95,8 @@ int main(int argc, char *argv[])
 		}
 		if (c == 'm' && read_mapping(optarg, &mapping) == 0)
 			continue;
+		if (c == 'n' && tdx_parse_uint32(optarg, &many) == 0 && many <= 100000)
+			continue;
 		fprintf(stderr, "cli-mkstore: bad option\n");
 		return 2;
 	}
@@ -99,12 +104,21 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: cli-mkstore ROOT [--format=F] [--separate] SPEC...\n");
 		return 2;
 	}
+	specs = calloc(MAX_SPECS + many, sizeof(*specs));
+	if (!specs)
+		return 1;
 	for (int i = optind + 1; i < argc; i++) {
 		if (n >= MAX_SPECS || parse_spec(argv[i], &specs[n++]) < 0) {
 			fprintf(stderr, "cli-mkstore: bad spec \"%s\"\n", argv[i]);
 			return 2;
 		}
 	}
+	for (unsigned i = 0; i < many; i++)
+		specs[n++] = (struct synth_module_spec){
+			.version = {2, i / 100, i % 100},
+			.module_pages = 1,
+			.cpuids = {SYNTH_CPU_SPR},
+		};
 	r = synth_store_write(argv[optind], mapping, specs, n, fmt, flags);
 	if (r < 0) {
 		fprintf(stderr, "cli-mkstore: %s: %s\n", argv[optind], strerror(-r));
