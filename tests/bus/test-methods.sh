@@ -71,4 +71,14 @@ run list
 expect_rc 0 "tdxctl list through tdxd"
 expect_grep "$OUT" 'signed by a key that is not trusted'
 
+# A store that tdxd.service's sandbox hides (ProtectHome=yes): under systemd
+# (INVOCATION_ID) the error names the sandbox, and the path once (issue 14).
+stop_tdxd
+write_conf
+sed -i "s|^Path=.*|Path=/root/tdxctl-no-such-store|" "$WORK/tdxd.conf"
+INVOCATION_ID=0123456789abcdef start_tdxd
+call ListCandidates
+expect_rc 1 "ListCandidates with a store in /root"
+expect_grep "$ERR" "module store unusable: /root/tdxctl-no-such-store: No such file or directory \\(hidden by tdxd.service's sandbox \\(ProtectHome=yes, PrivateTmp=yes\\); see tdxd\\(8\\), SANDBOX\\)"
+expect_no_grep "$ERR" "tdxctl-no-such-store: /root"
 bus_finish
