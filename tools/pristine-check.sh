@@ -97,9 +97,13 @@ cleanup() {
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "${mounts[i]}" 2>/dev/null || true
 	done
-	if [ -n "$root" ] && [ $keep = 0 ]; then
-		rm -rf --one-file-system "$root"
+	[ -n "$root" ] && [ $keep = 0 ] || return 0
+	# The binds are on the same file system (caches): never delete through one.
+	if grep -qF " $root/" /proc/self/mounts; then
+		log "mounts remain under $root; not removing it"
+		return 0
 	fi
+	rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 

@@ -262,7 +262,8 @@ static void print_best_update(const struct cli_best_update *b)
 {
 	char v[TDX_VERSION_STRING_MAX];
 
-	if (!b->store_ok)
+	/* -ENODATA: an input the decision needs is unknown; never "none" */
+	if (!b->store_ok || b->err == -ENODATA)
 		fprintf(output_out(), "    Best update: unknown (%s)\n", b->msg);
 	else if (b->err == 0)
 		fprintf(output_out(), "    Best update: %s%s%s (%zu update%s)\n",
@@ -308,7 +309,7 @@ static json_object *json_best_update(const struct cli_best_update *b)
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
 	const char *state;
 
-	if (!b->store_ok)
+	if (!b->store_ok || b->err == -ENODATA)
 		state = "unknown";
 	else if (b->err == 0)
 		state = "available";
@@ -485,6 +486,7 @@ static json_object *json_plan(const struct cli_plan *p)
 		return NULL;
 	json_object_object_add(o, "budget",
 			       p->budget == UINT_MAX ? NULL : json_object_new_int64(p->budget));
+	json_object_object_add(o, "error", p->error ? json_object_new_string(p->error) : NULL);
 	return TAKE_PTR(o);
 }
 

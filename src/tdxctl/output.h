@@ -93,7 +93,8 @@ int output_list(const struct cli_list *l);
 /* A plan and the update budget it was computed with. */
 struct cli_plan {
 	const struct tdx_plan *plan;
-	unsigned budget; /* UINT_MAX: unknown */
+	unsigned budget;   /* UINT_MAX: unknown */
+	const char *error; /* why there is no plan (JSON "error"), NULL when there is one */
 };
 int output_plan(const struct cli_plan *p);
 

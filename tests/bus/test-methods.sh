@@ -58,4 +58,15 @@ expect_grep "$ERR" "unknown option 'frobnicate'"
 call Update "sa{sv}" "" 1 dry_run s yes
 expect_rc 1 "Update with a mistyped option"
 expect_grep "$ERR" "dry_run must be a boolean"
+
+# A store that tdxd.service's sandbox hides (ProtectHome=yes): under systemd
+# (INVOCATION_ID) the error names the sandbox, and the path once (issue 14).
+stop_tdxd
+write_conf
+sed -i "s|^Path=.*|Path=/root/tdxctl-no-such-store|" "$WORK/tdxd.conf"
+INVOCATION_ID=0123456789abcdef start_tdxd
+call ListCandidates
+expect_rc 1 "ListCandidates with a store in /root"
+expect_grep "$ERR" "module store unusable: /root/tdxctl-no-such-store: No such file or directory \\(hidden by tdxd.service's sandbox \\(ProtectHome=yes, PrivateTmp=yes\\); see tdxd\\(8\\), SANDBOX\\)"
+expect_no_grep "$ERR" "tdxctl-no-such-store: /root"
 bus_finish
