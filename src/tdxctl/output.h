@@ -115,7 +115,8 @@ void output_hop_line(const struct tdx_hop_result *r, FILE *f);
 /* The loud multi-line warning for a lost module, on stderr. */
 void output_fatal_warning(const struct tdx_hop_result *r);
 
-int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok);
+/* trusted: the signature verifies and its key is on the trusted list. */
+int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok, bool trusted);
 
 struct cli_mapping_check {
 	const char *path;

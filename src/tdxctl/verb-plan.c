@@ -60,6 +60,7 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 	}
 	f.policy_host = ctx.policy_host;
 	f.policy = (struct tdx_policy_opts){
+		.trusted_keys = &arg_trusted_keys,
 		.allow_debug = arg_allow_debug,
 		.reinstall = arg_reinstall,
 		.strict_compat = arg_strict_compat,

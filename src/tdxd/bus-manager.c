@@ -400,7 +400,7 @@ static int identify_image(struct manager *m, int fd, const char *want_version,
 	if (r >= 0)
 		r = tdx_image_parse(data, size, &img, &diag);
 	if (r >= 0)
-		r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &diag);
+		r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &m->config->trusted_keys, &diag);
 	if (r < 0)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_INVALID_IMAGE, "image: %s", diag.msg);
 	tdx_store_peek_all(m->store);
