@@ -33,8 +33,9 @@ EOC
 	export TDXCTL_LOCK_PATH="$d/update.lock"
 	dbus-daemon --config-file="$d/bus.conf" --nofork --nopidfile &
 	BUS_PID=$!
-	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Daemon]\nStateDirectory=%s\n%s' \
-		"${STORE:-$CATALOG}" "$d/hooks" "$d/state" "${BUS_DAEMON_CONF:-}" >"$d/tdxd.conf"
+	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Update]\nTrustedSigningKeys=%s\n' \
+		"${STORE:-$CATALOG}" "$d/hooks" "$TEST_KEY_SHA256" >"$d/tdxd.conf"
+	printf '[Daemon]\nStateDirectory=%s\n%s' "$d/state" "${BUS_DAEMON_CONF:-}" >>"$d/tdxd.conf"
 	for _ in $(seq 1 50); do [ -S "$d/socket" ] && break; sleep 0.1; done
 	tdxd_up
 }
@@ -145,7 +146,7 @@ scn_bus-kmod() {
 		depmod "$(uname -r)" "$kdir/tdx_host_sim.ko" ||
 		{ fail "cannot install tdx_host_sim for modprobe"; return; }
 	echo "options tdx_host_sim module_version=1.5.06 seamldr_version=1.5.00" \
-		"num_remaining_updates=9" >/etc/modprobe.d/tdx_host_sim.conf
+		"num_remaining_updates=9 trusted_keys=$TEST_KEY_SHA256" >/etc/modprobe.d/tdx_host_sim.conf
 	BUS_DAEMON_CONF=$'KernelModule=tdx_host_sim\n' bus_up
 	expect_eq "module loaded by tdxd" "$(test -d /sys/module/tdx_host_sim && echo yes)" "yes"
 	expect_eq "ModuleVersion" "$(bprop ModuleVersion)" "1.5.06"

@@ -47,6 +47,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_OFF);
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_REFUSE);
 	assert_false(c->allow_debug);
+	assert_int_equal(c->trusted_keys.n, 1);
+	assert_int_equal(c->trusted_keys.key_sha256[0][0], 0xc8); /* Intel's production key */
 	assert_false(c->strict_compat);
 	assert_false(c->reapply_at_boot);
 	assert_string_equal(c->target, "");
@@ -121,6 +123,8 @@ static void test_every_key(void **state)
 			 "Reserve=3\n"
 			 "StrictCompat=yes\n"
 			 "AllowDebug=true\n"
+			 "TrustedSigningKeys=" TDX_INTEL_PRODUCTION_KEY_SHA256
+			 " 00000000000000000000000000000000000000000000000000000000000000ff\n"
 			 "ReapplyAtBoot=on\n"
 			 "UploadTimeoutSec=120\r\n"
 			 "[Hooks]\n"
@@ -140,6 +144,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c->reserve, 3);
 	assert_true(c->strict_compat);
 	assert_true(c->allow_debug);
+	assert_int_equal(c->trusted_keys.n, 2);
+	assert_int_equal(c->trusted_keys.key_sha256[1][31], 0xff);
 	assert_true(c->reapply_at_boot);
 	assert_int_equal(c->upload_timeout_usec, 120 * USEC_PER_SEC);
 	assert_string_equal(c->hook_dir, "/etc/tdxd-hooks");
@@ -170,6 +176,7 @@ static void test_bad_values(void **state)
 	parse_fails("[Update]\nReserve=-1\n", "Reserve");
 	parse_fails("[Update]\nReserve=1001\n", "Reserve");
 	parse_fails("[Update]\nAllowDebug=maybe\n", "AllowDebug");
+	parse_fails("[Update]\nTrustedSigningKeys=c821f41f\n", "TrustedSigningKeys");
 	parse_fails("[Update]\nAutoUpdate=sometimes\n", "AutoUpdate");
 	parse_fails("[Update]\nTarget=1.5\n", "Target");
 	parse_fails("[Update]\nUploadTimeoutSec=0\n", "UploadTimeoutSec");
