@@ -32,7 +32,9 @@ guest+=$(cat <<'GUEST'
 set -u
 cat=$VM_BUILD/vm/catalog
 tdxctl=$VM_BUILD/src/tdxctl/tdxctl
-insmod "$VM_KO" module_version=1.5.06 install_ms=$ims
+key=$(cat "$VM_BUILD/vm/test-key-sha256")
+export TDXCTL_TRUSTED_SIGNING_KEYS=$key
+insmod "$VM_KO" module_version=1.5.06 install_ms=$ims trusted_keys=$key
 "$tdxctl" --direct --store "$cat" update 1.5.20 --yes >/dev/null  # warm the page cache
 for i in $(seq 1 "$runs"); do
 	echo 1 >/sys/kernel/debug/tdx_host_sim/reset

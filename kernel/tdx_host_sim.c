@@ -31,6 +31,7 @@
 #include <linux/unaligned.h>
 #include <asm/processor.h>
 #include <crypto/hash.h>
+#include <crypto/sig.h>
 
 #include "tdx_sim_payload.h"
 
@@ -45,6 +46,18 @@
 #define SIM_SIG_CPUID_TABLE	   1028u
 #define SIM_SIG_CPUID_MAX	   255u
 #define SIM_CPU_SIG_MASK	   0xfffffff0u
+/* The SIGSTRUCT's RSA-3072 key and signature (tdxctl: include/tdx/signature.h). */
+#define SIM_SIGSTRUCT_SIZE	  2048u
+#define SIM_SIG_SIZE_FIELDS	  24u /* size, key_size, modulus_size, exponent_size */
+#define SIM_SIG_MODULUS		  128u
+#define SIM_SIG_EXPONENT	  512u
+#define SIM_SIG_SIGNATURE	  516u
+#define SIM_SIG_SIGNED_HEADER_END 128u /* signed: [0, 128) and [900, 2048) */
+#define SIM_SIG_SIGNED_BODY_START 900u
+#define SIM_RSA_KEY_SIZE	  384u
+#define SIM_RSA_EXPONENT	  0x10001u
+#define SIM_MAX_TRUSTED_KEYS	  16u
+#define SIM_KEY_SHA256_SIZE	  32u
 
 /* ---- module parameters: the state the emulated platform boots with ---- */
 
@@ -76,6 +89,12 @@ MODULE_PARM_DESC(image_format, "Accepted image format: 0x200 or 0x100 (default: 
 static char *abi = "mainline";
 module_param(abi, charp, 0444);
 MODULE_PARM_DESC(abi, "sysfs layout and error mapping: mainline or v4");
+
+/* Intel's production key: SHA-256 of the modulus as stored in all published sigstructs. */
+static char *trusted_keys = "c821f41f83e0dc73e272852ffc176bcd9ae1e93a4fccec88772c9b4ff2eaa75f";
+module_param(trusted_keys, charp, 0444);
+MODULE_PARM_DESC(trusted_keys, "Comma-separated SHA-256 fingerprints of the signing keys the "
+			       "emulated P-SEAMLDR accepts (default: Intel's production key)");
 
 /* ---- emulated platform state ---- */
 
@@ -129,6 +148,11 @@ static struct device *tdx_host;
 static struct fw_upload *tdx_fwl;
 static struct dentry *sim_debugfs;
 static struct crypto_shash *sha384;
+static struct crypto_shash *sha256;
+static struct crypto_sig *rsa_sha384;
+static DEFINE_MUTEX(rsa_lock); /* the tfm holds one public key at a time */
+static u8 trusted[SIM_MAX_TRUSTED_KEYS][SIM_KEY_SHA256_SIZE];
+static unsigned int n_trusted;
 
 static int sim_version_parse(const char *s, struct sim_version *v)
 {
@@ -387,6 +411,110 @@ static bool sim_payload_read(const struct sim_image *img, struct sim_version *ow
 	return true;
 }
 
+/* ---- the P-SEAMLDR's signature check ---- */
+
+static bool sim_key_trusted(const u8 *fingerprint)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_trusted; i++)
+		if (!memcmp(trusted[i], fingerprint, SIM_KEY_SHA256_SIZE))
+			return true;
+	return false;
+}
+
+/*
+ * The RSAPublicKey (RFC 8017 A.1.1) the kernel's rsa wants, DER: SEQUENCE {
+ * INTEGER n (a 0 byte first: its top bit is set), INTEGER 65537 }. The
+ * sigstruct stores n little-endian; DER is big-endian.
+ */
+#define SIM_RSA_DER_SIZE (4 + 4 + 1 + SIM_RSA_KEY_SIZE + 5)
+static void sim_rsa_der(const u8 *modulus_le, u8 *der)
+{
+	static const u8 head[] = {0x30, 0x82, 0x01, 0x8a, 0x02, 0x82, 0x01, 0x81, 0x00};
+	static const u8 tail[] = {0x02, 0x03, 0x01, 0x00, 0x01};
+	unsigned int i;
+
+	memcpy(der, head, sizeof(head));
+	for (i = 0; i < SIM_RSA_KEY_SIZE; i++)
+		der[sizeof(head) + i] = modulus_le[SIM_RSA_KEY_SIZE - 1 - i];
+	memcpy(der + sizeof(head) + SIM_RSA_KEY_SIZE, tail, sizeof(tail));
+}
+
+/* SHA-384 of the signed bytes, and pkcs1pad(rsa,sha384) over them: the kernel's own code. */
+static int sim_rsa_verify(const u8 *sig, bool *ret)
+{
+	SHASH_DESC_ON_STACK(desc, sha384);
+	u8 digest[SIM_SEAMHASH_SIZE];
+	u8 *der, *sig_be;
+	unsigned int i;
+	int r;
+
+	desc->tfm = sha384;
+	r = crypto_shash_init(desc) ?:
+	    crypto_shash_update(desc, sig, SIM_SIG_SIGNED_HEADER_END) ?:
+	    crypto_shash_finup(desc, sig + SIM_SIG_SIGNED_BODY_START,
+			       SIM_SIGSTRUCT_SIZE - SIM_SIG_SIGNED_BODY_START, digest);
+	if (r)
+		return r;
+	der = kmalloc(SIM_RSA_DER_SIZE + SIM_RSA_KEY_SIZE, GFP_KERNEL);
+	if (!der)
+		return -ENOMEM;
+	sig_be = der + SIM_RSA_DER_SIZE;
+	sim_rsa_der(sig + SIM_SIG_MODULUS, der);
+	for (i = 0; i < SIM_RSA_KEY_SIZE; i++)
+		sig_be[i] = sig[SIM_SIG_SIGNATURE + SIM_RSA_KEY_SIZE - 1 - i];
+	mutex_lock(&rsa_lock);
+	r = crypto_sig_set_pubkey(rsa_sha384, der, SIM_RSA_DER_SIZE);
+	if (!r) {
+		r = crypto_sig_verify(rsa_sha384, sig_be, SIM_RSA_KEY_SIZE, digest, sizeof(digest));
+		/* Any verification failure is a verdict, not an error of ours. */
+		*ret = r == 0;
+		r = 0;
+	}
+	mutex_unlock(&rsa_lock);
+	kfree(der);
+	return r;
+}
+
+/* 0 with why empty when the signature verifies by a trusted key; why says what is wrong. */
+static int sim_signature_check(const struct sim_image *img, char *why, size_t len)
+{
+	static const u32 sizes[] = {SIM_SIGSTRUCT_SIZE / 4, SIM_RSA_KEY_SIZE / 4,
+				    SIM_RSA_KEY_SIZE / 4, 1};
+	const u8 *sig = img->sigstruct;
+	u8 fingerprint[SIM_KEY_SHA256_SIZE];
+	unsigned int i;
+	bool ok = false;
+	int r;
+
+	why[0] = '\0';
+	if (img->sigstruct_size < SIM_SIGSTRUCT_SIZE) {
+		strscpy(why, "sigstruct too short for a signature", len);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		if (get_unaligned_le32(sig + SIM_SIG_SIZE_FIELDS + 4 * i) != sizes[i] ||
+		    get_unaligned_le32(sig + SIM_SIG_EXPONENT) != SIM_RSA_EXPONENT) {
+			strscpy(why, "sigstruct key layout is not RSA-3072, e = 65537", len);
+			return 0;
+		}
+	r = crypto_shash_tfm_digest(sha256, sig + SIM_SIG_MODULUS, SIM_RSA_KEY_SIZE, fingerprint);
+	if (r)
+		return r;
+	if (!sim_key_trusted(fingerprint)) {
+		scnprintf(why, len, "signing key %*phN not trusted", SIM_KEY_SHA256_SIZE,
+			  fingerprint);
+		return 0;
+	}
+	r = sim_rsa_verify(sig, &ok);
+	if (r)
+		return r;
+	if (!ok)
+		strscpy(why, "sigstruct signature does not verify", len);
+	return 0;
+}
+
 struct sim_install {
 	bool fatal;
 	struct sim_version new_version;
@@ -420,6 +548,10 @@ static int sim_judge_install(const struct sim_image *img, const struct sim_versi
 		strscpy(out->why, "no update slots left", sizeof(out->why));
 		return 0;
 	}
+	/* SEAMLDR.INSTALL authenticates the sigstruct before it trusts any field of it. */
+	r = sim_signature_check(img, out->why, sizeof(out->why));
+	if (r || out->why[0])
+		return r;
 	if (!sim_cpu_supported(img, cpu_sig)) {
 		scnprintf(out->why, sizeof(out->why), "CPU 0x%x not in the sigstruct cpuid table",
 			  cpu_sig & SIM_CPU_SIG_MASK);
@@ -738,6 +870,26 @@ static void sim_debugfs_init(void)
 
 /* ---- load / unload ---- */
 
+/* "hex,hex,...": 64 hex digits each. */
+static int sim_parse_trusted_keys(void)
+{
+	const char *p = trusted_keys;
+
+	for (n_trusted = 0; *p; n_trusted++) {
+		size_t n = strcspn(p, ",");
+
+		if (n_trusted == SIM_MAX_TRUSTED_KEYS || n != 2 * SIM_KEY_SHA256_SIZE ||
+		    hex2bin(trusted[n_trusted], p, SIM_KEY_SHA256_SIZE)) {
+			pr_err("trusted_keys: at most %u SHA-256 fingerprints (64 hex digits), "
+			       "comma-separated\n",
+			       SIM_MAX_TRUSTED_KEYS);
+			return -EINVAL;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 static int sim_parse_params(void)
 {
 	if (sim_version_parse(module_version, &param_module) ||
@@ -753,6 +905,8 @@ static int sim_parse_params(void)
 		pr_err("abi must be mainline or v4\n");
 		return -EINVAL;
 	}
+	if (sim_parse_trusted_keys())
+		return -EINVAL;
 	sim_format = image_format ? image_format : (sim_abi == SIM_ABI_V4 ? 0x100 : 0x200);
 	if (sim_format != 0x100 && sim_format != 0x200) {
 		pr_err("image_format must be 0x100 or 0x200\n");
@@ -800,6 +954,33 @@ static void sim_destroy_tdx_host(void)
 	root_device_unregister(faux_root);
 }
 
+static void sim_free_crypto(void)
+{
+	if (!IS_ERR_OR_NULL(rsa_sha384))
+		crypto_free_sig(rsa_sha384);
+	if (!IS_ERR_OR_NULL(sha256))
+		crypto_free_shash(sha256);
+	if (!IS_ERR_OR_NULL(sha384))
+		crypto_free_shash(sha384);
+}
+
+static int sim_alloc_crypto(void)
+{
+	sha384 = crypto_alloc_shash("sha384", 0, 0);
+	sha256 = crypto_alloc_shash("sha256", 0, 0);
+	rsa_sha384 = crypto_alloc_sig("pkcs1pad(rsa,sha384)", 0, 0);
+	if (IS_ERR(sha384) || IS_ERR(sha256) || IS_ERR(rsa_sha384)) {
+		int r = IS_ERR(sha384)	 ? PTR_ERR(sha384)
+			: IS_ERR(sha256) ? PTR_ERR(sha256)
+					 : PTR_ERR(rsa_sha384);
+
+		pr_err("cannot allocate sha384, sha256 or pkcs1pad(rsa,sha384): %d\n", r);
+		sim_free_crypto();
+		return r;
+	}
+	return 0;
+}
+
 static int __init tdx_host_sim_init(void)
 {
 	int r;
@@ -809,9 +990,9 @@ static int __init tdx_host_sim_init(void)
 		return r;
 	sim_reset_state();
 
-	sha384 = crypto_alloc_shash("sha384", 0, 0);
-	if (IS_ERR(sha384))
-		return PTR_ERR(sha384);
+	r = sim_alloc_crypto();
+	if (r)
+		return r;
 
 	r = sim_create_tdx_host();
 	if (r)
@@ -836,7 +1017,7 @@ static int __init tdx_host_sim_init(void)
 destroy_dev:
 	sim_destroy_tdx_host();
 free_hash:
-	crypto_free_shash(sha384);
+	sim_free_crypto();
 	return r;
 }
 
@@ -846,7 +1027,7 @@ static void __exit tdx_host_sim_exit(void)
 	if (tdx_fwl)
 		firmware_upload_unregister(tdx_fwl);
 	sim_destroy_tdx_host();
-	crypto_free_shash(sha384);
+	sim_free_crypto();
 }
 
 module_init(tdx_host_sim_init);

@@ -30,4 +30,9 @@ if ! lintian --fail-on error --tag-display-limit 0 "$deb" >"$out/lintian.log" 2>
 	die "lintian reports errors on $(basename "$deb")"
 fi
 cat "$out/lintian.log" >&2
+
+# meson installs the shell completion where Debian's bash and zsh load it.
+for f in ./usr/share/bash-completion/completions/tdxctl ./usr/share/zsh/vendor-completions/_tdxctl; do
+	dpkg-deb -c "$deb" | awk '{print $NF}' | grep -qxF "$f" || die "$(basename "$deb") lacks $f"
+done
 echo "$deb"

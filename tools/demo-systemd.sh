@@ -16,7 +16,8 @@ if [ "${1:-}" = --guest ]; then
 		eval "$*"
 		echo "[exit $?]"
 	}
-	insmod "$VM_KO" module_version=1.5.01 install_ms=400
+	insmod "$VM_KO" module_version=1.5.01 install_ms=400 \
+		trusted_keys="$(cat "$VM_BUILD/vm/test-key-sha256")"
 	echo
 	echo "Guest: systemd $(systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p') as PID 1," \
 		"tdx_host_sim at 1.5.01, tdxctl installed from the package, store in /usr/lib/firmware/intel/tdx"
@@ -51,7 +52,7 @@ echo "demo: booting Linux $VM_KREL with systemd as PID 1 (TCG; about 2 minutes).
 VM_APPEND="tdxvm.systemd=tdx-test.target tdxvm.state=/var/lib/tdxd" VM_STATE_DIR="$res/state" \
 	VM_SERIAL=stdio vm_boot "$res" \
 	"$(printf '%q ' bash "$top/tests/vm/sd-prepare.sh" "$SD_PACKAGE" 1 --demo)" |
-	tr -d '\r' | tee "$res/console.txt" || true
+	sed -u 's/\r$//' | tee "$res/console.txt" || true
 # Every step printed "[exit 0]"; anything else is a failed demo.
 steps=$(grep -c '^\[exit 0\]$' "$res/console.txt" || true)
 if [ "$steps" != 6 ]; then

@@ -33,7 +33,11 @@ guest=$(cat <<'GUEST'
 exec >/dev/console 2>&1 </dev/null
 dmesg -n 1
 : >/results/steps
-insmod "$VM_KO" module_version=1.5.01 seamldr_version=1.5.00 num_remaining_updates=16 install_ms=400
+# The catalog is signed with this build's test key: the platform and tdxctl trust it.
+key=$(cat "$VM_BUILD/vm/test-key-sha256")
+insmod "$VM_KO" module_version=1.5.01 seamldr_version=1.5.00 num_remaining_updates=16 install_ms=400 \
+	trusted_keys="$key"
+export TDXCTL_TRUSTED_SIGNING_KEYS="$key"
 export PATH="$VM_BUILD/src/tdxctl:$PATH"
 export TDXCTL_STORE="$VM_BUILD/vm/catalog" TERM=linux
 stty -F /dev/console cols 100 rows 40 2>/dev/null

@@ -10,7 +10,8 @@
 #    use, about 1 minute), unpacked fresh for every run.
 # 2. The Debian suites of this machine's apt sources (bookworm, -updates,
 #    -security), nothing else; /etc/resolv.conf; /proc, /sys, /dev.
-# 3. The tracked files of this checkout (tools/copy-tracked.sh) in /src.
+# 3. The tracked files of this checkout (tools/copy-tracked.sh, uncommitted
+#    edits included) in /src, with a git index as a clone has.
 # 4. In the chroot, as a new user would: tools/demo.sh (install-deps, the
 #    build, the simulator module build, a TCG boot, four commands), then
 #    tests/run-all.sh --quick.
@@ -97,9 +98,13 @@ cleanup() {
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "${mounts[i]}" 2>/dev/null || true
 	done
-	if [ -n "$root" ] && [ $keep = 0 ]; then
-		rm -rf --one-file-system "$root"
+	[ -n "$root" ] && [ $keep = 0 ] || return 0
+	# The binds are on the same file system (caches): never delete through one.
+	if grep -qF " $root/" /proc/self/mounts; then
+		log "mounts remain under $root; not removing it"
+		return 0
 	fi
+	rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 
@@ -113,6 +118,8 @@ tarball=$(ensure_root_tarball)
 root=$(mktemp -d /var/tmp/tdxctl-pristine.XXXXXX)
 log "unpacking $(basename "$tarball") into $root"
 tar -C "$root" -xzf "$tarball"
+# mktemp made it 0700: the tests run commands as nobody, who must reach /.
+chmod 0755 "$root"
 rm -f "$root/etc/apt/sources.list"
 debian_sources >"$root/etc/apt/sources.list.d/debian.sources"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
@@ -125,6 +132,8 @@ bind /dev/pts /dev/pts
 bind "$cache/apt-archives" /var/cache/apt/archives
 bind "$vmcache" /var/cache/tdxctl-vm
 "$top/tools/copy-tracked.sh" "$root/src"
+# A clone has an index: the style suite asks git which files are ours.
+git -C "$root/src" init -q && git -C "$root/src" add -A
 
 step() { # NAME COMMAND: runs COMMAND in /src of the chroot as a fresh root login would
 	local name=$1 cmd=$2 s0=$EPOCHREALTIME rc=0

@@ -2,7 +2,8 @@
 /*
  * tdx-mkmodule: writes a synthetic TDX module (.bin + .sigstruct, and
  * optionally a joined image) following kernel/tdx_sim_payload.h, for demo
- * catalogs and VM tests. The sigstruct is Intel-shaped but unsigned.
+ * catalogs and VM tests. The sigstruct is Intel-shaped and signed with the
+ * test signing key (tests/common/synth-sign.c), never with a real one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "hash.h"
 #include "image.h"
 #include "macro.h"
 #include "synth.h"
@@ -30,9 +32,12 @@ static void usage(FILE *f)
 	      "                    [--svn N] [--date 0xYYYYMMDD] [--cpuid SIG]...\n"
 	      "                    [--bin OUT.bin --sigstruct OUT.sigstruct]\n"
 	      "                    [--blob OUT.blob [--format 0x100|0x200]]\n"
+	      "       tdx-mkmodule --key-fingerprint | --generate-key PATH\n"
 	      "Numbers are decimal or 0x-prefixed hex. --cpuid may be given up to 8 times\n"
 	      "(default 0x806f8). --handoff defaults to X.Y.00 and is the oldest running\n"
-	      "version the module can take over from.\n",
+	      "version the module can take over from. The sigstruct is signed with the test\n"
+	      "signing key ($TDX_TEST_SIGNING_KEY, else the build's); --key-fingerprint\n"
+	      "prints its SHA-256 for trust lists, --generate-key writes it to PATH.\n",
 	      f);
 }
 
@@ -186,6 +191,33 @@ static int write_out(const char *path, const void *data, size_t size)
 	return r;
 }
 
+/* The modes about the test key itself; -1 when argv is not one of them. */
+static int key_mode(int argc, char **argv)
+{
+	uint8_t fp[TDX_SHA256_SIZE];
+	char hex[2 * TDX_SHA256_SIZE + 1];
+	int r;
+
+	if (argc == 2 && strcmp(argv[1], "--key-fingerprint") == 0) {
+		r = synth_key_fingerprint(fp);
+		if (r < 0) {
+			fprintf(stderr, "tdx-mkmodule: test key: %s\n", strerror(-r));
+			return 1;
+		}
+		printf("%s\n", tdx_hex(fp, sizeof(fp), hex));
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--generate-key") == 0) {
+		r = synth_key_generate(argv[2]);
+		if (r < 0) {
+			fprintf(stderr, "tdx-mkmodule: %s: %s\n", argv[2], strerror(-r));
+			return 1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {.format = TDX_IMAGE_FORMAT_V2};
@@ -195,6 +227,9 @@ int main(int argc, char **argv)
 	size_t bin_size, img_size;
 	int r;
 
+	r = key_mode(argc, argv);
+	if (r >= 0)
+		return r;
 	r = parse_argv(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "signature.h"
 
 /* Beside the hook directories, so one directory holds all of tdxd's configuration. */
 #define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd/tdxd.conf"
@@ -28,16 +29,18 @@ enum tdx_inhibit_mode {
 };
 
 struct tdx_config {
-	char *store_path;		    /* [Store] Path= */
-	enum tdx_auto_update auto_update;   /* [Update] AutoUpdate=off|apply */
-	char *target;			    /* [Update] Target= "" newest */
-	unsigned reserve;		    /* [Update] Reserve= */
-	bool strict_compat;		    /* [Update] StrictCompat= */
-	bool allow_debug;		    /* [Update] AllowDebug= */
-	bool reapply_at_boot;		    /* [Update] ReapplyAtBoot= */
-	uint64_t upload_timeout_usec;	    /* [Update] UploadTimeoutSec= */
-	char *hook_dir;			    /* [Hooks] Directory= */
-	uint64_t hook_timeout_usec;	    /* [Hooks] TimeoutSec= */
+	char *store_path;		  /* [Store] Path= */
+	enum tdx_auto_update auto_update; /* [Update] AutoUpdate=off|apply */
+	char *target;			  /* [Update] Target= "" newest */
+	unsigned reserve;		  /* [Update] Reserve= */
+	bool strict_compat;		  /* [Update] StrictCompat= */
+	bool allow_debug;		  /* [Update] AllowDebug= */
+	struct tdx_trusted_keys
+		trusted_keys;	      /* [Update] TrustedSigningKeys= (replaces the default) */
+	bool reapply_at_boot;	      /* [Update] ReapplyAtBoot= */
+	uint64_t upload_timeout_usec; /* [Update] UploadTimeoutSec= */
+	char *hook_dir;		      /* [Hooks] Directory= */
+	uint64_t hook_timeout_usec;   /* [Hooks] TimeoutSec= */
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
 	char *state_dir;		    /* [Daemon] StateDirectory= */

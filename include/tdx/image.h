@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "signature.h"
 #include "version.h"
 
 #define TDX_PAGE_SIZE		   4096u
@@ -51,6 +52,7 @@ struct tdx_sigstruct_info {
 	uint8_t seamhash[TDX_SEAMHASH_SIZE]; /* SHA-384 of the module = MRSEAM */
 	uint32_t cpuid_count;
 	uint32_t cpuid_table[TDX_CPUID_TABLE_MAX]; /* CPUID.1.EAX values, stepping included */
+	struct tdx_signature signature;		   /* verified when parsed; trust is separate */
 };
 
 /* A parsed image. Points into the caller's buffer; owns nothing. */
@@ -72,7 +74,8 @@ enum {
 	TDX_VALIDATE_CHECKSUM = 1u << 0,  /* 16-bit sum is zero */
 	TDX_VALIDATE_SEAMHASH = 1u << 1,  /* sigstruct seamhash == SHA-384(module) */
 	TDX_VALIDATE_SIGSTRUCT = 1u << 2, /* header_type 6, vendor 0x8086, cpuid_count <= 255 */
-	TDX_VALIDATE_ALL = 0x7u,
+	TDX_VALIDATE_SIGNATURE = 1u << 3, /* RSA signature verifies, by a trusted key */
+	TDX_VALIDATE_ALL = 0xfu,
 };
 
 const char *tdx_image_format_to_string(enum tdx_image_format f); /* "0x100", "0x200" */
@@ -85,10 +88,17 @@ int tdx_image_format_from_string(const char *s, enum tdx_image_format *ret);
  * reads the sigstruct fields. Does not hash. -EINVAL/-EBADMSG with diag on failure.
  */
 int tdx_image_parse(const void *data, size_t size, struct tdx_image *ret, struct tdx_diag *diag);
-/* Further checks (flags above) on a parsed image. */
-int tdx_image_validate(const struct tdx_image *img, unsigned flags, struct tdx_diag *diag);
+/*
+ * Further checks (flags above) on a parsed image; trusted is the list of
+ * signing keys for TDX_VALIDATE_SIGNATURE (NULL: Intel's production key).
+ */
+int tdx_image_validate(const struct tdx_image *img, unsigned flags,
+		       const struct tdx_trusted_keys *trusted, struct tdx_diag *diag);
 
-/* Reads the sigstruct fields from a 2 KiB (or larger, zero padded) buffer. */
+/*
+ * Reads the sigstruct fields from a 2 KiB (or larger, zero padded) buffer and
+ * verifies its signature (the verdict is in ret->signature, not an error).
+ */
 int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
 			struct tdx_diag *diag);
 /* True when (cpu_signature & ~0xf) matches an entry of the table (also masked). */

@@ -24,11 +24,15 @@ enum tdx_reason {
 	TDX_REASON_NO_MAPPING = 1u << 8,       /* no mapping_file.json entry */
 	TDX_REASON_BAD_IMAGE = 1u << 9,	       /* sigstruct unreadable or image corrupt */
 	TDX_REASON_SEAMLDR_UNKNOWN = 1u << 10, /* P-SEAMLDR version could not be read */
+	TDX_REASON_SIGNATURE = 1u << 11,       /* the sigstruct's RSA signature does not verify */
+	TDX_REASON_UNTRUSTED_KEY = 1u << 12,   /* valid signature by a key not trusted */
 };
-#define TDX_REASON_COUNT 11
+#define TDX_REASON_COUNT 13
 
 struct tdx_policy_opts {
-	bool allow_debug;
+	/* Signing keys an image may be signed with; NULL: Intel's production key. */
+	const struct tdx_trusted_keys *trusted_keys;
+	bool allow_debug; /* debug-signed modules still need a trusted key */
 	bool reinstall;
 	bool strict_compat; /* require the running version in strict_compat_versions when listed */
 };

@@ -22,6 +22,7 @@ enum tdx_check {
 	TDX_CHECK_LOCK,		      /* host-wide update lock held */
 	TDX_CHECK_POLICY,	      /* the hop is allowed from the version running now */
 	TDX_CHECK_IMAGE,	      /* image valid for this kernel's format, checksum, seamhash */
+	TDX_CHECK_SIGNATURE,	      /* RSA signature of those bytes verifies, by a trusted key */
 	TDX_CHECK_VETO,		      /* daemon: inhibitors and pre-update hooks */
 	TDX_CHECK_COUNT,
 };
@@ -77,6 +78,15 @@ int tdx_check_policy(struct tdx_store_entry *e, const struct tdx_policy_host *ho
 int tdx_check_image(const struct tdx_store_entry *e, enum tdx_image_format want, uint8_t **ret_data,
 		    size_t *ret_size, struct tdx_image *ret_img, bool *ret_converted,
 		    struct tdx_check_result *r);
+/*
+ * The signature of the image that passed tdx_check_image() (img NULL: that
+ * check failed, and this one fails as "not checked"), against the trusted keys (NULL: Intel's
+ * production key). Without it the P-SEAMLDR would refuse the image only after
+ * the running module is shut down: every TD lost.
+ */
+struct tdx_trusted_keys;
+int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_keys *trusted,
+			struct tdx_check_result *r);
 /* veto may be NULL (nothing to ask: passes). */
 /*
  * Refuses when an inhibitor holds the inhibit file beside lock_path (lock.h);

@@ -71,6 +71,8 @@ void tdx_store_peek_all(struct tdx_store *s);
  * Produces the installable image of an entry in the wanted format: reads the
  * blob (or joins bin + sigstruct), converts 0x100 <-> 0x200 in memory when
  * needed, and validates fully (kernel checks, checksum, sigstruct, seamhash).
+ * Whether the signature is by a trusted key is a pre-flight check of its own
+ * (tdx_check_signature()) on ret_img; the update engine runs both.
  * *ret_data is malloc'ed; ret_img points into it. *ret_converted says whether
  * a conversion was needed.
  */

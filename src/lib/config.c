@@ -62,6 +62,7 @@ int tdx_config_new(struct tdx_config **ret)
 	c->store_path = strdup(TDX_STORE_DEFAULT_PATH);
 	c->target = strdup("");
 	c->reserve = TDX_DEFAULT_RESERVE;
+	tdx_trusted_keys_default(&c->trusted_keys);
 	c->upload_timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC;
 	c->hook_dir = strdup(TDX_CONFIG_DEFAULT_HOOK_DIR);
 	c->hook_timeout_usec = TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC;
@@ -217,6 +218,8 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return parse_bool(v, &c->strict_compat) ?: 1;
 		if (strcmp(k, "AllowDebug") == 0)
 			return parse_bool(v, &c->allow_debug) ?: 1;
+		if (strcmp(k, "TrustedSigningKeys") == 0)
+			return tdx_trusted_keys_parse(v, &c->trusted_keys, NULL) ?: 1;
 		if (strcmp(k, "ReapplyAtBoot") == 0)
 			return parse_bool(v, &c->reapply_at_boot) ?: 1;
 		if (strcmp(k, "UploadTimeoutSec") == 0)

@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include <errno.h>
-#include <openssl/evp.h>
+/* SHA-2 through Nettle (why Nettle: meson.build). */
+#include <nettle/sha2.h>
 
 #include "hash.h"
 
-static int digest(const EVP_MD *md, const void *data, size_t size, uint8_t *out, unsigned want)
-{
-	unsigned len = 0;
-
-	if (!md || EVP_Digest(data, size, out, &len, md, NULL) != 1 || len != want)
-		return -EIO;
-	return 0;
-}
-
 int tdx_sha256(const void *data, size_t size, uint8_t out[TDX_SHA256_SIZE])
 {
-	return digest(EVP_sha256(), data, size, out, TDX_SHA256_SIZE);
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, size, data);
+	sha256_digest(&ctx, TDX_SHA256_SIZE, out);
+	return 0;
 }
 
 int tdx_sha384(const void *data, size_t size, uint8_t out[TDX_SHA384_SIZE])
 {
-	return digest(EVP_sha384(), data, size, out, TDX_SHA384_SIZE);
+	struct sha384_ctx ctx;
+
+	sha384_init(&ctx);
+	sha384_update(&ctx, size, data);
+	sha384_digest(&ctx, TDX_SHA384_SIZE, out);
+	return 0;
 }
 
 char *tdx_hex(const uint8_t *data, size_t size, char *out)

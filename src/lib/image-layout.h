@@ -37,6 +37,14 @@
 #define SIG_OFF_MODULE_VENDOR  16
 #define SIG_OFF_DATE	       20
 #define SIG_OFF_SIZE	       24
+#define SIG_OFF_KEY_SIZE       28
+#define SIG_OFF_MODULUS_SIZE   32
+#define SIG_OFF_EXPONENT_SIZE  36
+#define SIG_OFF_MODULUS	       128
+#define SIG_OFF_EXPONENT       512
+#define SIG_OFF_SIGNATURE      516
+#define SIG_SIGNED_HEADER_END  128 /* signed: [0, 128) ... */
+#define SIG_SIGNED_BODY_START  900 /* ... and [900, 2048) */
 #define SIG_OFF_SEAMHASH       900
 #define SIG_OFF_SEAMSVN	       948
 #define SIG_OFF_CPUID_COUNT    1024

@@ -5,7 +5,7 @@
  * order, so a rejection here predicts a rejection there (research:
  * kernel-abi.md §2.1, §2.2); a few extra checks make sure the image carries a
  * sigstruct and a module at all. Everything else (checksum, seamhash,
- * sigstruct sanity) is tdx_image_validate()'s job.
+ * sigstruct sanity, signature) is tdx_image_validate()'s job.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -281,7 +281,8 @@ static int validate_seamhash(const struct tdx_image *img, struct tdx_diag *diag)
 	return 0;
 }
 
-int tdx_image_validate(const struct tdx_image *img, unsigned flags, struct tdx_diag *diag)
+int tdx_image_validate(const struct tdx_image *img, unsigned flags,
+		       const struct tdx_trusted_keys *trusted, struct tdx_diag *diag)
 {
 	int r;
 
@@ -300,6 +301,9 @@ int tdx_image_validate(const struct tdx_image *img, unsigned flags, struct tdx_d
 		if (r < 0)
 			return r;
 	}
+	/* Last: the seamhash says whether the module is the one signed for. */
+	if (flags & TDX_VALIDATE_SIGNATURE)
+		return tdx_signature_check(&img->sig.signature, trusted, diag);
 	return 0;
 }
 

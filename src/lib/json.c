@@ -37,7 +37,8 @@
  *   reasons                  array   reason keys (tdx_reason_to_string), empty when installable:
  *                                    cpu_unsupported, seamldr_unsupported, series_mismatch,
  *                                    downgrade, below_min_version, strict_compat, debug_signed,
- *                                    running, no_mapping, bad_image, seamldr_unknown
+ *                                    running, no_mapping, bad_image, seamldr_unknown,
+ *                                    signature_invalid, untrusted_key
  *   running                  bool    this is the running version
  *   min_td_preserving        string  mapping min_module_version_for_td_preserving, null if unmapped
  *   image_path               string  the joined blob, else the separate .bin

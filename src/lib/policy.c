@@ -40,6 +40,8 @@ static const struct reason_text reason_texts[TDX_REASON_COUNT] = {
 	{"no_mapping", "no entry in mapping_file.json"},
 	{"bad_image", "the image or its sigstruct cannot be read"},
 	{"seamldr_unknown", "the P-SEAMLDR version is unknown (unreadable or invalid)"},
+	{"signature_invalid", "the sigstruct's RSA signature does not verify"},
+	{"untrusted_key", "signed by a key that is not trusted (TrustedSigningKeys)"},
 };
 
 static int reason_index(enum tdx_reason r)
@@ -68,7 +70,7 @@ const char *tdx_reason_describe(enum tdx_reason r)
 	return i < 0 ? NULL : reason_texts[i].sentence;
 }
 
-/* Reasons that come from the image itself: CPU and debug bit. */
+/* Reasons that come from the image itself: signature, CPU and debug bit. */
 static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy_host *host,
 			      const struct tdx_policy_opts *opts)
 {
@@ -78,6 +80,11 @@ static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy
 		(void)tdx_store_entry_peek(e, NULL); /* the error is kept in e->sig_error */
 	if (e->sig_state != TDX_SIG_OK)
 		return TDX_REASON_BAD_IMAGE;
+	/* The P-SEAMLDR checks this after the running module is shut down: fatal there. */
+	if (e->sig.signature.status != TDX_SIGNATURE_VALID)
+		reasons |= TDX_REASON_SIGNATURE;
+	else if (!tdx_signature_trusted(&e->sig.signature, opts->trusted_keys))
+		reasons |= TDX_REASON_UNTRUSTED_KEY;
 	if (!tdx_sigstruct_supports_cpu(&e->sig, host->cpu_signature))
 		reasons |= TDX_REASON_CPU;
 	if (e->sig.debug && !opts->allow_debug)

@@ -27,6 +27,7 @@ static const char *const check_names[] = {
 	[TDX_CHECK_LOCK] = "lock",
 	[TDX_CHECK_POLICY] = "policy",
 	[TDX_CHECK_IMAGE] = "image",
+	[TDX_CHECK_SIGNATURE] = "image_signature",
 	[TDX_CHECK_VETO] = "veto",
 };
 
@@ -217,6 +218,25 @@ int tdx_check_image(const struct tdx_store_entry *e, enum tdx_image_format want,
 	*ret_converted = converted;
 	return verdict(r, 0, "%s: image valid, format %s%s", v, tdx_image_format_to_string(want),
 		       converted ? " (converted in memory)" : "");
+}
+
+int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_keys *trusted,
+			struct tdx_check_result *r)
+{
+	const struct tdx_signature *s;
+	struct tdx_diag d = {""};
+	char key[TDX_KEY_FINGERPRINT_HEX];
+	int k;
+
+	/* Reported all the same, so a list of checks never hides one that did not pass. */
+	if (!img)
+		return verdict(r, -ENODATA, "not checked: no image passed the image check");
+	s = &img->sig.signature;
+	k = tdx_signature_check(s, trusted, &d);
+	if (k < 0)
+		return verdict(r, k, "%s", d.msg);
+	return verdict(r, 0, "signed by trusted key %s",
+		       tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key));
 }
 
 int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The fields of the SEAM SIGSTRUCT that tdxctl uses. Offsets from Intel's
- * seam_sigstruct.h (research: tdx-module-binaries.md §1.4). Only reading:
- * nobody here can sign, so the RSA signature is the P-SEAMLDR's business.
+ * seam_sigstruct.h (research: tdx-module-binaries.md §1.4). The signature
+ * is verified here too (signature.c), so every path that reads a sigstruct
+ * knows whether it is authentic; whether its key is trusted is the caller's.
  */
 #include <errno.h>
 #include <string.h>
@@ -35,6 +36,7 @@ int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info
 	memcpy(sig.seamhash, p + SIG_OFF_SEAMHASH, TDX_SEAMHASH_SIZE);
 	for (uint32_t i = 0; i < sig.cpuid_count; i++)
 		sig.cpuid_table[i] = get_le32(p + SIG_OFF_CPUID_TABLE + 4 * i);
+	tdx_signature_verify(p, size, &sig.signature);
 	*ret = sig;
 	return 0;
 }

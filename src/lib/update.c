@@ -116,8 +116,11 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 			.ran = true, .err = -ENODEV, .msg = "no fw_upload device"};
 	tdx_check_lock(ps->lock_err, ps->lock_path, &c[TDX_CHECK_LOCK]);
 	tdx_check_policy(e, &ctx->policy_host, &ctx->policy, &c[TDX_CHECK_POLICY]);
-	tdx_check_image(e, h.image_format, &vi->data, &vi->size, &vi->img, &res->converted,
-			&c[TDX_CHECK_IMAGE]);
+	tdx_check_signature(tdx_check_image(e, h.image_format, &vi->data, &vi->size, &vi->img,
+					    &res->converted, &c[TDX_CHECK_IMAGE]) == 0
+				    ? &vi->img
+				    : NULL,
+			    ctx->policy.trusted_keys, &c[TDX_CHECK_SIGNATURE]);
 	if (tdx_preflight_first_failure(&res->preflight) == TDX_CHECK_COUNT &&
 	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0) {
 		/* after the callback: tdxd drops its own hold once its inhibitors are gone */

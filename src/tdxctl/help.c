@@ -35,7 +35,8 @@ static const struct help_entry option_help[] = {
 	 "     --cpu-signature=HEX  CPUID.1.EAX to plan for (default: this CPU)\n"},
 	{"reserve", "     --reserve=N          Update slots never used (default 1)\n"},
 	{"strict-compat", "     --strict-compat      Require strict_compat_versions when listed\n"},
-	{"allow-debug", "     --allow-debug        Allow debug-signed modules\n"},
+	{"allow-debug", "     --allow-debug        Allow debug-signed modules (their key must be "
+			"trusted)\n"},
 	{"reinstall", "     --reinstall          Allow installing the running version again\n"},
 	{"json", "     --json               JSON on stdout, messages on stderr\n"},
 	{"quiet", "  -q --quiet              status: print nothing, tell the state by the exit "
@@ -48,6 +49,9 @@ static const struct help_entry option_help[] = {
 	{"wait-lock", "     --wait-lock          update: wait for another update instead of "
 		      "failing\n"},
 	{"format", "     --format=FMT         blob join/convert: 0x100 or 0x200\n"},
+	{"trusted-keys",
+	 "     --trusted-keys=LIST  SHA-256 fingerprints of the signing keys to trust\n"
+	 "                          (default $TDXCTL_TRUSTED_SIGNING_KEYS or Intel's key)\n"},
 	{"who", "     --who=WHO            inhibit: who holds the inhibitor\n"},
 	{"why", "     --why=WHY            inhibit: why\n"},
 };
@@ -74,7 +78,8 @@ struct verb_help {
 	const char *exits;   /* keys of exit_help */
 };
 
-#define PLANNING_OPTIONS "direct sysfs-root store cpu-signature reserve strict-compat allow-debug"
+#define PLANNING_OPTIONS \
+	"direct sysfs-root store cpu-signature reserve strict-compat allow-debug trusted-keys"
 
 static const struct verb_help verb_help[] = {
 	{"status", "status", "Show the module, P-SEAMLDR, ABI and best update", NULL,
@@ -92,7 +97,7 @@ static const struct verb_help verb_help[] = {
 	 "Show, build or re-pack a module image",
 	 "info shows an image's header, sigstruct and checks; join builds an image from\n"
 	 "a module and its sigstruct; convert re-packs an image as 0x100 or 0x200.",
-	 "help json format", "0 1 2"},
+	 "help json format trusted-keys", "0 1 2"},
 	{"mapping", "mapping check [FILE]", "Validate a mapping file (default: the store's)", NULL,
 	 "help store json", "0 1 2"},
 	{"history", "history", "Show every update attempt tdxd recorded", NULL, "help json",
@@ -160,7 +165,8 @@ static void help_general(void)
 	print_all(option_help, ELEMENTSOF(option_help));
 	fputs("\nThrough tdxd, --sysfs-root, --store, --cpu-signature, --reserve, "
 	      "--strict-compat,\n"
-	      "--timeout and --wait-lock are refused: tdxd uses tdxd.conf. Pass --direct.\n\n"
+	      "--timeout, --wait-lock and --trusted-keys are refused: tdxd uses tdxd.conf.\n"
+	      "Pass --direct.\n\n"
 	      "Exit status:\n",
 	      stdout);
 	print_all(exit_help, ELEMENTSOF(exit_help));

@@ -24,6 +24,8 @@ bool arg_reinstall;
 uint64_t arg_timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC;
 bool arg_wait_lock;
 enum tdx_image_format arg_format = TDX_IMAGE_FORMAT_INVALID;
+bool arg_trusted_keys_set;
+struct tdx_trusted_keys arg_trusted_keys;
 
 int cli_usage_error(const char *fmt, ...)
 {

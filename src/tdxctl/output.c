@@ -262,7 +262,8 @@ static void print_best_update(const struct cli_best_update *b)
 {
 	char v[TDX_VERSION_STRING_MAX];
 
-	if (!b->store_ok)
+	/* -ENODATA: an input the decision needs is unknown; never "none" */
+	if (!b->store_ok || b->err == -ENODATA)
 		fprintf(output_out(), "    Best update: unknown (%s)\n", b->msg);
 	else if (b->err == 0)
 		fprintf(output_out(), "    Best update: %s%s%s (%zu update%s)\n",
@@ -308,7 +309,7 @@ static json_object *json_best_update(const struct cli_best_update *b)
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
 	const char *state;
 
-	if (!b->store_ok)
+	if (!b->store_ok || b->err == -ENODATA)
 		state = "unknown";
 	else if (b->err == 0)
 		state = "available";
@@ -485,6 +486,7 @@ static json_object *json_plan(const struct cli_plan *p)
 		return NULL;
 	json_object_object_add(o, "budget",
 			       p->budget == UINT_MAX ? NULL : json_object_new_int64(p->budget));
+	json_object_object_add(o, "error", p->error ? json_object_new_string(p->error) : NULL);
 	return TAKE_PTR(o);
 }
 
@@ -634,7 +636,27 @@ static const char *pages(size_t bytes, char buf[static 32])
 	return buf;
 }
 
-static void print_image_text(const struct tdx_image *img, const char *path, bool seamhash_ok)
+static void print_signature_text(const struct tdx_signature *s, bool trusted)
+{
+	char key[TDX_KEY_FINGERPRINT_HEX];
+
+	switch (s->status) {
+	case TDX_SIGNATURE_VALID:
+		fprintf(output_out(), " Signature: valid (RSA-3072, PKCS#1 v1.5, SHA-384)\n");
+		break;
+	case TDX_SIGNATURE_MISMATCH:
+		fprintf(output_out(), " Signature: DOES NOT VERIFY\n");
+		break;
+	case TDX_SIGNATURE_BAD_LAYOUT:
+		fprintf(output_out(), " Signature: CANNOT BE CHECKED: %s\n", s->problem);
+		break;
+	}
+	fprintf(output_out(), "Signed key: %s (%s)\n", tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key),
+		trusted ? "trusted" : "NOT TRUSTED");
+}
+
+static void print_image_text(const struct tdx_image *img, const char *path, bool seamhash_ok,
+			     bool trusted)
 {
 	char hex[2 * TDX_SEAMHASH_SIZE + 1], date[16], n0[32], n1[32], n2[32];
 
@@ -656,6 +678,7 @@ static void print_image_text(const struct tdx_image *img, const char *path, bool
 	fprintf(output_out(), "            %s\n",
 		seamhash_ok ? "matches SHA-384 of the module"
 			    : "DOES NOT MATCH SHA-384 of the module");
+	print_signature_text(&img->sig.signature, trusted);
 	print_cpuid_table(&img->sig);
 }
 
@@ -677,21 +700,37 @@ static json_object *json_cpuid_platforms(const struct tdx_sigstruct_info *sig)
 	return TAKE_PTR(a);
 }
 
-static json_object *json_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
+/* "signature": {"valid", "key_sha256", "trusted"} */
+static json_object *json_signature(const struct tdx_signature *s, bool trusted)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	char key[TDX_KEY_FINGERPRINT_HEX];
+
+	if (json_add(o, "valid", json_object_new_boolean(s->status == TDX_SIGNATURE_VALID)) < 0 ||
+	    json_add(o, "key_sha256",
+		     json_object_new_string(tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key))) < 0 ||
+	    json_add(o, "trusted", json_object_new_boolean(trusted)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+static json_object *json_image(const struct tdx_image *img, const char *path, bool seamhash_ok,
+			       bool trusted)
 {
 	_cleanup_(json_object_putp) json_object *o = tdx_json_image(img, path);
 
 	if (json_add(o, "seamhash_ok", json_object_new_boolean(seamhash_ok)) < 0 ||
+	    json_add(o, "signature", json_signature(&img->sig.signature, trusted)) < 0 ||
 	    json_add(o, "cpuid_platforms", json_cpuid_platforms(&img->sig)) < 0)
 		return NULL;
 	return TAKE_PTR(o);
 }
 
-int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok)
+int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok, bool trusted)
 {
 	if (json_mode)
-		return output_json(json_image(img, path, seamhash_ok));
-	print_image_text(img, path, seamhash_ok);
+		return output_json(json_image(img, path, seamhash_ok, trusted));
+	print_image_text(img, path, seamhash_ok, trusted);
 	return 0;
 }
 

@@ -93,7 +93,8 @@ int output_list(const struct cli_list *l);
 /* A plan and the update budget it was computed with. */
 struct cli_plan {
 	const struct tdx_plan *plan;
-	unsigned budget; /* UINT_MAX: unknown */
+	unsigned budget;   /* UINT_MAX: unknown */
+	const char *error; /* why there is no plan (JSON "error"), NULL when there is one */
 };
 int output_plan(const struct cli_plan *p);
 
@@ -114,7 +115,8 @@ void output_hop_line(const struct tdx_hop_result *r, FILE *f);
 /* The loud multi-line warning for a lost module, on stderr. */
 void output_fatal_warning(const struct tdx_hop_result *r);
 
-int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok);
+/* trusted: the signature verifies and its key is on the trusted list. */
+int output_image(const struct tdx_image *img, const char *path, bool seamhash_ok, bool trusted);
 
 struct cli_mapping_check {
 	const char *path;

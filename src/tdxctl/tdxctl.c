@@ -19,7 +19,8 @@
 #include "bus-client.h"
 #include "verbs.h"
 
-#define TDXCTL_STORE_ENV "TDXCTL_STORE"
+#define TDXCTL_STORE_ENV	"TDXCTL_STORE"
+#define TDXCTL_TRUSTED_KEYS_ENV "TDXCTL_TRUSTED_SIGNING_KEYS"
 
 enum {
 	ARG_VERSION = 0x100,
@@ -38,6 +39,7 @@ enum {
 	ARG_FORMAT,
 	ARG_WHO,
 	ARG_WHY,
+	ARG_TRUSTED_KEYS,
 };
 
 static const struct option options[] = {
@@ -60,6 +62,7 @@ static const struct option options[] = {
 	{"format", required_argument, NULL, ARG_FORMAT},
 	{"who", required_argument, NULL, ARG_WHO},
 	{"why", required_argument, NULL, ARG_WHY},
+	{"trusted-keys", required_argument, NULL, ARG_TRUSTED_KEYS},
 	{}};
 
 static int parse_timeout(const char *s, uint64_t *ret)
@@ -77,6 +80,17 @@ static void direct_only_option(const char *name)
 {
 	if (!arg_direct_only_option)
 		arg_direct_only_option = name;
+}
+
+static int parse_trusted_keys(const char *what, const char *text)
+{
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_trusted_keys_parse(text, &arg_trusted_keys, &diag);
+	if (r < 0)
+		return log_error(r, "%s: %s", what, diag.msg);
+	return 0;
 }
 
 /* --help names the verb's help when a verb is given, wherever --help stands. */
@@ -153,6 +167,12 @@ static int parse_option(int c, const char *optarg_value)
 		direct_only_option("--wait-lock");
 		arg_wait_lock = true;
 		return 1;
+	case ARG_TRUSTED_KEYS:
+		direct_only_option("--trusted-keys");
+		if (parse_trusted_keys("--trusted-keys", optarg_value) < 0)
+			return -EINVAL;
+		arg_trusted_keys_set = true;
+		return 1;
 	case ARG_FORMAT:
 		if (tdx_image_format_from_string(optarg_value, &arg_format) < 0)
 			return log_error(-EINVAL, "--format: \"%s\" is not 0x100 or 0x200",
@@ -181,7 +201,7 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
-static void apply_environment(void)
+static int apply_environment(void)
 {
 	const char *e;
 
@@ -191,6 +211,11 @@ static void apply_environment(void)
 		e = secure_getenv(TDXCTL_STORE_ENV);
 		arg_store = e && *e ? e : TDX_STORE_DEFAULT_PATH;
 	}
+	if (!arg_trusted_keys_set) {
+		e = secure_getenv(TDXCTL_TRUSTED_KEYS_ENV);
+		return parse_trusted_keys("$" TDXCTL_TRUSTED_KEYS_ENV, e ? e : "");
+	}
+	return 0;
 }
 
 struct verb {
@@ -237,7 +262,8 @@ int main(int argc, char *argv[])
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? CLI_EXIT_USAGE : CLI_EXIT_SUCCESS;
-	apply_environment();
+	if (apply_environment() < 0)
+		return CLI_EXIT_USAGE;
 	output_set_json(arg_json);
 	output_set_color(!arg_json && output_color_wanted());
 

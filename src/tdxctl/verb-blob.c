@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `tdxctl blob info|join|convert`: inspect and build module images, byte-exact. */
+/*
+ * `tdxctl blob info|join|convert`: inspect and build module images, byte-exact.
+ * join and convert write only an image that passes every check, its signature
+ * by a trusted key included, so what they produce is what an update accepts.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -43,8 +47,16 @@ static int read_image(const char *path, uint8_t **ret_data, size_t *ret_size,
 
 static int write_image(const char *path, const uint8_t *data, size_t size)
 {
-	int r = tdx_file_write_atomic(path, data, size, 0644);
+	struct tdx_diag diag = {};
+	struct tdx_image img;
+	int r;
 
+	r = tdx_image_parse(data, size, &img, &diag);
+	if (r >= 0)
+		r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &arg_trusted_keys, &diag);
+	if (r < 0)
+		return log_error(r, "%s: not written: %s", path, diag.msg);
+	r = tdx_file_write_atomic(path, data, size, 0644);
 	if (r < 0)
 		return log_error(r, "%s: cannot write: %s", path, strerror(-r));
 	log_info("Wrote %s (%zu bytes, format %s).", path, size,
@@ -72,11 +84,12 @@ static int blob_info(const char *path)
 	r = read_image(path, &data, &size, &img);
 	if (r < 0)
 		return r;
-	r = output_image(&img, path, seamhash_matches(&img));
+	r = output_image(&img, path, seamhash_matches(&img),
+			 tdx_signature_trusted(&img.sig.signature, &arg_trusted_keys));
 	if (r < 0)
 		return r;
 	/* Shown first, then judged: a corrupt image still prints what it claims. */
-	r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &diag);
+	r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &arg_trusted_keys, &diag);
 	if (r < 0)
 		return log_error_at(r, path, &diag);
 	return 0;

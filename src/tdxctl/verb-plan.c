@@ -60,6 +60,7 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 	}
 	f.policy_host = ctx.policy_host;
 	f.policy = (struct tdx_policy_opts){
+		.trusted_keys = &arg_trusted_keys,
 		.allow_debug = arg_allow_debug,
 		.reinstall = arg_reinstall,
 		.strict_compat = arg_strict_compat,
@@ -179,6 +180,24 @@ int cli_planning_plan(struct cli_planning *p, int argc, char **argv,
 	return cli_plan_exit_code(r);
 }
 
+/*
+ * --json: a refusal is a decision too, so it gets the plan document, with no
+ * hops and the reason in "error" (issue 7). Not when the host could not be
+ * probed: there is nothing to plan from.
+ */
+static int output_no_plan(const struct cli_host_facts *f, int code)
+{
+	struct tdx_plan empty = {};
+
+	if (!output_is_json() || !f->host)
+		return code;
+	if (f->host->module_state == TDX_MODULE_RUNNING)
+		empty.from = f->host->module_version;
+	(void)output_plan(&(struct cli_plan){
+		.plan = &empty, .budget = cli_update_budget(f->host), .error = log_last_error()});
+	return code;
+}
+
 int verb_plan(int argc, char **argv)
 {
 	_cleanup_(cli_planning_done) struct cli_planning p = {};
@@ -190,7 +209,7 @@ int verb_plan(int argc, char **argv)
 		return r < 0 ? r : CLI_EXIT_SUCCESS;
 	}
 	if (r != 0)
-		return r;
+		return output_no_plan(&p.facts, r);
 	return output_plan(
 		&(struct cli_plan){.plan = &p.plan, .budget = cli_update_budget(p.facts.host)});
 }

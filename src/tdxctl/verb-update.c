@@ -310,8 +310,8 @@ int update_report_up_to_date(const struct tdx_host *host)
 
 int update_report_refusal(int code)
 {
-	/* Scripts get a result document for every refusal, even before a plan. */
-	if (code != 0 && code != CLI_EXIT_USAGE && output_is_json())
+	/* Scripts get a result document for every refusal, even before a plan, usage errors too. */
+	if (code != 0 && output_is_json())
 		output_update(&(struct cli_update){.dry_run = arg_dry_run,
 						   .no_plan = code == CLI_EXIT_NO_PLAN,
 						   .err = code < 0 ? code : -EINVAL,
@@ -363,6 +363,6 @@ int verb_update(int argc, char **argv)
 		return r;
 	r = confirm(&p.plan);
 	if (r != 0)
-		return r;
+		return update_report_refusal(r);
 	return run(&p.facts, p.store, &p.plan);
 }

@@ -51,6 +51,8 @@ extern bool arg_reinstall;
 extern uint64_t arg_timeout_usec;
 extern bool arg_wait_lock;
 extern enum tdx_image_format arg_format;
+extern bool arg_trusted_keys_set;		 /* --trusted-keys given */
+extern struct tdx_trusted_keys arg_trusted_keys; /* signing keys to trust (default: Intel's) */
 
 /*
  * Where the planning verbs get the host and the store: tdxctl probes sysfs

@@ -278,11 +278,11 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 /*
  * Report(verb, target, options): what `tdxctl --direct VERB [TARGET]` prints
  * on this host with tdxd's configuration, read-only and open to everyone.
+ * Queued (report-queue.c) and answered here when the bus is idle.
  */
-static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int report_answer_or_error(struct manager *m, sd_bus_message *msg, sd_bus_error *error)
 {
 	_cleanup_(report_done) struct report rep = {};
-	struct manager *m = userdata;
 	struct report_opts o = {};
 	const struct bus_option opts[] = {
 		{"json", &o.json},
@@ -315,6 +315,26 @@ static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 	if (r < 0)
 		return r;
 	return sd_bus_reply_method_return(msg, "iss", rep.exit_status, rep.out, rep.err);
+}
+
+int report_answer(struct manager *m, sd_bus_message *msg)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd_bus_message_rewind(msg, true);
+	if (r >= 0)
+		r = report_answer_or_error(m, msg, &error);
+	if (r < 0 && !sd_bus_error_is_set(&error))
+		sd_bus_error_set_errno(&error, r);
+	if (r < 0)
+		return sd_bus_reply_method_error(msg, &error);
+	return r;
+}
+
+static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return report_queue_push(userdata, msg, error);
 }
 
 /* Plans from the cache first so that a hopeless request fails now, not in a job. */
@@ -380,7 +400,7 @@ static int identify_image(struct manager *m, int fd, const char *want_version,
 	if (r >= 0)
 		r = tdx_image_parse(data, size, &img, &diag);
 	if (r >= 0)
-		r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &diag);
+		r = tdx_image_validate(&img, TDX_VALIDATE_ALL, &m->config->trusted_keys, &diag);
 	if (r < 0)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_INVALID_IMAGE, "image: %s", diag.msg);
 	tdx_store_peek_all(m->store);

@@ -68,6 +68,7 @@ void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinsta
 			 struct tdx_policy_opts *ret)
 {
 	*ret = (struct tdx_policy_opts){
+		.trusted_keys = &m->config->trusted_keys,
 		.allow_debug = allow_debug || m->config->allow_debug,
 		.reinstall = reinstall,
 		.strict_compat = m->config->strict_compat,

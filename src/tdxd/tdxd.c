@@ -203,6 +203,7 @@ static void manager_free(struct manager *m)
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	props_done(&m->props);
+	report_queue_free(m);
 	report_cache_clear(m);
 	free(m->report_cache);
 	tdx_host_free(m->host);

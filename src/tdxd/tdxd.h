@@ -160,8 +160,10 @@ struct manager {
 	struct tdx_history *history;
 	char *history_path;
 	char *installed_path;
-	char *pending_path;		    /* pending.c: the attempt in progress */
-	struct report_cached *report_cache; /* report.c: renderings until the next refresh */
+	char *pending_path;		      /* pending.c: the attempt in progress */
+	struct report_cached *report_cache;   /* report.c: renderings until the next refresh */
+	struct report_sender *report_senders; /* report-queue.c: round-robin order */
+	sd_event_source *report_source;
 	size_t n_report_cache;
 
 	struct inhibitor *inhibitors;
@@ -272,6 +274,19 @@ void report_cache_clear(struct manager *m);
 /* A finished job's output in every variant (enum report_variant). Thread-safe. */
 int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
 	       struct report ret[static REPORT_VARIANTS]);
+
+/* report-queue.c */
+/*
+ * Report() calls wait in a queue per connection and are answered one at a
+ * time, round-robin, when the bus has nothing else to do: a flood of reads
+ * never delays another caller's Ping, Update or Inhibit. At most
+ * REPORT_QUEUE_PER_SENDER wait per connection (LimitExceeded beyond).
+ */
+#define REPORT_QUEUE_PER_SENDER 64u
+int report_queue_push(struct manager *m, sd_bus_message *msg, sd_bus_error *error);
+void report_queue_free(struct manager *m);
+/* bus-manager.c: answers one queued Report() (reply or error). */
+int report_answer(struct manager *m, sd_bus_message *msg);
 
 /* udev.c */
 int manager_udev_start(struct manager *m);

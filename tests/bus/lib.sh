@@ -89,6 +89,7 @@ write_conf() {
 		printf '[Store]\nPath=%s\n' "$WORK/store"
 		printf '[Hooks]\nDirectory=%s\nTimeoutSec=5\n' "$WORK/hooks"
 		printf '[Daemon]\nStateDirectory=%s\n' "$WORK/state"
+		printf '[Update]\nTrustedSigningKeys=%s\n' "$TEST_KEY_SHA256"
 		local l
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} >"$WORK/tdxd.conf"

@@ -35,6 +35,12 @@ head -c 10000 /dev/urandom >"$WORK/junk.bin"
 fd_update "$WORK/junk.bin"
 expect_rc 1 "UpdateFromFd with junk"
 expect_grep "$ERR" '^org.tdxctl.tdx1.Error.InvalidImage: image: '
+# One signed byte changed, checksum re-fixed: refused for its signature.
+cp "$blob" "$WORK/tampered.blob"
+tamper_signed "$WORK/tampered.blob"
+fd_update "$WORK/tampered.blob" dry_run
+expect_rc 1 "UpdateFromFd with a tampered image"
+expect_grep "$ERR" '^org.tdxctl.tdx1.Error.InvalidImage: image: signature does not verify'
 mkfifo "$WORK/fifo"
 fd_update "$WORK/fifo"
 expect_rc 1 "UpdateFromFd with a pipe"

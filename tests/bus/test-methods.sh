@@ -58,4 +58,27 @@ expect_grep "$ERR" "unknown option 'frobnicate'"
 call Update "sa{sv}" "" 1 dry_run s yes
 expect_rc 1 "Update with a mistyped option"
 expect_grep "$ERR" "dry_run must be a boolean"
+# tdxd.conf's TrustedSigningKeys= replaces the trust list: with only Intel's
+# key every synthetic image is blocked as untrusted, through the bus too.
+stop_tdxd
+write_conf "[Update]" "TrustedSigningKeys=$INTEL_KEY_SHA256"
+start_tdxd
+as_nobody "${BUSCTL[@]}" call "${DEST[@]}" ListCandidates >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0 "ListCandidates with only Intel's key trusted"
+expect_grep "$OUT" '"1.5.10" false 1 "untrusted_key" "1.5.08" false 1 "untrusted_key"'
+run list
+expect_rc 0 "tdxctl list through tdxd"
+expect_grep "$OUT" 'signed by a key that is not trusted'
+
+# A store that tdxd.service's sandbox hides (ProtectHome=yes): under systemd
+# (INVOCATION_ID) the error names the sandbox, and the path once (issue 14).
+stop_tdxd
+write_conf
+sed -i "s|^Path=.*|Path=/root/tdxctl-no-such-store|" "$WORK/tdxd.conf"
+INVOCATION_ID=0123456789abcdef start_tdxd
+call ListCandidates
+expect_rc 1 "ListCandidates with a store in /root"
+expect_grep "$ERR" "module store unusable: /root/tdxctl-no-such-store: No such file or directory \\(hidden by tdxd.service's sandbox \\(ProtectHome=yes, PrivateTmp=yes\\); see tdxd\\(8\\), SANDBOX\\)"
+expect_no_grep "$ERR" "tdxctl-no-such-store: /root"
 bus_finish

@@ -6,6 +6,7 @@ set -uo pipefail
 
 : "${TDXCTL:?TDXCTL must point at the tdxctl binary}"
 : "${CLI_MKSTORE:?CLI_MKSTORE must point at cli-mkstore}"
+: "${TDX_MKMODULE:?TDX_MKMODULE must point at tdx-mkmodule}"
 
 WORK=$(mktemp -d /tmp/tdxctl-cli.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -13,6 +14,11 @@ export TDXCTL_LOCK_PATH="$WORK/update.lock"
 # Tests never depend on the machine: no real sysfs, store or CPU.
 unset TDXCTL_SYSFS_ROOT TDXCTL_STORE
 export TDXCTL_CPU_SIGNATURE=0x806f8
+# Synthetic modules are signed with the test key (tests/common/synth-sign.c):
+# trust it, and only it, as a site would trust its own key.
+TEST_KEY_SHA256=$("$TDX_MKMODULE" --key-fingerprint) || exit 99
+INTEL_KEY_SHA256=c821f41f83e0dc73e272852ffc176bcd9ae1e93a4fccec88772c9b4ff2eaa75f
+export TDXCTL_TRUSTED_SIGNING_KEYS=$TEST_KEY_SHA256
 
 FAILS=0
 CHECKS=0
@@ -137,6 +143,12 @@ PY
 		echo "$failed" >&2
 		FAILS=$((FAILS + $(grep -c '^FAIL' <<<"$failed")))
 	fi
+}
+
+# tamper_signed IMAGE: one signed sigstruct byte flipped, checksum re-fixed
+# (tests/common/tamper-signed.py): only the RSA signature can tell.
+tamper_signed() {
+	"$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/../common/tamper-signed.py" "$1"
 }
 
 # stderr must be exactly one line (the one clear error).

@@ -57,6 +57,59 @@ expect_json 'j["seamhash_ok"]' False
 expect_grep "$ERR" "$WORK/bad.blob"
 expect_one_error_line
 
+# The signature: shown, with its key and whether that key is trusted.
+run blob info --json "$V2"
+expect_json 'j["signature"]["valid"]' True
+expect_json 'j["signature"]["key_sha256"]' "$TEST_KEY_SHA256"
+expect_json 'j["signature"]["trusted"]' True
+run blob info "$V2"
+expect_grep "$OUT" '^ Signature: valid'
+expect_grep "$OUT" "^Signed key: $TEST_KEY_SHA256 \(trusted\)"
+
+# Only Intel's key trusted (the default): the same image is refused, still shown.
+TDXCTL_TRUSTED_SIGNING_KEYS= run blob info --json "$V2"
+expect_rc 1 "blob info of an image signed by an untrusted key"
+expect_json 'j["signature"]["valid"]' True
+expect_json 'j["signature"]["trusted"]' False
+expect_grep "$ERR" "^tdxctl: $V2: signing key $TEST_KEY_SHA256 is not trusted"
+expect_one_error_line
+run blob info --json --trusted-keys="$INTEL_KEY_SHA256" "$V2"
+expect_rc 1 "blob info --trusted-keys=Intel's"
+expect_json 'j["signature"]["trusted"]' False
+# join and convert write only images an update would accept.
+TDXCTL_TRUSTED_SIGNING_KEYS=$INTEL_KEY_SHA256 run blob convert "$V1" "$WORK/u.blob" --format=0x200
+expect_rc 1 "blob convert of an untrusted image"
+expect_grep "$ERR" "is not trusted"
+expect_one_error_line
+CHECKS=$((CHECKS + 1))
+[ ! -e "$WORK/u.blob" ] || fail "an untrusted image was written to $WORK/u.blob"
+run blob convert "$V1" "$WORK/u.blob" --format=0x200 --trusted-keys="$INTEL_KEY_SHA256,$TEST_KEY_SHA256"
+expect_rc 0 "blob convert with both keys trusted"
+
+# One signed byte changed, checksum re-fixed: only the signature catches it.
+cp "$V2" "$WORK/tampered.blob"
+tamper_signed "$WORK/tampered.blob"
+run blob info --json "$WORK/tampered.blob"
+expect_rc 1 "blob info of a tampered image"
+expect_json 'j["checksum_ok"]' True
+expect_json 'j["seamhash_ok"]' True
+expect_json 'j["signature"]["valid"]' False
+expect_json 'j["signature"]["trusted"]' False
+expect_grep "$ERR" "^tdxctl: $WORK/tampered.blob: signature does not verify"
+expect_one_error_line
+run blob convert "$WORK/tampered.blob" "$WORK/t1.blob" --format=0x100
+expect_rc 1 "blob convert of a tampered image"
+CHECKS=$((CHECKS + 1))
+[ ! -e "$WORK/t1.blob" ] || fail "a tampered image was written to $WORK/t1.blob"
+
+# A malformed trust list is a usage error, before anything is read.
+run blob info --trusted-keys=c821f41f "$V2"
+expect_rc 2 "--trusted-keys with a short fingerprint"
+expect_grep "$ERR" '^tdxctl: --trusted-keys: "c821f41f" is not a SHA-256 key fingerprint'
+TDXCTL_TRUSTED_SIGNING_KEYS=xyz run blob info "$V2"
+expect_rc 2 "a malformed \$TDXCTL_TRUSTED_SIGNING_KEYS"
+expect_grep "$ERR" 'TDXCTL_TRUSTED_SIGNING_KEYS: "xyz"'
+
 # Truncated image: the header does not match the size.
 head -c 6000 "$V2" >"$WORK/short.blob"
 run blob info "$WORK/short.blob"

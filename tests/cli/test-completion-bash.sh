@@ -19,8 +19,9 @@ CHECKS=$((CHECKS + 2))
 default_store=$("$TDXCTL" --help | sed -nE 's/.*--store=DIR .*or ([^)]*)\)$/\1/p')
 [ "$__tdxctl_default_store" = "$default_store" ] ||
 	fail "completion's default store '$__tdxctl_default_store', tdxctl's '$default_store'"
-[ "$__tdxctl_tdxd_conf" = "$SYSCONFDIR/tdxd.conf" ] ||
-	fail "completion reads '$__tdxctl_tdxd_conf', tdxd reads '$SYSCONFDIR/tdxd.conf'"
+tdxd_conf=$("$TDXD" --help | sed -nE 's/.*--config=PATH .*\(default ([^)]*)\)$/\1/p')
+[ -n "$tdxd_conf" ] && [ "$__tdxctl_tdxd_conf" = "$tdxd_conf" ] ||
+	fail "completion reads '$__tdxctl_tdxd_conf', tdxd reads '$tdxd_conf'"
 # Nothing of this machine from here on.
 __tdxctl_default_store=$WORK/nothing __tdxctl_tdxd_conf=$WORK/tdxd.conf
 

@@ -32,6 +32,26 @@ expect_grep "$OUT" '- .*(CPU|cpu)'
 run list --json --allow-debug
 expect_json 'j["candidates"][0]["installable"]' True
 
+# Signatures: a tampered image and one by an untrusted key are blocked, with the reason.
+"$CLI_MKSTORE" "$WORK/signed" 1.5.06 1.5.08 1.5.10 || exit 1
+tamper_signed "$WORK/signed/joined_files/1.5/tdx_module_1.5.10.blob"
+run list --json --store "$WORK/signed"
+expect_rc 0 "list with a tampered image"
+expect_json 'j["candidates"][0]["reasons"]' "['signature_invalid']"
+expect_json 'j["candidates"][0]["installable"]' False
+expect_json 'j["candidates"][1]["installable"]' True
+run list --store "$WORK/signed"
+expect_grep "$OUT" '^  1\.5\.10 +blocked'
+expect_grep "$OUT" "signature does not verify"
+run list --json --store "$WORK/signed" --trusted-keys="$INTEL_KEY_SHA256"
+expect_json 'j["candidates"][1]["reasons"]' "['untrusted_key']"
+run list --store "$WORK/signed" --trusted-keys="$INTEL_KEY_SHA256"
+expect_grep "$OUT" 'not trusted'
+# --allow-debug never stands in for a trusted key.
+"$CLI_MKSTORE" "$WORK/dbg" 1.5.06 1.5.08,debug || exit 1
+run list --json --allow-debug --store "$WORK/dbg" --trusted-keys="$INTEL_KEY_SHA256"
+expect_json 'j["candidates"][0]["reasons"]' "['untrusted_key']"
+
 # --reinstall makes the running version installable.
 run list --json --reinstall
 expect_json 'j["candidates"][3]["installable"]' True

@@ -31,6 +31,10 @@ for v in garbage "" -1 99999999999.5.02 MISSING; do
 	run plan
 	expect_rc 3 "plan, seamldr_version '$v'"
 	expect_grep "$ERR" "P-SEAMLDR version is unknown"
+	run status
+	expect_grep "$OUT" "Best update: unknown \\(the P-SEAMLDR version is unknown"
+	run status --json
+	expect_json 'j["best_update"]["state"]' unknown
 	run list
 	expect_no_grep "$OUT" "root needed" "list, seamldr_version '$v'"
 	expect_grep "$OUT" "P-SEAMLDR version is unknown"

@@ -26,6 +26,7 @@ expect_json 'j["plan"]["to"]' 1.5.08
 expect_json 'j["hops"][0]["attempted"]' False
 expect_json 'j["hops"][0]["preflight"]["passed"]' True
 expect_json '[c["check"] for c in j["hops"][0]["preflight"]["checks"] if c["ran"] and not c["passed"]]' '[]'
+expect_json '[c["passed"] for c in j["hops"][0]["preflight"]["checks"] if c["check"] == "image_signature"]' '[True]'
 untouched "$WORK/ok"
 
 run update --dry-run
@@ -144,6 +145,22 @@ cmp -s "$WORK/expected.blob" "$WORK/ok/devices/faux/tdx_host/firmware/tdx_module
 CHECKS=$((CHECKS + 1))
 [ "$(cat "$WORK/ok/devices/faux/tdx_host/firmware/tdx_module/loading")" = 0 ] ||
 	fail "loading does not end at 0"
+
+# A tampered image (one signed byte, checksum re-fixed): refused, nothing written.
+"$CLI_MKSTORE" "$WORK/tampered" --format=0x200 1.5.06 1.5.08 || exit 1
+tamper_signed "$WORK/tampered/joined_files/1.5/tdx_module_1.5.08.blob"
+make_sysfs "$WORK/tsys"
+for mode in --yes --dry-run; do
+	run --sysfs-root="$WORK/tsys" --store="$WORK/tampered" update 1.5.08 $mode
+	expect_rc 3 "update $mode to a tampered image"
+	expect_grep "$ERR" 'directly: signature_invalid' "update $mode of a tampered image"
+	untouched "$WORK/tsys"
+done
+# Signed by a key that is not trusted: the same.
+run --sysfs-root="$WORK/tsys" --trusted-keys="$INTEL_KEY_SHA256" update 1.5.08 --yes
+expect_rc 3 "update to an image signed by an untrusted key"
+expect_grep "$ERR" 'directly: untrusted_key'
+untouched "$WORK/tsys"
 
 # Runtime update hidden by the kernel (no seamldr attributes, no fw_upload) with
 # a newer version in the store: a refusal naming why, never "up to date".

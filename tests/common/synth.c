@@ -87,7 +87,8 @@ static int fill_sigstruct(uint8_t *sig, const struct synth_module_spec *spec, co
 	if (n == 0)
 		put_le32(sig + SIG_OFF_CPUID_TABLE + 4 * n++, SYNTH_CPU_SPR);
 	put_le32(sig + SIG_OFF_CPUID_COUNT, n);
-	return tdx_sha384(bin, bin_size, sig + SIG_OFF_SEAMHASH);
+	(void)tdx_sha384(bin, bin_size, sig + SIG_OFF_SEAMHASH);
+	return synth_sign_sigstruct(sig);
 }
 
 int synth_module_build(const struct synth_module_spec *spec, uint8_t **ret_bin,

@@ -6,7 +6,9 @@
  * and the demo catalog. Modules follow kernel/tdx_sim_payload.h so the
  * simulator knows their version and hand-off minimum. The sigstruct is laid
  * out like Intel's (header_type 6, vendor 0x8086, date, SVN, seamhash =
- * SHA-384(module), cpuid table) but is not signed: nobody here can sign.
+ * SHA-384(module), cpuid table) and signed like Intel's (RSA-3072, PKCS#1
+ * v1.5, SHA-384) with the test signing key of synth-sign.c, which tests give
+ * to tdxctl, tdxd and the simulator as their trusted key.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +30,19 @@ struct synth_module_spec {
 	uint32_t date;	    /* BCD; zero: 0x20250101 */
 	uint32_t cpuids[8]; /* zero-terminated; empty: SYNTH_CPU_SPR */
 };
+
+/*
+ * Writes the test key's modulus, exponent and sizes into a 2 KiB sigstruct and
+ * signs it: after a test changes a signed field, re-signing leaves only the
+ * change it wants to test. 0 or negative errno.
+ */
+int synth_sign_sigstruct(uint8_t sig[TDX_SIGSTRUCT_SIZE]);
+/* SHA-256 of the test key's modulus as stored: what a trust list names. */
+int synth_key_fingerprint(uint8_t ret[TDX_SHA256_SIZE]);
+/* A trust list holding only the test key. */
+int synth_trusted_keys(struct tdx_trusted_keys *ret);
+/* Generates the test key into path (the build's test-signing-key target). */
+int synth_key_generate(const char *path);
 
 /* Builds the module binary (malloc'ed, module_pages * 4096 bytes) and its 2 KiB sigstruct. */
 int synth_module_build(const struct synth_module_spec *spec, uint8_t **ret_bin,

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (img.module_offset + img.module_size > size ||
 	    img.sigstruct_offset + img.sigstruct_size > size)
 		__builtin_trap();
-	(void)tdx_image_validate(&img, TDX_VALIDATE_ALL, &diag);
+	(void)tdx_image_validate(&img, TDX_VALIDATE_ALL, NULL, &diag);
 	round_trip(&img);
 	return 0;
 }

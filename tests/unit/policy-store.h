@@ -26,6 +26,9 @@
 #define MAPPING_14C28CE TEST_DATA_DIR "/mapping_file-14c28ce.json"
 #define MAPPING_28A4BAA TEST_DATA_DIR "/mapping_file-28a4baa.json"
 
+/* The test signing key, the one synthetic modules are signed with; tests fill it in setup. */
+static struct tdx_trusted_keys test_keys _unused_;
+
 struct test_store {
 	char *root;
 	char *mapping_text;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "image.h"
 #include "store.h"
 #include "update.h"
 
@@ -45,6 +47,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_OFF);
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_REFUSE);
 	assert_false(c->allow_debug);
+	assert_int_equal(c->trusted_keys.n, 1);
+	assert_int_equal(c->trusted_keys.key_sha256[0][0], 0xc8); /* Intel's production key */
 	assert_false(c->strict_compat);
 	assert_false(c->reapply_at_boot);
 	assert_string_equal(c->target, "");
@@ -52,6 +56,58 @@ static void test_defaults(void **state)
 	assert_int_equal(c->history_max, TDX_CONFIG_DEFAULT_HISTORY_MAX);
 	assert_int_equal(c->upload_timeout_usec, TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC);
 	assert_int_equal(c->n_warnings, 0);
+}
+
+/*
+ * The shipped tdxd.conf says "Every setting shows its default": uncommented
+ * (its /etc/ read as this build's sysconfdir), it must load to exactly the
+ * compiled-in defaults. The state directory is /var/lib/tdxd whatever the
+ * prefix (issue 14: a /usr/local build used /var/local/lib/tdxd).
+ */
+static void test_shipped_file_shows_defaults(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *d = parse_ok(""), *c = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct tdx_diag diag = {};
+	size_t size, n = 0;
+
+	assert_int_equal(
+		tdx_file_read_all(TOP_SRCDIR "/systemd/tdxd.conf", 1 << 16, &data, &size, &diag),
+		0);
+	text = calloc(1, 2 * size + 1);
+	assert_non_null(text);
+	for (size_t i = 0; i < size; i++) {
+		bool line_start = i == 0 || data[i - 1] == '\n';
+
+		if (line_start && data[i] == '#' && i + 1 < size && data[i + 1] >= 'A' &&
+		    data[i + 1] <= 'Z')
+			continue; /* "#Key=" */
+		if (data[i] == '=' && size - i > 5 && memcmp(data + i, "=/etc/", 6) == 0) {
+			n += (size_t)sprintf(text + n, "=%s/", SYSCONFDIR);
+			i += 5;
+			continue;
+		}
+		text[n++] = (char)data[i];
+	}
+	assert_int_equal(tdx_config_parse(text, n, &c, &diag), 0);
+	assert_int_equal(c->n_warnings, 0);
+	assert_string_equal(d->state_dir, "/var/lib/tdxd");
+	assert_string_equal(c->state_dir, d->state_dir);
+	assert_string_equal(c->store_path, d->store_path);
+	assert_string_equal(c->hook_dir, d->hook_dir);
+	assert_string_equal(c->target, d->target);
+	assert_string_equal(c->kernel_module, d->kernel_module);
+	assert_int_equal(c->auto_update, d->auto_update);
+	assert_int_equal(c->reserve, d->reserve);
+	assert_int_equal(c->strict_compat, d->strict_compat);
+	assert_int_equal(c->allow_debug, d->allow_debug);
+	assert_int_equal(c->reapply_at_boot, d->reapply_at_boot);
+	assert_int_equal(c->upload_timeout_usec, d->upload_timeout_usec);
+	assert_int_equal(c->hook_timeout_usec, d->hook_timeout_usec);
+	assert_int_equal(c->inhibit_mode, d->inhibit_mode);
+	assert_int_equal(c->inhibit_wait_usec, d->inhibit_wait_usec);
+	assert_int_equal(c->history_max, d->history_max);
 }
 
 static void test_every_key(void **state)
@@ -67,6 +123,8 @@ static void test_every_key(void **state)
 			 "Reserve=3\n"
 			 "StrictCompat=yes\n"
 			 "AllowDebug=true\n"
+			 "TrustedSigningKeys=" TDX_INTEL_PRODUCTION_KEY_SHA256
+			 " 00000000000000000000000000000000000000000000000000000000000000ff\n"
 			 "ReapplyAtBoot=on\n"
 			 "UploadTimeoutSec=120\r\n"
 			 "[Hooks]\n"
@@ -86,6 +144,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c->reserve, 3);
 	assert_true(c->strict_compat);
 	assert_true(c->allow_debug);
+	assert_int_equal(c->trusted_keys.n, 2);
+	assert_int_equal(c->trusted_keys.key_sha256[1][31], 0xff);
 	assert_true(c->reapply_at_boot);
 	assert_int_equal(c->upload_timeout_usec, 120 * USEC_PER_SEC);
 	assert_string_equal(c->hook_dir, "/etc/tdxd-hooks");
@@ -116,6 +176,7 @@ static void test_bad_values(void **state)
 	parse_fails("[Update]\nReserve=-1\n", "Reserve");
 	parse_fails("[Update]\nReserve=1001\n", "Reserve");
 	parse_fails("[Update]\nAllowDebug=maybe\n", "AllowDebug");
+	parse_fails("[Update]\nTrustedSigningKeys=c821f41f\n", "TrustedSigningKeys");
 	parse_fails("[Update]\nAutoUpdate=sometimes\n", "AutoUpdate");
 	parse_fails("[Update]\nTarget=1.5\n", "Target");
 	parse_fails("[Update]\nUploadTimeoutSec=0\n", "UploadTimeoutSec");
@@ -169,6 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_file_shows_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_unknown_keys_warn),
 		cmocka_unit_test(test_bad_values),

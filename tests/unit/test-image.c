@@ -25,6 +25,9 @@
 
 #define PAGE TDX_PAGE_SIZE
 
+/* The test signing key: what synth_module_build() signs with. */
+static struct tdx_trusted_keys test_keys;
+
 static const struct synth_module_spec spec_1506 = {
 	.version = {1, 5, 6},
 	.module_pages = 3,
@@ -232,13 +235,21 @@ static void m_flip_checksum(uint8_t *d, size_t s)
 {
 	d[IMG_OFF_CHECKSUM] ^= 1;
 }
+/* Re-signed, so that only the sigstruct check catches them. */
 static void m_header_type(uint8_t *d, size_t s)
 {
 	put_le32(d + TDX_SIGSTRUCT_OFFSET, 5);
+	assert_int_equal(synth_sign_sigstruct(d + TDX_SIGSTRUCT_OFFSET), 0);
 }
 static void m_vendor(uint8_t *d, size_t s)
 {
 	put_le32(d + TDX_SIGSTRUCT_OFFSET + SIG_OFF_MODULE_VENDOR, 0x1022);
+	assert_int_equal(synth_sign_sigstruct(d + TDX_SIGSTRUCT_OFFSET), 0);
+}
+/* A signed field changed after signing: only the signature catches it. */
+static void m_signed_date(uint8_t *d, size_t s)
+{
+	d[TDX_SIGSTRUCT_OFFSET + SIG_OFF_DATE] ^= 0x01;
 }
 static void m_module_byte(uint8_t *d, size_t s)
 {
@@ -260,6 +271,7 @@ static const struct {
 	 "does not match the module's SHA-384"},
 	{"seamhash via ALL", m_module_byte, false, TDX_VALIDATE_ALL,
 	 "does not match the module's SHA-384"},
+	{"signature", m_signed_date, false, TDX_VALIDATE_SIGNATURE, "signature does not verify"},
 };
 
 static void test_validate_corruptions(void **state)
@@ -277,20 +289,22 @@ static void test_validate_corruptions(void **state)
 				      validate_cases[i].name);
 			build(fmt, &spec_1506, &data, &size);
 			assert_int_equal(tdx_image_parse(data, size, &img, NULL), 0);
-			assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, NULL), 0);
+			assert_int_equal(
+				tdx_image_validate(&img, TDX_VALIDATE_ALL, &test_keys, NULL), 0);
 			validate_cases[i].mutate(data, size);
 			if (!validate_cases[i].keep_checksum_broken)
 				fix_checksum(data, size);
 			assert_int_equal(tdx_image_parse(data, size, &img, NULL), 0);
 			assert_int_equal(img.checksum_ok, !validate_cases[i].keep_checksum_broken);
-			assert_int_equal(tdx_image_validate(&img, validate_cases[i].flags, &diag),
+			assert_int_equal(tdx_image_validate(&img, validate_cases[i].flags,
+							    &test_keys, &diag),
 					 -EBADMSG);
 			assert_non_null(strstr(diag.msg, validate_cases[i].diag));
 			/* Without that check the same image passes. */
-			assert_int_equal(
-				tdx_image_validate(
-					&img, TDX_VALIDATE_ALL & ~validate_cases[i].flags, NULL),
-				0);
+			assert_int_equal(tdx_image_validate(
+						 &img, TDX_VALIDATE_ALL & ~validate_cases[i].flags,
+						 &test_keys, NULL),
+					 0);
 			free(data);
 		}
 	}
@@ -466,7 +480,7 @@ static void test_sigstruct_fields(void **state)
 	assert_int_equal(img.sig.cpuid_table[1], 0xc06f0);
 	assert_int_equal(tdx_sha384(bin, bin_size, hash), 0);
 	assert_memory_equal(img.sig.seamhash, hash, sizeof(hash));
-	assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, NULL), 0);
+	assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, &test_keys, NULL), 0);
 	free(bin);
 	free(data);
 }
@@ -514,6 +528,8 @@ static char tmpdir[] = "/tmp/test-image-XXXXXX";
 
 static int setup_tmpdir(void **state)
 {
+	if (synth_trusted_keys(&test_keys) < 0)
+		return -1;
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
@@ -638,11 +654,32 @@ static void test_write_atomic_replaces(void **state)
 	assert_int_equal(tdx_file_write_atomic(path, "x", 1, 0644), -ENOENT);
 }
 
+/* Intel's key alone: a valid signature by the test key is refused as untrusted. */
+static void test_validate_untrusted_key(void **state)
+{
+	struct tdx_trusted_keys intel;
+	struct tdx_diag diag = {};
+	struct tdx_image img;
+	uint8_t *data;
+	size_t size;
+
+	tdx_trusted_keys_default(&intel);
+	build(TDX_IMAGE_FORMAT_V2, &spec_1506, &data, &size);
+	assert_int_equal(tdx_image_parse(data, size, &img, NULL), 0);
+	assert_int_equal(img.sig.signature.status, TDX_SIGNATURE_VALID);
+	assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, &intel, &diag), -EKEYREJECTED);
+	assert_non_null(strstr(diag.msg, "is not trusted"));
+	assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, NULL, NULL), -EKEYREJECTED);
+	assert_int_equal(tdx_image_validate(&img, TDX_VALIDATE_ALL, &test_keys, NULL), 0);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_corruptions),
 		cmocka_unit_test(test_validate_corruptions),
+		cmocka_unit_test(test_validate_untrusted_key),
 		cmocka_unit_test(test_build_layout),
 		cmocka_unit_test(test_convert_round_trip),
 		cmocka_unit_test(test_convert_trims_sigstruct_padding),

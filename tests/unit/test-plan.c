@@ -48,6 +48,8 @@ static int setup(void **state)
 {
 	struct stores *st = calloc(1, sizeof(*st));
 
+	if (synth_trusted_keys(&test_keys) < 0)
+		return -1;
 	if (!st || test_store_make(chain_mapping, &st->chain) < 0 ||
 	    test_store_from_file(MAPPING_14C28CE, &st->s14c28ce) < 0 ||
 	    test_store_from_file(MAPPING_28A4BAA, &st->s28a4baa) < 0)
@@ -97,7 +99,8 @@ static void run_case(struct tdx_store *store, const struct plan_case *c)
 	struct tdx_version target = c->target ? V(c->target) : (struct tdx_version){0};
 	struct tdx_plan plan = {.n_hops = 4242};
 	struct tdx_diag diag = {"untouched"};
-	struct tdx_policy_opts opts = {.strict_compat = c->opts & O_STRICT,
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys,
+				       .strict_compat = c->opts & O_STRICT,
 				       .reinstall = c->opts & O_REINSTALL};
 	char hops[TDX_DIAG_MAX];
 	int r;
@@ -119,9 +122,9 @@ static void run_case(struct tdx_store *store, const struct plan_case *c)
 	assert_null(plan.hops);
 }
 
-static const struct tdx_policy_opts no_opts = {0};
-static const struct tdx_policy_opts strict = {.strict_compat = true};
-static const struct tdx_policy_opts reinstall = {.reinstall = true};
+static const struct tdx_policy_opts no_opts = {.trusted_keys = &test_keys};
+static const struct tdx_policy_opts strict = {.trusted_keys = &test_keys, .strict_compat = true};
+static const struct tdx_policy_opts reinstall = {.trusted_keys = &test_keys, .reinstall = true};
 
 static void test_chain_catalog(void **state)
 {

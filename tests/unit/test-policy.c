@@ -136,6 +136,8 @@ static int setup(void **state)
 {
 	struct stores *st = calloc(1, sizeof(*st));
 
+	if (synth_trusted_keys(&test_keys) < 0)
+		return -1;
 	if (!st || test_store_from_file(MAPPING_14C28CE, &st->s14c28ce) < 0 ||
 	    test_store_from_file(MAPPING_28A4BAA, &st->s28a4baa) < 0)
 		return -1;
@@ -171,7 +173,7 @@ static void check_scenario(struct stores *st, const struct scenario *sc)
 {
 	struct tdx_store *store = store_for(st, sc->mapping);
 	struct tdx_policy_host host = policy_host(sc->running, sc->seamldr, sc->cpu);
-	struct tdx_policy_opts opts = {.strict_compat = sc->strict};
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys, .strict_compat = sc->strict};
 	_cleanup_free_ struct tdx_candidate *c = NULL;
 	size_t n = 0, want = n_expected(sc);
 	char got_keys[TDX_DIAG_MAX], want_keys[TDX_DIAG_MAX], v[TDX_VERSION_STRING_MAX];
@@ -227,7 +229,8 @@ static void test_newest_installable(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct tdx_policy_host host =
 			policy_host(cases[i].running, cases[i].seamldr, cases[i].cpu);
-		struct tdx_policy_opts opts = {.strict_compat = cases[i].strict};
+		struct tdx_policy_opts opts = {.trusted_keys = &test_keys,
+					       .strict_compat = cases[i].strict};
 		_cleanup_free_ struct tdx_candidate *c = NULL;
 		const struct tdx_store_entry *newest = NULL;
 		size_t n;
@@ -252,7 +255,7 @@ static void test_reinstall_and_debug(void **state)
 {
 	struct test_store s = {0};
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
-	struct tdx_policy_opts opts = {0};
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys};
 	struct tdx_store_entry *running, *debug;
 
 	assert_int_equal(test_store_from_file_ext(MAPPING_14C28CE, "1.5.08", NULL, &s), 0);
@@ -276,7 +279,7 @@ static void test_unmapped_and_unreadable(void **state)
 {
 	struct test_store s = {0};
 	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
-	struct tdx_policy_opts opts = {0};
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys};
 	struct tdx_store_entry *unmapped, *broken;
 
 	assert_int_equal(test_store_from_file_ext(MAPPING_28A4BAA, NULL, "1.5.40", &s), 0);

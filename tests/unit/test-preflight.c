@@ -14,6 +14,7 @@
 #include "host.h"
 #include "macro.h"
 #include "preflight.h"
+#include "src/lib/image-layout.h"
 #include "store.h"
 #include "sysfs.h"
 
@@ -229,6 +230,40 @@ static void test_image_no_format(void **state)
 	assert_msg(&r, "0x200");
 }
 
+/* The check of its own in the list: untrusted, bad, not checked, and passed. */
+static void test_signature(void **state)
+{
+	struct tdx_check_result r = {0};
+	struct tdx_trusted_keys keys;
+	struct tdx_image img = {0};
+	uint8_t *sig;
+	size_t size;
+
+	assert_int_equal(tdx_check_signature(NULL, NULL, &r), -ENODATA);
+	assert_true(r.ran);
+	assert_false(r.passed);
+	assert_msg(&r, "not checked");
+	assert_int_equal(tdx_file_read_all(TEST_DATA_DIR
+					   "/intel-sigstructs/tdx_module_2.0.08.sigstruct",
+					   4096, &sig, &size, NULL),
+			 0);
+	assert_int_equal(tdx_sigstruct_parse(sig, size, &img.sig, NULL), 0);
+	assert_int_equal(tdx_check_signature(&img, NULL, &r), 0);
+	assert_true(r.passed);
+	assert_msg(&r, "signed by trusted key " TDX_INTEL_PRODUCTION_KEY_SHA256);
+	assert_int_equal(tdx_trusted_keys_parse("0000000000000000000000000000000000000000000000000"
+						"000000000000000",
+						&keys, NULL),
+			 0);
+	assert_int_equal(tdx_check_signature(&img, &keys, &r), -EKEYREJECTED);
+	assert_msg(&r, "is not trusted");
+	sig[SIG_OFF_SEAMHASH] ^= 1;
+	assert_int_equal(tdx_sigstruct_parse(sig, size, &img.sig, NULL), 0);
+	assert_int_equal(tdx_check_signature(&img, NULL, &r), -EBADMSG);
+	assert_msg(&r, "does not verify");
+	free(sig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_veto),
 		cmocka_unit_test(test_image_no_format),
+		cmocka_unit_test(test_signature),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

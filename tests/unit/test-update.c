@@ -21,6 +21,7 @@
 #include "hash.h"
 #include "lock.h"
 #include "macro.h"
+#include "src/lib/image-layout.h"
 #include "synth.h"
 #include "sysfs.h"
 #include "update.h"
@@ -35,6 +36,7 @@ struct env {
 	struct tdx_host *host;
 	struct fake_fw fw;
 	struct tdx_update_ctx ctx;
+	struct tdx_trusted_keys trusted_keys; /* the test signing key */
 	/* the "kernel": what loading=0 does to the fixture */
 	const char *install_to[2]; /* version after the 1st, 2nd, ... install; NULL leaves it */
 	unsigned installs;
@@ -108,9 +110,11 @@ static void env_start(struct env *e)
 	e->fw.version_path = e->host->paths.version;
 	e->fw.on_install = kernel_install;
 	e->fw.install_ud = e;
+	assert_int_equal(synth_trusted_keys(&e->trusted_keys), 0);
 	e->ctx = (struct tdx_update_ctx){
 		.host = e->host,
 		.store = e->store,
+		.policy = {.trusted_keys = &e->trusted_keys},
 		.reserve = TDX_DEFAULT_RESERVE,
 		.lock_path = e->lock_path,
 		.veto = veto,
@@ -422,6 +426,40 @@ static void test_refused_image(void **state)
 	expect_refused(e, 8, TDX_CHECK_IMAGE, -EBADMSG, "image invalid");
 }
 
+/*
+ * A signed sigstruct byte changed on disk after the policy read the sigstruct,
+ * checksum re-fixed: only the signature check of the loaded bytes catches it.
+ */
+static void test_refused_signature(void **state)
+{
+	struct env *e = *state;
+	struct tdx_store_entry *en;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+
+	env_start(e);
+	en = entry(e, 8);
+	assert_int_equal(tdx_store_entry_peek(en, NULL), 0);
+	assert_int_equal(tdx_file_read_all(en->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, NULL),
+			 0);
+	data[TDX_SIGSTRUCT_OFFSET + SIG_OFF_DATE] ^= 0x01;
+	put_le16(data + IMG_OFF_CHECKSUM, 0);
+	put_le16(data + IMG_OFF_CHECKSUM, (uint16_t)(0x10000u - tdx_checksum16(data, size)));
+	assert_int_equal(tdx_file_write_atomic(en->blob_path, data, size, 0644), 0);
+	expect_refused(e, 8, TDX_CHECK_SIGNATURE, -EBADMSG, "signature does not verify");
+}
+
+/* Signed by the test key, but only Intel's key is trusted. */
+static void test_refused_untrusted_key(void **state)
+{
+	struct env *e = *state;
+
+	env_start(e);
+	e->ctx.policy.trusted_keys = NULL;
+	expect_refused(e, 8, TDX_CHECK_POLICY, -EPERM,
+		       tdx_reason_describe(TDX_REASON_UNTRUSTED_KEY));
+}
+
 static void test_refused_veto(void **state)
 {
 	struct env *e = *state;
@@ -646,6 +684,8 @@ int main(void)
 		T(test_refused_not_idle),
 		T(test_refused_lock_held),
 		T(test_refused_policy),
+		T(test_refused_signature),
+		T(test_refused_untrusted_key),
 		T(test_refused_policy_uses_version_under_lock),
 		T(test_refused_image),
 		T(test_refused_veto),

@@ -8,6 +8,11 @@ FW=/sys/class/firmware/tdx_module
 SIMDBG=/sys/kernel/debug/tdx_host_sim
 TDXCTL="$VM_BUILD/src/tdxctl/tdxctl"
 CATALOG="$VM_BUILD/vm/catalog"
+# The catalog's modules are signed with the build's test key (mkcatalog.sh):
+# tdxctl, tdxd and the simulator trust it, and only it.
+TEST_KEY_SHA256=$(cat "$VM_BUILD/vm/test-key-sha256")
+INTEL_KEY_SHA256=c821f41f83e0dc73e272852ffc176bcd9ae1e93a4fccec88772c9b4ff2eaa75f
+export TDXCTL_TRUSTED_SIGNING_KEYS=$TEST_KEY_SHA256
 
 SCN_FAILS=()
 
@@ -36,10 +41,12 @@ expect_no_match() { # what file extended-regex
 
 # ---- the simulator ----
 
-# sim_load PARAM=VALUE...: (re)loads tdx_host_sim with a fresh state.
+# sim_load PARAM=VALUE...: (re)loads tdx_host_sim with a fresh state, trusting
+# the test key unless a trusted_keys= parameter says otherwise.
 sim_load() {
 	sim_unload
-	insmod "$VM_KO" "$@" || { fail "insmod tdx_host_sim $*"; return 1; }
+	insmod "$VM_KO" trusted_keys="$TEST_KEY_SHA256" "$@" ||
+		{ fail "insmod tdx_host_sim $*"; return 1; }
 	note "loaded tdx_host_sim $*"
 }
 
@@ -113,6 +120,17 @@ corrupt_store() { # relative image path, byte offset
 	rm -rf "$s"
 	cp -r "$CATALOG" "$s"
 	printf '\xa5' | dd of="$s/$1" bs=1 seek="$2" conv=notrunc status=none
+	echo "$s"
+}
+
+# A copy of the catalog with one signed byte of IMAGE's sigstruct flipped (its
+# build date) and the checksum re-fixed: header, checksum and seamhash still
+# pass, only the RSA signature tells. Prints the store root.
+tamper_store() { # relative image path
+	local s=/tmp/store-tampered
+	rm -rf "$s"
+	cp -r "$CATALOG" "$s"
+	python3 "$VM_TOP/tests/common/tamper-signed.py" "$s/$1"
 	echo "$s"
 }
 

@@ -5,6 +5,9 @@
 # `tdxctl blob join`, so the store exercises the same code operators use.
 #   mkcatalog.sh BUILD_DIR OUT_DIR
 # Rebuilds only when the mapping file or the two tools are newer than OUT_DIR.
+# The modules are signed with the build's test key; its SHA-256 fingerprint,
+# for the trust lists of tdxctl, tdxd and the simulator, goes to
+# OUT_DIR/../test-key-sha256.
 set -euo pipefail
 build=$1 out=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,9 +18,14 @@ for f in "$mapping" "$mk" "$tdxctl"; do
 	[ -e "$f" ] || { echo "mkcatalog: $f is missing (build first)" >&2; exit 1; }
 done
 stamp="$out/.built"
-if [ -f "$stamp" ] && [ -z "$(find "$mapping" "$mk" "$tdxctl" "$0" -newer "$stamp")" ]; then
+keyfile="$(dirname "$out")/test-key-sha256"
+if [ -f "$stamp" ] && [ -f "$keyfile" ] &&
+	[ -z "$(find "$mapping" "$mk" "$tdxctl" "$0" -newer "$stamp")" ]; then
 	exit 0
 fi
+key=$("$mk" --key-fingerprint)
+# blob join writes only images signed by a trusted key: this one.
+export TDXCTL_TRUSTED_SIGNING_KEYS=$key
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 cp "$mapping" "$out.tmp/mapping_file.json"
@@ -57,4 +65,5 @@ module 1.5.20 joined --handoff 1.5.06
 rm -rf "$out.tmp/.work"
 rm -rf "$out"
 mv "$out.tmp" "$out"
+echo "$key" >"$keyfile"
 touch "$stamp"

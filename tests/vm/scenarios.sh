@@ -9,6 +9,7 @@ J=joined_files/1.5
 # shellcheck disable=SC2034 # read by guest-run.sh, run.sh and meson.build
 SCENARIOS=(
 	sim-abi sim-header-invalid sim-fatal-wrong-cpu sim-fatal-seamhash sim-fatal-handoff
+	sim-fatal-signature sim-fatal-untrusted-key refuse-signature
 	sim-fatal-cpu-offline sim-fatal-no-slots sim-v4-kernel-checks
 	happy-newest explicit-version multi-hop up-to-date dry-run
 	refuse-cpu-offline refuse-no-slots refuse-wrong-cpu refuse-wrong-seamldr
@@ -67,6 +68,51 @@ scn_sim-fatal-seamhash() {
 	raw_upload "$s/$J/tdx_module_1.5.06.blob" >/dev/null
 	expect_state ENXIO 16 1
 	expect_match "last result" "$SIMDBG/state" "seamhash"
+}
+
+# The P-SEAMLDR checks the signature after the shutdown: a bad one is fatal.
+scn_sim-fatal-signature() {
+	local s
+	sim_load module_version=1.5.01
+	s=$(tamper_store "$J/tdx_module_1.5.06.blob")
+	raw_upload "$s/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "signature does not verify"
+	# The same image, correctly signed, installs.
+	sim_load module_version=1.5.01
+	raw_upload "$CATALOG/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state 1.5.06 15 1
+}
+
+scn_sim-fatal-untrusted-key() {
+	sim_load module_version=1.5.01 trusted_keys="$INTEL_KEY_SHA256"
+	raw_upload "$CATALOG/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state ENXIO 16 1
+	expect_match "last result" "$SIMDBG/state" "signing key $TEST_KEY_SHA256 not trusted"
+}
+
+# tdxctl refuses a tampered image and writes nothing; the same bytes written
+# without tdxctl's check kill the module; the correctly signed image installs.
+scn_refuse-signature() {
+	local s
+	sim_load module_version=1.5.01
+	s=$(tamper_store "$J/tdx_module_1.5.06.blob")
+	# shellcheck disable=SC2034 # read by tdx()
+	STORE=$s
+	tdx update 1.5.06 --yes
+	expect_eq "exit" "$RC" 3
+	expect_match "stderr" "$ERR" "signature_invalid"
+	expect_state 1.5.01 16 0
+	tdx blob info "$s/$J/tdx_module_1.5.06.blob"
+	expect_eq "blob info exit" "$RC" 1
+	expect_match "blob info" "$OUT" "Signature: DOES NOT VERIFY"
+	unset STORE
+	raw_upload "$s/$J/tdx_module_1.5.06.blob" >/dev/null
+	expect_state ENXIO 16 1
+	sim_load module_version=1.5.01
+	tdx update 1.5.06 --yes
+	expect_eq "exit, correctly signed" "$RC" 0
+	expect_state 1.5.06 15 1
 }
 
 scn_sim-fatal-handoff() {

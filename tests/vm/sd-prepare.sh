@@ -28,7 +28,10 @@ systemctl enable tdxd-update.timer
 
 mkdir -p /usr/lib/firmware/intel/tdx
 cp -r "$VM_BUILD/vm/catalog/." /usr/lib/firmware/intel/tdx/
+# The catalog is signed with the build's test key (mkcatalog.sh): tdxd
+# trusts it instead of Intel's. tdxd_configure starts from this file.
 conf=$(tdxd_conf_path)
+printf '\n[Update]\nTrustedSigningKeys=%s\n' "$(cat "$VM_BUILD/vm/test-key-sha256")" >>"$conf"
 cp "$conf" "$conf.shipped"
 
 # The polkit scenario's user; its group is what a rules file grants.

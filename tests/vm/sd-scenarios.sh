@@ -18,7 +18,8 @@ tdxd_conf_path() {
 	tdxd --help | sed -n 's/.*Configuration file (default \(.*\)).*/\1/p'
 }
 
-# tdxd_configure LINES: the shipped tdxd.conf plus LINES, then a restart.
+# tdxd_configure LINES: the shipped tdxd.conf (trusting the test key, see
+# sd-prepare.sh) plus LINES, then a restart.
 tdxd_configure() {
 	local conf
 	conf=$(tdxd_conf_path)
@@ -293,7 +294,7 @@ sd_reapply_prepare_second_boot() {
 	echo tdx_host_sim >/etc/modules-load.d/tdx_host_sim.conf
 	# install_ms: a re-apply that takes a while, so a READY=1 sent before it ends shows.
 	echo "options tdx_host_sim module_version=1.5.06 install_ms=3000" \
-		>/etc/modprobe.d/tdx_host_sim.conf
+		"trusted_keys=$(cat "$VM_BUILD/vm/test-key-sha256")" >/etc/modprobe.d/tdx_host_sim.conf
 	cp /var/lib/tdxd/test-tdxd.conf "$(tdxd_conf_path)"
 	cat >/etc/systemd/system/libvirtd.service <<'EOF'
 [Unit]
