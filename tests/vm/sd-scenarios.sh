@@ -189,7 +189,9 @@ scn_sd-timer() {
 
 scn_sd-stop() {
 	local job
-	sd_sim 1.5.06 install_ms=6000
+	# A 20 s install: on a loaded host a 6 s window closed before systemctl
+	# stop sent SIGTERM (seen once), and then nothing waited.
+	sd_sim 1.5.06 install_ms=20000
 	job=$(busctl call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 | sed -E 's/^o "(.*)"$/\1/')
 	for _ in $(seq 1 100); do
 		[ "$(busctl get-property org.tdxctl.tdx1 "$job" org.tdxctl.tdx1.Job Phase)" = \
