@@ -2,7 +2,7 @@
 # The project's test command (README): builds three configurations and runs
 # every suite, then prints the totals over all of them as the last line,
 # "N passed, N failed".
-#   build-test   gcc, -Werror: unit, cli, bus, hostile, fuzz (corpus replay), style, vm
+#   build-test   gcc, -Werror: unit, cli, bus, hostile, fuzz (corpus replay), style, vm, systemd
 #   build-asan   gcc, -Werror, ASan+UBSan: unit, cli, bus, hostile, fuzz (corpus replay)
 #   build-fuzz   clang, ASan+UBSan, libFuzzer: each harness for TDX_FUZZ_SECONDS
 #   package      tools/build-deb.sh: the Debian package from the tracked files, lintian
@@ -60,7 +60,7 @@ run_config() { # name, suites (space separated), setup args...
 	logs+=("$dir/meson-logs/testlog.json")
 }
 
-suites="unit cli bus hostile fuzz style vm"
+suites="unit cli bus hostile fuzz style vm systemd"
 [ $quick = 1 ] && suites="unit cli bus hostile fuzz style"
 run_config test "$suites" -Dwerror=true -Db_sanitize=none
 if [ $quick = 0 ]; then

@@ -6,8 +6,10 @@
 # progress), and status again. Needs root (packages, 9p share of /).
 # Exits 0 only when every step worked; otherwise one line says which failed.
 #   tools/demo.sh [--no-deps]
+#   tools/demo.sh --systemd [--no-deps]   (the same on systemd: tools/demo-systemd.sh)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+[ "${1:-}" != --systemd ] || exec "$top/tools/demo-systemd.sh" "${@:2}"
 t0=$(date +%s%N)
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it installs packages and boots a VM)" >&2; exit 1; }
 if [ "${1:-}" != "--no-deps" ]; then

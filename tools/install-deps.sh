@@ -12,7 +12,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc make clang clang-format libclang-rt-14-dev
       libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
       nettle-dev libgmp-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
-      qemu-system-x86 python3 util-linux bash-completion zsh dwarves polkitd libglib2.0-bin git
+      qemu-system-x86 python3 util-linux bash-completion zsh dwarves polkitd passwd libglib2.0-bin git
       ca-certificates debhelper dpkg-dev fakeroot lintian debootstrap)
 
 missing=()

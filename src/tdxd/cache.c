@@ -230,6 +230,23 @@ static const char *json_str(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+int manager_installed_version(const struct manager *m, char *buf, size_t size)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+	const char *v;
+	int r;
+
+	r = installed_load(m, &o);
+	if (r < 0)
+		return r;
+	v = json_str(o, "version");
+	if (!v)
+		return -EBADMSG;
+	if ((size_t)snprintf(buf, size, "%s", v) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int props_tcb_from_installed(struct manager *m, struct tdxd_props *p, const char *running)
 {
 	_cleanup_(json_object_putp) json_object *o = NULL;

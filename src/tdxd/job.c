@@ -566,7 +566,7 @@ static void job_log_result(const struct job *j)
 		id = TDX_MESSAGE_UPDATE_REFUSED;
 		prio = 4;
 	}
-	log_update_event(id, prio, j->from, j->to, j->result, j->error);
+	log_update_event(id, prio, j->id, j->from, j->to, j->result, j->error);
 }
 
 /* Loop thread, once the worker is done: history, state file, cache, signal. */
@@ -602,6 +602,7 @@ static void job_complete(struct job *j)
 	(void)sd_bus_emit_signal(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE, "UpdateFinished", "ssss",
 				 j->from, j->to, j->result, j->error);
 	jobs_trim(m);
+	manager_job_ended(m);
 }
 
 static int job_notified(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -636,6 +637,8 @@ int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_b
 	if (m->running_job)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u is running",
 					 m->running_job->id);
+	if (m->exit_requested)
+		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "tdxd is stopping");
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -668,7 +671,7 @@ int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_b
 	j->next = m->jobs;
 	m->jobs = j;
 	m->running_job = j;
-	log_update_event(TDX_MESSAGE_UPDATE_STARTED, 5, m->props.module_version, req->target,
+	log_update_event(TDX_MESSAGE_UPDATE_STARTED, 5, j->id, m->props.module_version, req->target,
 			 req->dry_run ? "dry-run" : "started", "");
 	(void)manager_set_update_state(m, "running", 0, NULL);
 	*ret = j;

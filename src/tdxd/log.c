@@ -25,15 +25,17 @@ void log_msg(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_update_event(const char *message_id, int prio, const char *from, const char *to,
-		      const char *result, const char *error)
+void log_update_event(const char *message_id, int prio, unsigned job, const char *from,
+		      const char *to, const char *result, const char *error)
 {
 	int r;
 
+	/* TDX_JOB pairs a job's start entry with its outcome (numbers restart with tdxd's PID). */
 	r = sd_journal_send("MESSAGE=TDX module update %s -> %s: %s%s%s", from,
 			    to[0] ? to : "newest", result, error[0] ? ": " : "", error,
-			    "MESSAGE_ID=%s", message_id, "PRIORITY=%d", prio, "TDX_FROM=%s", from,
-			    "TDX_TO=%s", to, "TDX_RESULT=%s", result, "TDX_ERROR=%s", error, NULL);
+			    "MESSAGE_ID=%s", message_id, "PRIORITY=%d", prio, "TDX_JOB=%u", job,
+			    "TDX_FROM=%s", from, "TDX_TO=%s", to, "TDX_RESULT=%s", result,
+			    "TDX_ERROR=%s", error, NULL);
 	if (r >= 0 && !getenv("TDXD_LOG_STDERR"))
 		return;
 	log_msg(prio, "TDX module update %s -> %s: %s%s%s [MESSAGE_ID=%s]", from,

@@ -122,24 +122,77 @@ static int manager_load_config(struct manager *m)
 	return 0;
 }
 
-/* ReapplyAtBoot=: the module update does not survive a reboot; redo it before TDs start. */
-static void manager_reapply(struct manager *m)
+/*
+ * ReapplyAtBoot=: a runtime update does not survive a reboot, so the version
+ * tdxd installed last (installed.json) is installed again. Returns true when
+ * a job runs: READY=1 then waits for it, so units ordered after tdxd.service
+ * (libvirtd) start only once the module they will build TDs on is in place.
+ */
+static bool manager_reapply(struct manager *m)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	struct job_request req = {.target = m->config->target};
+	char last[TDX_VERSION_STRING_MAX];
+	struct job_request req = {.target = last};
 	struct job *j;
+	int r;
 
 	if (!m->config->reapply_at_boot)
-		return;
-	if (job_request_check(m, &req, &error) < 0) {
-		log_info("re-apply at start: nothing to do (%s)", error.message ?: error.name);
-		return;
+		return false;
+	r = manager_installed_version(m, last, sizeof(last));
+	if (r < 0) {
+		log_info("re-apply at start: nothing to re-apply (%s: %s)", m->installed_path,
+			 r == -ENOENT ? "tdxd has not installed a module here yet" : strerror(-r));
+		return false;
 	}
-	if (job_start(m, &req, &j, &error) < 0)
-		log_error("re-apply at start failed: %s", error.message ?: error.name);
-	else
-		log_info("re-apply at start: job %u towards %s", j->id,
-			 req.target[0] ? req.target : "the newest allowed version");
+	if (strcmp(last, m->props.module_version) == 0) {
+		log_info("re-apply at start: %s, the version installed last, is running", last);
+		return false;
+	}
+	if (job_request_check(m, &req, &error) < 0) {
+		log_warning("re-apply at start: %s cannot be re-applied over %s: %s", last,
+			    m->props.module_version[0] ? m->props.module_version : "no module",
+			    error.message ?: error.name);
+		return false;
+	}
+	if (job_start(m, &req, &j, &error) < 0) {
+		log_error("re-apply at start of %s failed: %s", last, error.message ?: error.name);
+		return false;
+	}
+	log_info("re-apply at start: job %u re-applies %s over %s", j->id, last,
+		 m->props.module_version);
+	return true;
+}
+
+static void manager_notify_ready(struct manager *m)
+{
+	log_info("ready: module %s (%s), %s, store %s",
+		 m->props.module_version[0] ? m->props.module_version : "-", m->props.module_state,
+		 m->props.abi_layout, m->config->store_path);
+	(void)sd_notify(0, "READY=1\nSTATUS=Serving " TDX_BUS_NAME);
+}
+
+void manager_job_ended(struct manager *m)
+{
+	if (m->ready_after_job) {
+		m->ready_after_job = false;
+		manager_notify_ready(m);
+	}
+	if (m->exit_requested)
+		(void)sd_event_exit(m->event, 0);
+}
+
+/* SIGTERM, SIGINT: a running job is finished and recorded first (never safer to stop it). */
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (!m->running_job)
+		return sd_event_exit(m->event, 0);
+	if (!m->exit_requested)
+		log_warning("waiting for job %u to finish before exiting", m->running_job->id);
+	m->exit_requested = true;
+	(void)sd_notify(0, "STOPPING=1\nSTATUS=Waiting for the running update to finish");
+	return 0;
 }
 
 static void manager_free(struct manager *m)
@@ -224,8 +277,8 @@ static int run(struct manager *m)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
-	(void)sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
-	(void)sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+	(void)sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
+	(void)sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
 	r = manager_refresh(m);
 	if (r < 0)
 		return r;
@@ -241,16 +294,13 @@ static int run(struct manager *m)
 	r = manager_start_bus(m);
 	if (r < 0)
 		return r;
-	manager_reapply(m);
-	log_info("ready: module %s (%s), %s, store %s",
-		 m->props.module_version[0] ? m->props.module_version : "-", m->props.module_state,
-		 m->props.abi_layout, m->config->store_path);
-	(void)sd_notify(0, "READY=1\nSTATUS=Serving " TDX_BUS_NAME);
+	m->ready_after_job = manager_reapply(m);
+	if (m->ready_after_job)
+		(void)sd_notify(0, "STATUS=Re-applying the TDX module installed last");
+	else
+		manager_notify_ready(m);
 	r = sd_event_loop(m->event);
 	(void)sd_notify(0, "STOPPING=1");
-	/* A running job finishes its upload: stopping mid-way is never safer. */
-	if (m->running_job)
-		log_warning("waiting for job %u to finish before exiting", m->running_job->id);
 	return r;
 }
 

@@ -178,6 +178,8 @@ struct manager {
 	struct job *jobs; /* newest first; finished ones kept a while */
 	struct job *running_job;
 	unsigned next_job_id;
+	bool ready_after_job; /* READY=1 waits for the boot's re-apply job */
+	bool exit_requested;  /* SIGTERM during a job: exit when it has ended */
 
 	void *udev; /* struct udev *, kept opaque here */
 	void *udev_monitor;
@@ -193,11 +195,16 @@ void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 #define log_warning(...) log_msg(4, __VA_ARGS__)
 #define log_error(...)	 log_msg(3, __VA_ARGS__)
 /* One journal entry with MESSAGE_ID and update fields; stderr when there is no journal. */
-void log_update_event(const char *message_id, int prio, const char *from, const char *to,
-		      const char *result, const char *error);
+void log_update_event(const char *message_id, int prio, unsigned job, const char *from,
+		      const char *to, const char *result, const char *error);
+
+/* tdxd.c: a job has ended and is recorded. */
+void manager_job_ended(struct manager *m);
 
 /* cache.c */
 int manager_refresh(struct manager *m);
+/* The version in installed.json: what tdxd installed last. -ENOENT: nothing yet. */
+int manager_installed_version(const struct manager *m, char *buf, size_t size);
 void props_done(struct tdxd_props *p);
 int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
 			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,

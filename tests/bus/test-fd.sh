@@ -64,14 +64,15 @@ CHECKS=$((CHECKS + 1))
 [ "$(wait_job "$job")" = success ] || fail "update after a restart: $(job_prop "$job" Error)"
 
 # ReapplyAtBoot: after a "reboot" (the fixture back at 1.5.06) the daemon
-# re-applies Target= on its own at start.
+# re-applies on its own at start the version it installed last (1.5.08,
+# from installed.json), not Target= or the newest.
 stop_tdxd
 echo 1.5.06 >"$WORK/sys/devices/faux/tdx_host/version"
-write_conf "[Update]" "ReapplyAtBoot=yes" "Target=1.5.08" "[Daemon]" "KernelModule=tdx_no_such_module"
+write_conf "[Update]" "ReapplyAtBoot=yes" "Target=1.5.10" "[Daemon]" "KernelModule=tdx_no_such_module"
 start_tdxd
 wait_for 50 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager LastResult | grep -q success"
 expect_prop ModuleVersion '"1.5.08"'
-expect_grep "$WORK/tdxd.log" 're-apply at start: job [0-9]+ towards 1.5.08'
+expect_grep "$WORK/tdxd.log" 're-apply at start: job [0-9]+ re-applies 1.5.08 over 1.5.06'
 # KernelModule= is only tried when there is no tdx_host device.
 expect_no_grep "$WORK/tdxd.log" 'tdx_no_such_module'
 stop_tdxd

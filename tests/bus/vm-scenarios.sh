@@ -91,6 +91,19 @@ scn_bus-update() {
 	bus_down
 }
 
+# expect_tcb_props BLOB VERSION: busctl shows the TCB of the image installed:
+# the version, and MRSEAM/SVN equal to BLOB's sigstruct.
+expect_tcb_props() {
+	local info=$SCN_DIR/info.json
+	"$TDXCTL" blob info --json "$1" >"$info"
+	expect_eq "TcbVersion" "$(bprop TcbVersion)" "$2"
+	expect_eq "Mrseam" "$(bprop Mrseam)" \
+		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seamhash"])' "$info")"
+	expect_eq "SeamSvn" "$(bprop SeamSvn)" \
+		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seam_svn"])' "$info")"
+	expect_eq "TcbSource" "$(bprop TcbSource)" "installed"
+}
+
 # tdxd killed with SIGKILL while the kernel installs: the kernel finishes on
 # its own, the lock dies with the process, a restarted tdxd sees the truth.
 scn_bus-kill9() {
@@ -163,19 +176,13 @@ scn_bus-kmod() {
 scn_bus-tdxctl() {
 	sim_load module_version=1.5.01
 	bus_up
-	local out=$SCN_DIR/tdxctl.out info=$SCN_DIR/info.json
+	local out=$SCN_DIR/tdxctl.out
 	"$TDXCTL" update --yes >"$out" 2>&1 </dev/null
 	expect_eq "tdxctl update through tdxd: exit" "$?" 0
 	sed 's/^/    | /' "$out"
 	expect_match "both hops reported" "$out" "1.5.10 -> 1.5.20: success"
 	expect_state 1.5.20 14 2
-	"$TDXCTL" blob info --json "$CATALOG/$J/tdx_module_1.5.20.blob" >"$info"
-	expect_eq "TcbVersion" "$(bprop TcbVersion)" "1.5.20"
-	expect_eq "Mrseam" "$(bprop Mrseam)" \
-		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seamhash"])' "$info")"
-	expect_eq "SeamSvn" "$(bprop SeamSvn)" \
-		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seam_svn"])' "$info")"
-	expect_eq "TcbSource" "$(bprop TcbSource)" "installed"
+	expect_tcb_props "$CATALOG/$J/tdx_module_1.5.20.blob" 1.5.20
 	"$TDXCTL" status >"$SCN_DIR/status" 2>&1
 	expect_match "status through tdxd" "$SCN_DIR/status" "Module: 1.5.20 \(running\)"
 	bus_down

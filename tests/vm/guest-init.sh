@@ -31,10 +31,29 @@ while read -r tag path; do
 		echo "init: overlay of $path failed"
 done </newroot/results/guest-mounts
 cmd=$(sed -n 's/.*tdxvm\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline)
+state=$(sed -n 's/.*tdxvm\.state=\([^ ]*\).*/\1/p' /proc/cmdline)
+unit=$(sed -n 's/.*tdxvm\.systemd=\([^ ]*\).*/\1/p' /proc/cmdline)
 for d in proc sys dev; do
 	mount -o move /$d /newroot/$d || echo "init: cannot move /$d"
 done
 mount -t debugfs debugfs /newroot/sys/kernel/debug
+# tdxvm.state=PATH: the writable share "state" (vm_boot's VM_STATE_DIR) at
+# PATH, so what is there survives into the next boot.
+if [ -n "$state" ]; then
+	mkdir -p "/newroot$state"
+	mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144" state "/newroot$state" ||
+		echo "init: cannot mount the state share"
+fi
+# tdxvm.systemd=UNIT: the command prepares the overlay, then systemd runs as
+# PID 1 and starts UNIT. switch_root hangs here; exec chroot works, and such a
+# systemd ignores the kernel command line, so the unit goes on its argv.
+if [ -n "$unit" ]; then
+	chroot /newroot /bin/bash -c "cd /; export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root; bash $cmd >/results/prepare.log 2>&1; echo \$? >/results/prepare.rc"
+	[ "$(cat /newroot/results/prepare.rc)" != 0 ] ||
+		exec chroot /newroot /lib/systemd/systemd --unit="$unit"
+	echo "init: the preparation failed (prepare.log); powering off"
+	cmd=/dev/null
+fi
 chroot /newroot /bin/bash -c "cd /; export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root; bash $cmd >/results/guest.log 2>&1; echo \$? >/results/guest.rc"
 sync
 echo o >/newroot/proc/sysrq-trigger

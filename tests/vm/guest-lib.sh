@@ -136,3 +136,33 @@ tamper_store() { # relative image path
 
 offline_cpu1() { echo 0 >/sys/devices/system/cpu/cpu1/online; }
 online_cpu1() { echo 1 >/sys/devices/system/cpu/cpu1/online; }
+
+# ---- the scenario loop (guest-run.sh, sd-guest-run.sh) ----
+
+# run_scenarios NAME...: runs scn_NAME for each, each in a fresh $SCN_DIR,
+# and writes /results/NAME.result (PASS or FAIL: reasons) and NAME.log.
+run_scenarios() {
+	local name t0 ms
+	for name in "$@"; do
+		SCN_DIR=/tmp/scn/$name
+		mkdir -p "$SCN_DIR"
+		SCN_FAILS=()
+		t0=$(date +%s%N)
+		{
+			echo "== $name"
+			if declare -F "scn_$name" >/dev/null; then
+				"scn_$name"
+			else
+				fail "no such scenario"
+			fi
+		} >"/results/$name.log" 2>&1
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		online_cpu1 2>/dev/null
+		if [ ${#SCN_FAILS[@]} -eq 0 ]; then
+			echo "PASS ${ms}ms" >"/results/$name.result"
+		else
+			printf 'FAIL %sms: %s\n' "$ms" "$(IFS=';'; echo "${SCN_FAILS[*]}")" >"/results/$name.result"
+		fi
+		echo "$name: $(cat "/results/$name.result")"
+	done
+}

@@ -10,26 +10,5 @@ here=$(dirname "${BASH_SOURCE[0]}")
 SCENARIOS+=("${BUS_SCENARIOS[@]}")
 
 [ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
-for name in "$@"; do
-	SCN_DIR=/tmp/scn/$name
-	mkdir -p "$SCN_DIR"
-	SCN_FAILS=()
-	t0=$(date +%s%N)
-	{
-		echo "== $name"
-		if declare -F "scn_$name" >/dev/null; then
-			"scn_$name"
-		else
-			fail "no such scenario"
-		fi
-	} >"/results/$name.log" 2>&1
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	online_cpu1 2>/dev/null
-	if [ ${#SCN_FAILS[@]} -eq 0 ]; then
-		echo "PASS ${ms}ms" >"/results/$name.result"
-	else
-		printf 'FAIL %sms: %s\n' "$ms" "$(IFS=';'; echo "${SCN_FAILS[*]}")" >"/results/$name.result"
-	fi
-	echo "$name: $(cat "/results/$name.result")"
-done
+run_scenarios "$@"
 sim_unload

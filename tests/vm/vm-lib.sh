@@ -176,10 +176,15 @@ vm_shares() {
 # VM_TOP and VM_BUILD at their own paths (wherever they are, spaces
 # included), and gets VM_KO, VM_BUILD, VM_TOP in its environment. The
 # console goes to RESULTS_DIR/console.log, or where VM_SERIAL (a qemu
-# -serial value) says. Returns qemu's status.
+# -serial value) says. VM_APPEND adds to the kernel command line
+# (tdxvm.systemd=UNIT: see guest-init.sh); VM_STATE_DIR, a directory here, is
+# shared read-write as the 9p tag "state" (mounted where tdxvm.state= says).
+# Returns qemu's status.
 vm_boot() {
-	local res=$1 cmd=$2 cpu
+	local res=$1 cmd=$2 cpu extra=()
 	mkdir -p "$res"
+	[ -z "${VM_STATE_DIR:-}" ] ||
+		extra=(-virtfs "$(vm_virtfs "$VM_STATE_DIR" state)")
 	cpu="max,vendor=GenuineIntel,family=6,model=143,stepping=8"
 	# The command travels as a file: the kernel command line is short and mangles quotes.
 	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
@@ -188,7 +193,7 @@ vm_boot() {
 	timeout "${VM_BOOT_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
 		-nodefaults -display none -no-reboot -serial "${VM_SERIAL:-file:$res/console.log}" \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh" \
+		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh ${VM_APPEND:-}" \
 		-virtfs "$(vm_virtfs / hostroot ,readonly=on)" \
-		-virtfs "$(vm_virtfs "$res" results)" "${VM_SHARE_ARGS[@]}" </dev/null
+		-virtfs "$(vm_virtfs "$res" results)" "${VM_SHARE_ARGS[@]}" "${extra[@]}" </dev/null
 }

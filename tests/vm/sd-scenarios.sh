@@ -1,0 +1,372 @@
+# shellcheck shell=bash
+# The `systemd` suite: tdxctl as shipped, under systemd as PID 1 in the TCG
+# guest, with the real dbus-daemon, polkitd and journald (sd-run.sh boots
+# it). One function per scenario, named as its meson test (systemd-<name
+# without sd->). guest-lib.sh and tests/bus/vm-scenarios.sh provide the
+# helpers. Scenarios share one boot and run in this order; each leaves tdxd
+# running on a fresh simulator state for the next.
+
+# shellcheck disable=SC2034 # read by sd-run.sh and meson.build
+SD_SCENARIOS=(sd-activation sd-hardened-update sd-polkit sd-timer sd-stop sd-hooks
+	sd-reapply sd-journal)
+
+MSG_STARTED=5c1f0e7a9b2d4e0c8a61f3d2b7e49a10
+STORE_DIR=/usr/lib/firmware/intel/tdx
+
+# The configuration file tdxd reads by default (tdxd --help names it).
+tdxd_conf_path() {
+	tdxd --help | sed -n 's/.*Configuration file (default \(.*\)).*/\1/p'
+}
+
+# tdxd_configure LINES: the shipped tdxd.conf (trusting the test key, see
+# sd-prepare.sh) plus LINES, then a restart.
+tdxd_configure() {
+	local conf
+	conf=$(tdxd_conf_path)
+	{ cat "$conf.shipped"; printf '%b\n' "$1"; } >"$conf"
+	systemctl restart tdxd.service || fail "systemctl restart tdxd"
+}
+
+# sd_wait_prop PROPERTY VALUE: up to 5 s for the cache (uevents) to catch up.
+sd_wait_prop() {
+	for _ in $(seq 1 50); do
+		[ "$(bprop "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 stayed '$(bprop "$1")', expected '$2'"
+}
+
+# sd_sim VERSION [PARAMS]: a fresh simulator, and tdxd's cache showing it.
+sd_sim() {
+	sim_load module_version="$1" "${@:2}"
+	systemctl is-active -q tdxd.service && sd_wait_prop ModuleVersion "$1"
+}
+
+journal_of() { # UNIT: this boot's journal of UNIT, messages only
+	journalctl -b -o cat -u "$1" --no-pager
+}
+
+# ---- 1: D-Bus activation of a unit nobody enabled ----
+
+scn_sd-activation() {
+	local t0 t1 t2 f0 f1 reply
+	sim_load module_version=1.5.06
+	expect_eq "tdxd before the first call" "$(systemctl is-active tdxd.service)" "inactive"
+	expect_eq "tdxd enabled" "$(systemctl is-enabled tdxd.service 2>&1)" "disabled"
+	f0=$EPOCHREALTIME
+	/bin/true
+	f1=$EPOCHREALTIME
+	t0=$EPOCHREALTIME
+	reply=$(busctl get-property "${BUS_DEST[@]}" ModuleVersion 2>&1)
+	t1=$EPOCHREALTIME
+	busctl get-property "${BUS_DEST[@]}" ModuleVersion >/dev/null 2>&1
+	t2=$EPOCHREALTIME
+	expect_eq "first call's reply" "$reply" 's "1.5.06"'
+	expect_eq "tdxd after it" "$(systemctl is-active tdxd.service)" "active"
+	expect_eq "unit type" "$(systemctl show -P Type tdxd.service)" "notify"
+	expect_eq "status text (sent with READY=1)" "$(systemctl show -P StatusText tdxd.service)" \
+		"Serving org.tdxctl.tdx1"
+	journalctl -b -o cat -u dbus.service --no-pager >"$SCN_DIR/dbus.journal"
+	expect_match "dbus-daemon activated it" "$SCN_DIR/dbus.journal" \
+		"Activating (via systemd|systemd to hand-off): service name='org.tdxctl.tdx1' unit='tdxd.service'"
+	python3 - "$f0" "$f1" "$t0" "$t1" "$t2" <<'PY'
+import sys
+f0, f1, t0, t1, t2 = map(float, sys.argv[1:])
+print(f"  bench: first busctl call (activates tdxd) -> reply {1000 * (t1 - t0):.0f} ms; "
+      f"second call {1000 * (t2 - t1):.1f} ms; floor /bin/true {1000 * (f1 - f0):.1f} ms")
+PY
+}
+
+# ---- 2: the shipped hardened unit performs a real two-hop update ----
+
+scn_sd-hardened-update() {
+	local frag
+	frag=$(systemctl show -P FragmentPath tdxd.service)
+	[[ $frag =~ ^(/usr)?/lib/systemd/system/tdxd.service$ ]] ||
+		fail "tdxd.service is $frag, not the shipped unit"
+	expect_eq "drop-ins" "$(systemctl show -P DropInPaths tdxd.service)" ""
+	systemctl show tdxd.service -p ProtectSystem -p DevicePolicy -p ProtectProc \
+		-p MemoryDenyWriteExecute -p NoNewPrivileges -p RestrictNamespaces \
+		-p ProtectHome -p PrivateTmp -p SystemCallFilter -p RestrictAddressFamilies \
+		-p CapabilityBoundingSet >"$SCN_DIR/sandbox"
+	sed 's/^/    | /' "$SCN_DIR/sandbox" | cut -c1-160
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^ProtectSystem=strict$"
+	# PrivateDevices=yes would drop CAP_SYS_RAWIO; the unit keeps its other effects.
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^DevicePolicy=closed$"
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^CapabilityBoundingSet=cap_sys_module cap_sys_rawio$"
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^ProtectProc=invisible$"
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^MemoryDenyWriteExecute=yes$"
+	expect_match "sandbox" "$SCN_DIR/sandbox" "^SystemCallFilter=.+"
+	sd_sim 1.5.01
+	tdxctl update --yes >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "tdxctl update through tdxd: exit" "$?" 0
+	sed 's/^/    | /' "$SCN_DIR/update"
+	expect_match "both hops" "$SCN_DIR/update" "1\.5\.(06|08|10) -> 1\.5\.20: success"
+	expect_state 1.5.20 14 2
+	expect_tcb_props "$STORE_DIR/$J/tdx_module_1.5.20.blob" 1.5.20
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	expect_no_match "tdxd's journal" "$SCN_DIR/journal" "Operation not permitted|Permission denied"
+}
+
+# ---- 3: real polkit ----
+
+as_user() { runuser -u tdxuser -- "$@"; }
+
+scn_sd-polkit() {
+	local fdupd="$VM_BUILD/tests/bus/fd-update" rules=/etc/polkit-1/rules.d/50-tdxops.rules
+	sd_sim 1.5.06
+	as_user tdxctl update --yes >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "Update refused: tdxctl exit" "$?" 1
+	expect_match "Update refused" "$SCN_DIR/update" "NotAuthorized|not authorized|authentication required"
+	as_user "$fdupd" "$STORE_DIR/$J/tdx_module_1.5.08.blob" >"$SCN_DIR/fd" 2>&1
+	expect_match "UpdateFromFd refused" "$SCN_DIR/fd" "org.tdxctl.tdx1.Error.NotAuthorized"
+	as_user tdxctl inhibit --who test --why polkit -- true >"$SCN_DIR/inhibit" 2>&1
+	expect_eq "Inhibit refused: tdxctl exit" "$?" 1
+	expect_match "Inhibit refused" "$SCN_DIR/inhibit" "NotAuthorized|not authorized|authentication required"
+	expect_state 1.5.06 16 0
+	as_user busctl get-property "${BUS_DEST[@]}" ModuleVersion >"$SCN_DIR/prop" 2>&1
+	expect_eq "property as tdxuser" "$(cat "$SCN_DIR/prop")" 's "1.5.06"'
+	as_user tdxctl status >"$SCN_DIR/status" 2>&1
+	expect_eq "tdxctl status as tdxuser: exit" "$?" 0
+	expect_match "tdxctl status as tdxuser" "$SCN_DIR/status" "Module: 1\.5\.06"
+
+	cat >"$rules" <<'EOF'
+polkit.addRule(function(action, subject) {
+	if (action.id.indexOf("org.tdxctl.tdx1.") == 0 && subject.isInGroup("tdxops"))
+		return polkit.Result.YES;
+});
+EOF
+	# polkitd re-reads rules.d on its own (inotify); give it a moment.
+	for _ in $(seq 1 50); do
+		as_user tdxctl inhibit --who test --why polkit -- true >"$SCN_DIR/inhibit" 2>&1 && break
+		sleep 0.1
+	done
+	expect_eq "Inhibit granted: tdxctl exit" "$(as_user tdxctl inhibit --who t --why t -- true \
+		>/dev/null 2>&1; echo $?)" 0
+	as_user "$fdupd" "$STORE_DIR/$J/tdx_module_1.5.08.blob" >"$SCN_DIR/fd" 2>&1
+	if grep -q '^/org/tdxctl/tdx1/job/' "$SCN_DIR/fd"; then
+		expect_eq "UpdateFromFd granted: result" "$(bus_job_wait "$(cat "$SCN_DIR/fd")")" success
+	else
+		fail "UpdateFromFd granted: $(cat "$SCN_DIR/fd")"
+	fi
+	expect_state 1.5.08 15 1
+	as_user tdxctl update --yes >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "Update granted: tdxctl exit" "$?" 0
+	sed 's/^/    | /' "$SCN_DIR/update"
+	expect_state 1.5.20 14 2
+	rm -f "$rules"
+}
+
+# ---- 4: the timer path ----
+
+scn_sd-timer() {
+	systemctl list-timers --all --no-pager >"$SCN_DIR/timers"
+	expect_match "list-timers" "$SCN_DIR/timers" "tdxd-update\.timer +tdxd-update\.service"
+	tdxd_configure "[Update]\nAutoUpdate=apply"
+	sd_sim 1.5.06
+	systemctl start tdxd-update.service
+	expect_eq "apply: systemctl start exit" "$?" 0
+	expect_state 1.5.20 15 1
+	expect_eq "apply: unit result" "$(systemctl show -P Result tdxd-update.service)" success
+	systemctl start tdxd-update.service
+	expect_eq "nothing newer: systemctl start exit" "$?" 0
+	expect_eq "nothing newer: not failed" "$(systemctl is-failed tdxd-update.service)" inactive
+	expect_state 1.5.20 15 1
+	tdxd_configure ""
+	sd_sim 1.5.06
+	systemctl start tdxd-update.service
+	expect_eq "off: systemctl start exit" "$?" 0
+	expect_state 1.5.06 16 0
+	expect_eq "off: not failed" "$(systemctl is-failed tdxd-update.service)" inactive
+	journal_of tdxd-update.service >"$SCN_DIR/journal"
+	sed 's/^/    | /' "$SCN_DIR/journal"
+	expect_match "journal: applied" "$SCN_DIR/journal" "1\.5\.06 -> 1\.5\.20: success"
+	expect_match "journal: up to date" "$SCN_DIR/journal" "up to date"
+	expect_match "journal: off says so" "$SCN_DIR/journal" "AutoUpdate=off.*nothing to do"
+}
+
+# ---- 6: systemctl stop during an upload ----
+
+scn_sd-stop() {
+	local job
+	sd_sim 1.5.06 install_ms=6000
+	job=$(busctl call "${BUS_DEST[@]}" Update "sa{sv}" "" 0 | sed -E 's/^o "(.*)"$/\1/')
+	for _ in $(seq 1 100); do
+		[ "$(busctl get-property org.tdxctl.tdx1 "$job" org.tdxctl.tdx1.Job Phase)" = \
+			's "installing"' ] && break
+		sleep 0.1
+	done
+	expect_ne "fw_upload when stopped" "$(cat "$FW/status")" idle
+	systemctl stop tdxd.service
+	expect_eq "stop: exit" "$?" 0
+	expect_eq "stop: unit result" "$(systemctl show -P Result tdxd.service)" success
+	expect_eq "fw_upload after stop" "$(cat "$FW/status")" idle
+	expect_state 1.5.20 15 1
+	tdxctl --direct history >"$SCN_DIR/history" 2>&1
+	sed 's/^/    | /' "$SCN_DIR/history"
+	expect_match "history on disk kept the attempt" "$SCN_DIR/history" "1\.5\.06 +1\.5\.20 +success"
+	systemctl start tdxd.service
+	expect_eq "after restart: ModuleVersion" "$(bprop ModuleVersion)" 1.5.20
+	expect_eq "after restart: TcbSource" "$(bprop TcbSource)" installed
+	expect_eq "after restart: UpdateState" "$(bprop UpdateState)" idle
+	tdxctl history >"$SCN_DIR/tdxctl-history" 2>&1
+	expect_match "tdxctl history through tdxd" "$SCN_DIR/tdxctl-history" "1\.5\.06 +1\.5\.20 +success"
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	expect_match "journal" "$SCN_DIR/journal" "waiting for job [0-9]+ to finish"
+}
+
+# ---- 8: what a hook can do under the shipped sandbox ----
+
+scn_sd-hooks() {
+	local hooks report=/var/lib/tdxd/hook-probe.txt listener
+	hooks=$(sed -n 's/^#\?Directory=//p' "$(tdxd_conf_path)" | head -n 1)
+	[ -n "$hooks" ] || hooks=/etc/tdxd
+	python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 7777)); s.listen(); time.sleep(120)' &
+	listener=$!
+	for _ in $(seq 1 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && break
+		sleep 0.1
+	done
+	expect_eq "the test itself reaches 127.0.0.1:7777" \
+		"$( (exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && echo yes)" yes
+	mkdir -p "$hooks/pre-update.d"
+	printf '[Service]\nType=oneshot\nExecStart=/bin/touch /run/hook-started-a-unit\n' \
+		>/etc/systemd/system/tdx-hook-probe.service
+	systemctl daemon-reload
+	cat >"$hooks/pre-update.d/10-probe" <<EOF
+#!/bin/bash
+try() { if eval "\$2" >/dev/null 2>&1; then echo "\$1=yes"; else echo "\$1=no"; fi; }
+{
+	echo "uid=\$(id -u)"
+	try write-etc 'touch /etc/hook-was-here'
+	try write-usr 'touch /usr/lib/firmware/intel/tdx/hook-was-here'
+	try write-state 'touch /var/lib/tdxd/hook-was-here'
+	try write-run 'touch /run/tdxctl/hook-was-here'
+	try write-tmp 'touch /tmp/hook-was-here'
+	try read-root-home 'ls /root'
+	try inet-localhost '(exec 3<>/dev/tcp/127.0.0.1/7777)'
+	try system-bus 'busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId'
+	try start-unit 'systemctl start --no-block tdx-hook-probe.service'
+	grep ^CapEff /proc/self/status
+} >$report
+EOF
+	chmod 0755 "$hooks/pre-update.d/10-probe"
+	rm -f "$report"
+	sd_sim 1.5.06
+	tdxctl update --yes >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update with the probe hook: exit" "$?" 0
+	kill "$listener" 2>/dev/null
+	sed 's/^/    | /' "$report" 2>/dev/null || fail "the hook left no report in /var/lib/tdxd"
+	expect_match "hook runs as" "$report" "^uid=0$"
+	expect_match "hook" "$report" "^write-etc=no$"
+	expect_match "hook" "$report" "^write-usr=no$"
+	expect_match "hook" "$report" "^write-state=yes$"
+	expect_match "hook" "$report" "^write-run=yes$"
+	expect_match "hook" "$report" "^write-tmp=yes$"
+	expect_match "hook" "$report" "^read-root-home=no$"
+	expect_match "hook" "$report" "^inet-localhost=no$"
+	expect_match "hook" "$report" "^system-bus=yes$"
+	expect_match "hook" "$report" "^start-unit=yes$"
+	for _ in $(seq 1 50); do [ -e /run/hook-started-a-unit ] && break; sleep 0.1; done
+	expect_eq "the unit the hook started ran" "$(test -e /run/hook-started-a-unit && echo yes)" yes
+	expect_eq "/etc untouched" "$(test -e /etc/hook-was-here && echo written)" ""
+	expect_eq "the hook's /tmp is private" "$(test -e /tmp/hook-was-here && echo shared)" ""
+	rm -f "$hooks/pre-update.d/10-probe" /var/lib/tdxd/hook-was-here "$report"
+}
+
+# ---- 7: re-apply at boot (boot 1 installs, boot 2 checks) ----
+
+# Boot 1: install 1.5.10 explicitly (not the newest) and ask for re-apply.
+scn_sd-reapply-first-boot() {
+	# Restarted on the version installed last: nothing to re-apply yet.
+	tdxd_configure "[Update]\nReapplyAtBoot=yes"
+	sd_sim 1.5.06
+	tdxctl update 1.5.10 --yes >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update to 1.5.10: exit" "$?" 0
+	expect_state 1.5.10 15 1
+	cp "$(tdxd_conf_path)" /var/lib/tdxd/test-tdxd.conf
+}
+
+# Before boot 2's systemd: the simulator comes up at boot at the old version
+# (systemd-modules-load), tdxd starts at boot with ReapplyAtBoot=yes, and a
+# stand-in for libvirtd records the module version it sees when it starts.
+sd_reapply_prepare_second_boot() {
+	echo tdx_host_sim >/etc/modules-load.d/tdx_host_sim.conf
+	# install_ms: a re-apply that takes a while, so a READY=1 sent before it ends shows.
+	echo "options tdx_host_sim module_version=1.5.06 install_ms=3000" \
+		"trusted_keys=$(cat "$VM_BUILD/vm/test-key-sha256")" >/etc/modprobe.d/tdx_host_sim.conf
+	cp /var/lib/tdxd/test-tdxd.conf "$(tdxd_conf_path)"
+	cat >/etc/systemd/system/libvirtd.service <<'EOF'
+[Unit]
+Description=Stand-in for libvirtd: records the TDX module version at its start
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'cat /sys/devices/faux/tdx_host/version >/run/libvirtd-saw-version 2>&1'
+EOF
+}
+
+scn_sd-reapply() {
+	if ! grep -qs '^PASS' /results/sd-reapply-first-boot.result; then
+		fail "first boot: $(cat /results/sd-reapply-first-boot.result 2>/dev/null)"
+		sed 's/^/    | /' /results/sd-reapply-first-boot.log 2>/dev/null
+	fi
+	expect_eq "libvirtd saw" "$(cat /run/libvirtd-saw-version 2>&1)" 1.5.10
+	expect_eq "tdxd" "$(systemctl is-active tdxd.service)" active
+	expect_state 1.5.10 15 1
+	systemctl show -P ActiveEnterTimestampMonotonic tdxd.service >"$SCN_DIR/t-tdxd"
+	systemctl show -P ExecMainStartTimestampMonotonic libvirtd.service >"$SCN_DIR/t-libvirtd"
+	expect_eq "libvirtd started after tdxd was ready" \
+		"$(($(cat "$SCN_DIR/t-libvirtd") >= $(cat "$SCN_DIR/t-tdxd")))" 1
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	sed 's/^/    | /' "$SCN_DIR/journal"
+	expect_match "journal: re-applied" "$SCN_DIR/journal" "re-appl.*1\.5\.10"
+	expect_match "journal: from the version the simulator booted with" "$SCN_DIR/journal" \
+		"1\.5\.06 -> 1\.5\.10: success"
+}
+
+# ---- 5: journald (runs last in boot 1: every update of the boot) ----
+
+scn_sd-journal() {
+	local ids
+	ids=$(sed -n 's/^#define TDX_MESSAGE_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
+		"$VM_TOP/include/tdx/dbus-names.h")
+	expect_eq "MESSAGE_IDs in dbus-names.h" "$(echo "$ids" | wc -l)" 5
+	for id in $ids; do
+		for page in tdxd.8 tdxctl-dbus.5; do
+			grep -q "$id" "$VM_TOP/man/$page.scd" || fail "$page does not list $id"
+		done
+	done
+	for id in $ids; do
+		journalctl -b -o json --no-pager "MESSAGE_ID=$id"
+	done >"$SCN_DIR/events.json"
+	python3 - "$SCN_DIR/events.json" "$MSG_STARTED" >"$SCN_DIR/check" 2>&1 <<'PY'
+import json, sys
+started_id = sys.argv[2]
+starts, outcomes = {}, {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    missing = [f for f in ("TDX_JOB", "TDX_FROM", "TDX_TO", "TDX_RESULT", "TDX_ERROR", "PRIORITY")
+               if f not in e]
+    if missing:
+        print(f"FAIL entry without {missing}: {e.get('MESSAGE')}")
+        continue
+    print(f"  {e['MESSAGE_ID'][-2:]} pid {e['_PID']} job {e['TDX_JOB']}: {e['MESSAGE']}")
+    # Job numbers restart with tdxd: a job is its process and its number.
+    (starts if e["MESSAGE_ID"] == started_id else outcomes)[(e["_PID"], e["TDX_JOB"])] = e
+print(f"  {len(starts)} started, {len(outcomes)} outcomes")
+for job in starts:
+    if job not in outcomes:
+        print(f"FAIL job {job} started but has no outcome entry")
+for job in outcomes:
+    if job not in starts:
+        print(f"FAIL job {job} has an outcome but no start entry")
+if len(starts) < 6:
+    print(f"FAIL only {len(starts)} updates in the journal")
+PY
+	sed 's/^/    | /' "$SCN_DIR/check"
+	expect_no_match "every update: start and outcome" "$SCN_DIR/check" "^FAIL"
+	journalctl -b -o cat --no-pager MESSAGE_ID=$MSG_STARTED >"$SCN_DIR/started"
+	expect_match "journalctl MESSAGE_ID=<started>" "$SCN_DIR/started" "TDX module update"
+}
