@@ -69,6 +69,7 @@ if [ $quick = 0 ]; then
 	CC=clang run_config fuzz "fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false -Dman=disabled
 	run_check package/package/deb-lintian "$top/build-deb.log" tools/build-deb.sh "$top/build-deb"
+	run_check pristine/pristine/fresh-bookworm "$top/build-pristine.log" tools/pristine-check.sh
 fi
 
 python3 - "$failed_setup" "$extra_results" "${logs[@]}" <<'PY'
