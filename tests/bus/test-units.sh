@@ -6,8 +6,8 @@
 
 mkdir -p "$WORK/units"
 for u in tdxd.service tdxd-update.service; do
-	sed -e "s|^ExecStart=.*/tdxd\$|ExecStart=$TDXD|" \
-		-e "s|^ExecStart=[^ ]*/tdxctl |ExecStart=$TDXCTL |" \
+	sed -e "s|^ExecStart=.*/tdxd\$|ExecStart=\"$TDXD\"|" \
+		-e "s|^ExecStart=[^ ]*/tdxctl |ExecStart=\"$TDXCTL\" |" \
 		"$BUILD_ROOT/systemd/$u" >"$WORK/units/$u"
 done
 cp "$TOP_SRCDIR/systemd/tdxd-update.timer" "$WORK/units/"
