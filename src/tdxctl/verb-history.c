@@ -11,7 +11,7 @@
 
 #include "bus-client.h"
 #include "config.h"
-#include "inhibit-named.h"
+#include "cli-config.h"
 #include "json.h"
 #include "output.h"
 #include "verbs.h"
