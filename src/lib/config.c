@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "image.h"
-#include "update.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
+#include <tdx/update.h>
 
 #define CONFIG_MAX_WARNINGS 64u
 

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "policy.h"
+#include <tdx/policy.h>
 
 struct reason_text {
 	const char *key;

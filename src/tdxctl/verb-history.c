@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "bus-client.h"
-#include "config.h"
-#include "json.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/json.h>
 #include "output.h"
 #include "verbs.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "bus-client.h"
-#include "lock.h"
+#include <tdx/lock.h>
 #include "output.h"
 #include "verbs.h"
 
