@@ -61,6 +61,7 @@ struct tdx_config {
 	uint64_t hook_timeout_usec;   /* [Hooks] TimeoutSec= */
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
+	uint64_t inhibit_max_hold_usec;	    /* [Inhibit] MaxHoldSec= (named keys), 1..86400 s */
 	char *state_dir;		    /* [Daemon] StateDirectory= */
 	char *kernel_module;		    /* [Daemon] KernelModule= "" none */
 	unsigned history_max;		    /* [Daemon] HistoryMax= */

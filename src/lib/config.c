@@ -14,6 +14,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "image.h"
+#include "inhibit-keys.h"
 #include "update.h"
 
 #define CONFIG_MAX_WARNINGS 64u
@@ -70,6 +71,7 @@ int tdx_config_new(struct tdx_config **ret)
 	c->hook_dir = strdup(TDX_CONFIG_DEFAULT_HOOK_DIR);
 	c->hook_timeout_usec = TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC;
 	c->inhibit_wait_usec = TDX_CONFIG_DEFAULT_INHIBIT_WAIT_USEC;
+	c->inhibit_max_hold_usec = TDX_INHIBIT_DEFAULT_MAX_HOLD_USEC;
 	c->state_dir = strdup(TDX_CONFIG_DEFAULT_STATE_DIR);
 	c->kernel_module = strdup("");
 	c->history_max = TDX_CONFIG_DEFAULT_HISTORY_MAX;
@@ -246,6 +248,8 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 		}
 		if (strcmp(k, "WaitTimeoutSec") == 0)
 			return parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
+		if (strcmp(k, "MaxHoldSec") == 0)
+			return parse_seconds(v, &c->inhibit_max_hold_usec) ?: 1;
 	} else if (strcmp(st->section, "Daemon") == 0) {
 		if (strcmp(k, "StateDirectory") == 0)
 			return tdx_config_parse_path(v, &c->state_dir) ?: 1;
