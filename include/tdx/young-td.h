@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 struct tdx_kvm_vms {
 	bool debugfs_seen; /* <root>/kernel/debug is a mounted debugfs with content */

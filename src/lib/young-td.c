@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "image.h"
-#include "inhibit-keys.h"
-#include "sysfs.h"
-#include "young-td.h"
+#include <tdx/image.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/sysfs.h>
+#include <tdx/young-td.h>
 
 #define MISC_CURRENT_MAX 4096u
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "config.h"
+#include <tdx/tdxd-conf.h>
 
 /*
  * tdxd.conf as tdxd reads it ($TDXD_CONFIG or the default, with drop-ins),

@@ -15,8 +15,8 @@
 #include "cli-config.h"
 #include "output.h"
 #include "progress.h"
-#include "sysfs.h"
-#include "update.h"
+#include <tdx/sysfs.h>
+#include <tdx/update.h>
 #include "verbs.h"
 
 /*

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "sysfs.h"
-#include "version.h"
-#include "young-td.h"
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
+#include <tdx/version.h>
+#include <tdx/young-td.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

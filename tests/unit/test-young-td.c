@@ -19,10 +19,10 @@
 #include <time.h>
 
 #include "fixture.h"
-#include "image.h"
-#include "macro.h"
-#include "sysfs.h"
-#include "young-td.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
+#include <tdx/young-td.h>
 
 #define MIN (60 * USEC_PER_SEC)
 
