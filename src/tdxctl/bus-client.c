@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "bus-client.h"
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "output.h"
 #include "verbs.h"
 
@@ -257,4 +257,9 @@ int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct td
 		return tdx_diag_set(diag, -ENOMEM, "out of memory");
 	*ret_job = copy;
 	return 0;
+}
+
+int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
+{
+	return call_failed(e, r, what, diag);
 }

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
+#include <tdx/cpu.h>
 #include "output.h"
-#include "update.h"
+#include <tdx/update.h>
 #include "verbs.h"
 
 const struct cli_cache *cli_cache;
@@ -64,6 +64,8 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 		.allow_debug = arg_allow_debug,
 		.reinstall = arg_reinstall,
 		.strict_compat = arg_strict_compat,
+		.approved = arg_approved,
+		.n_approved = arg_n_approved,
 	};
 	*ret = f;
 	return 0;

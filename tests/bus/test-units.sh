@@ -25,7 +25,7 @@ done
 # The polkit file declares exactly the actions the daemon asks for.
 for a in update inhibit refresh; do
 	expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.policy" "action id=\"org.tdxctl.tdx1.$a\""
-	expect_grep "$TOP_SRCDIR/include/tdx/dbus-names.h" "\"org.tdxctl.tdx1.$a\""
+	expect_grep "$TOP_SRCDIR/src/shared/bus-names.h" "\"org.tdxctl.tdx1.$a\""
 done
 # Activation names the unit itself: a dbus-org.* alias exists only after
 # `systemctl enable`, and activation must work without it (issue 14).
@@ -42,4 +42,8 @@ done
 # CapabilityBoundingSet= says (systemd.exec(5)); seen failing under systemd.
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^PrivateDevices=yes'
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
+# The timer (issue 10): hourly, a spread that is stable per host, catch-up after downtime.
+for kv in OnCalendar=hourly RandomizedDelaySec=1h FixedRandomDelay=yes Persistent=yes; do
+	expect_grep "$TOP_SRCDIR/systemd/tdxd-update.timer" "^$kv\$"
+done
 bus_finish
