@@ -10,12 +10,6 @@
 # `run` talks to tdxd here; tests that want the library in-process say --direct.
 TDXCTL_ARGS=()
 
-# The CLI helpers may defer expect_json checks until the next run; settle
-# them before $OUT is reused by something else.
-json_checks_done() {
-	if declare -F flush_json >/dev/null; then flush_json; fi
-}
-
 PIDS=()
 bus_cleanup() {
 	local p

@@ -79,7 +79,6 @@ ERR=$WORK/stderr
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus
 TDXCTL_ARGS=(--direct)
 run() {
-	flush_json
 	"$TDXCTL" "${TDXCTL_ARGS[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 }
@@ -89,14 +88,24 @@ expect_rc() {
 	[ "$RC" -eq "$1" ] || fail "${2:-tdxctl} exited $RC, expected $1; stderr: $(head -c 600 "$ERR")"
 }
 
-# expect_grep FILE REGEX [what]
+# no_dashdash HELPER FILE REGEX...: a "--" where the REGEX belongs is a
+# mistake in the test, reported as a failure rather than matched.
+no_dashdash() {
+	[ "$3" != -- ] && return 0
+	fail "$1 $2 -- ...: the REGEX comes right after the FILE, without --"
+	return 1
+}
+
+# expect_grep FILE REGEX [what]. Not FILE -- REGEX: that would grep for "--".
 expect_grep() {
 	CHECKS=$((CHECKS + 1))
+	no_dashdash expect_grep "$@" || return
 	grep -Eq -- "$2" "$1" || fail "${3:-output} lacks /$2/: $(head -c 600 "$1")"
 }
 
 expect_no_grep() {
 	CHECKS=$((CHECKS + 1))
+	no_dashdash expect_no_grep "$@" || return
 	! grep -Eq -- "$2" "$1" || fail "${3:-output} has /$2/: $(head -c 600 "$1")"
 }
 
@@ -105,43 +114,33 @@ expect_empty() {
 	[ ! -s "$1" ] || fail "${2:-$1} is not empty: $(head -c 300 "$1")"
 }
 
-# The system interpreter: a version manager's shim costs seconds per start.
+# The system interpreter (tamper-signed.py, fake-kernel.py): a version
+# manager's shim costs seconds per start.
 PYTHON=python3
 [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
-# expect_json EXPR VALUE: str(eval(EXPR)) over the stdout JSON document `j`
-# must equal VALUE. Checks are queued and run in one interpreter per output
-# (flush_json, called by run and finish).
-JSON_ARGS=()
+# expect_json FILTER VALUE: jq's FILTER over the stdout JSON document must
+# print VALUE: a string as it is, anything else as compact JSON (true, null,
+# 9, ["a","b"]). stdout must hold exactly one JSON document.
 expect_json() {
-	JSON_ARGS+=("$1" "$2")
+	local got
+	CHECKS=$((CHECKS + 1))
+	if ! got=$(jq -src "if length == 1 then .[0] | ($1) else error(\"stdout holds \(length) JSON documents, not one\") end" \
+		"$OUT" 2>&1); then
+		fail "JSON $1: ${got:-jq failed}; stdout: $(head -c 300 "$OUT")"
+	elif [ "$got" != "$2" ]; then
+		fail "JSON $1 is '$got', expected '$2'"
+	fi
 }
 
-flush_json() {
-	local n=$((${#JSON_ARGS[@]} / 2)) failed
-	[ "$n" -gt 0 ] || return 0
-	CHECKS=$((CHECKS + n))
-	failed=$("$PYTHON" - "$OUT" "${JSON_ARGS[@]}" <<'PY'
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except Exception as e:
-    print(f"FAIL: stdout is not one JSON document ({e})")
-    sys.exit(0)
-args = sys.argv[2:]
-for expr, want in zip(args[0::2], args[1::2]):
-    try:
-        got = str(eval(expr))
-    except Exception as e:
-        got = f"<{type(e).__name__}: {e}>"
-    if got != want:
-        print(f"FAIL: JSON {expr} is '{got}', expected '{want}'")
-PY
-)
-	JSON_ARGS=()
-	if [ -n "$failed" ]; then
-		echo "$failed" >&2
-		FAILS=$((FAILS + $(grep -c '^FAIL' <<<"$failed")))
+# expect_valid_json WHAT FILE: FILE is one JSON document in valid UTF-8 (jq
+# alone would accept invalid UTF-8, replacing it).
+expect_valid_json() {
+	CHECKS=$((CHECKS + 1))
+	if ! iconv -f UTF-8 -t UTF-8 "$2" >/dev/null 2>"$WORK/json.err"; then
+		fail "$1: not UTF-8: $(tail -1 "$WORK/json.err")"
+	elif ! jq -se 'length == 1' "$2" >/dev/null 2>"$WORK/json.err"; then
+		fail "$1: not one JSON document: $(tail -1 "$WORK/json.err")"
 	fi
 }
 
@@ -158,7 +157,6 @@ expect_one_error_line() {
 }
 
 finish() {
-	flush_json
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS of $CHECKS checks failed"
 		exit 1
