@@ -7,6 +7,7 @@ set -uo pipefail
 : "${TDXCTL:?TDXCTL must point at the tdxctl binary}"
 : "${CLI_MKSTORE:?CLI_MKSTORE must point at cli-mkstore}"
 : "${TDX_MKMODULE:?TDX_MKMODULE must point at tdx-mkmodule}"
+: "${FAKE_KERNEL:?FAKE_KERNEL must point at tests/common/fake-kernel}"
 
 WORK=$(mktemp -d /tmp/tdxctl-cli.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -114,8 +115,8 @@ expect_empty() {
 	[ ! -s "$1" ] || fail "${2:-$1} is not empty: $(head -c 300 "$1")"
 }
 
-# The system interpreter (tamper-signed.py, fake-kernel.py): a version
-# manager's shim costs seconds per start.
+# The system interpreter (tamper-signed.py): a version manager's shim costs
+# seconds per start.
 PYTHON=python3
 [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
@@ -166,16 +167,26 @@ finish() {
 }
 
 # fake_kernel ROOT STEP...: turns ROOT's fw_upload `data` into a FIFO served
-# by fake-kernel.py, which applies one STEP per upload (see there). Upload
-# N's bytes land in $WORK/upload.N.
+# by tests/common/fake-kernel, which plays one STEP per upload (see there)
+# and exits after the last. Upload N's bytes land in $WORK/upload.N, a line
+# per upload in $WORK/uploads.log.
 FAKE_KERNEL_PID=
 fake_kernel() {
-	local root=$1; shift
-	local data=$root/devices/faux/tdx_host/firmware/tdx_module/data
-	rm -f "$data" "$WORK"/upload.* "$WORK/uploads.log"
-	mkfifo "$data"
-	"$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/fake-kernel.py" "$root" "$WORK" "$@" &
+	local root=$1 n=100
+	shift
+	rm -f "$WORK"/upload.* "$WORK/uploads.log" "$WORK/fake-kernel.log"
+	"$FAKE_KERNEL" --log "$WORK" "$root" "$@" >"$WORK/fake-kernel.log" 2>&1 &
 	FAKE_KERNEL_PID=$!
+	until grep -q ready "$WORK/fake-kernel.log"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "fake-kernel did not start: $(cat "$WORK/fake-kernel.log")" >&2; exit 99; }
+		sleep 0.05
+	done
+}
+
+# lose_module ROOT: version reads give ENXIO from now on, as for a lost module.
+lose_module() {
+	"$FAKE_KERNEL" --now "$1" lost || exit 99
 }
 
 # Waits for the fake kernel to finish its steps (it writes upload.N last).

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 trap 'fake_kernel_stop; rm -rf "$WORK"' EXIT
 
-# 40 pages: larger than a pipe, see fake-kernel.py.
+# 40 pages: larger than a pipe, see tests/common/fake-kernel.c.
 "$CLI_MKSTORE" "$WORK/store" --format=0x100 1.5.06,pages=40 1.5.10,pages=40 \
 	1.5.20,min=1.5.10,pages=40 || exit 1
 export TDXCTL_STORE=$WORK/store

@@ -64,9 +64,7 @@ expect_json '.image_format' 0x100
 
 # Lost module: version reads ENXIO (a socket in the fixture).
 make_sysfs "$WORK/lost"
-rm "$WORK/lost/devices/faux/tdx_host/version"
-python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
-	"$WORK/lost/devices/faux/tdx_host/version"
+lose_module "$WORK/lost"
 run status --json --sysfs-root "$WORK/lost"
 expect_rc 0 "status with a lost module"
 expect_json '.module_state' lost
