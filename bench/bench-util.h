@@ -58,6 +58,7 @@ static inline long bench_peak_rss_kib(void)
 struct bench_sample {
 	uint64_t wall_nsec;
 	uint64_t cpu_nsec;
+	uint64_t end_nsec; /* CLOCK_MONOTONIC when wait4 returned */
 };
 
 /*
@@ -67,7 +68,7 @@ struct bench_sample {
  */
 static inline int bench_exec(char *const argv[], struct bench_sample *ret)
 {
-	uint64_t t0 = bench_now_nsec();
+	uint64_t t0 = bench_now_nsec(), end;
 	struct rusage ru;
 	pid_t pid = fork();
 	int status;
@@ -85,7 +86,8 @@ static inline int bench_exec(char *const argv[], struct bench_sample *ret)
 	}
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return -errno;
-	*ret = (struct bench_sample){bench_now_nsec() - t0, bench_rusage_cpu_nsec(&ru)};
+	end = bench_now_nsec();
+	*ret = (struct bench_sample){end - t0, bench_rusage_cpu_nsec(&ru), end};
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
