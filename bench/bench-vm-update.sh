@@ -78,48 +78,14 @@ detection() {
 }
 fresh() { echo 1 >"$SIM/reset"; }
 
-bus_up() { # BUILD
-	local d=/run/tdx-bench-bus
-	rm -rf "$d"
-	mkdir -p "$d/hooks" "$d/state"
-	cat >"$d/bus.conf" <<EOC
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$d/socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_type="method_call"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow send_type="signal"/><allow receive_type="method_call"/>
-    <allow receive_type="method_return"/><allow receive_type="error"/>
-    <allow receive_type="signal"/>
-  </policy>
-</busconfig>
-EOC
-	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/socket"
-	dbus-daemon --config-file="$d/bus.conf" --nofork --nopidfile &
-	BUS_PID=$!
-	printf '[Store]\nPath=%s\n[Hooks]\nDirectory=%s\n[Update]\nTrustedSigningKeys=%s\n' \
-		"$cat" "$d/hooks" "$key" >"$d/tdxd.conf"
-	printf '[Daemon]\nStateDirectory=%s\n' "$d/state" >>"$d/tdxd.conf"
-	for _ in $(seq 1 50); do [ -S "$d/socket" ] && break; sleep 0.1; done
-	"$1/src/tdxd/tdxd" --config="$d/tdxd.conf" >>/results/tdxd.log 2>&1 &
-	TDXD_PID=$!
-	for _ in $(seq 1 100); do
-		busctl --system call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.freedesktop.DBus.Peer Ping \
-			>/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "tdxd did not start"; cat /results/tdxd.log; exit 1
-}
-bus_down() {
-	kill "$TDXD_PID" "$BUS_PID"
-	wait "$TDXD_PID" "$BUS_PID" 2>/dev/null || true
-	unset DBUS_SYSTEM_BUS_ADDRESS
-}
+# A private system bus and tdxd on the catalog: the bus tests' helpers.
+. "$VM_TOP/tests/bus/vm-scenarios.sh"
+fail() { echo "bench-vm-update: $*"; exit 1; }
+SCN_DIR=/run/tdx-bench STORE=$cat TEST_KEY_SHA256=$key
+mkdir -p "$SCN_DIR"
 refresh() {
-	busctl --system call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Refresh
+	busctl --system call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Refresh \
+		>/dev/null
 }
 
 # Warm the page cache of everything timed below.
@@ -147,7 +113,9 @@ unset DBUS_SYSTEM_BUS_ADDRESS
 # Through tdxd: one daemon per build, so in blocks.
 for b in $builds; do
 	name=${b%%=*} dir=${b#*=}
-	bus_up "$dir"
+	TDXD=$dir/src/tdxd/tdxd
+	rm -rf "$SCN_DIR/bus"
+	bus_up
 	for i in $(seq 1 "$runs"); do
 		timed floor_true_bus /bin/true
 		timed "${name}_bus_status" "$dir/src/tdxctl/tdxctl" status
@@ -156,7 +124,8 @@ for b in $builds; do
 		timed "${name}_bus_update" "$dir/src/tdxctl/tdxctl" update 1.5.20 --yes
 		detection "${name}_bus_update"
 	done
-	bus_down
+	bus_down >>/results/tdxd.log
+	unset DBUS_SYSTEM_BUS_ADDRESS
 done
 fresh
 "$VM_BUILD/bench/bench-vm-notice" "$cat/joined_files/1.5/tdx_module_1.5.20.blob" "$runs" \
