@@ -7,9 +7,12 @@
  * Prints median/min/max and peak RSS. With a tdxctl path as argument it also
  * times `tdxctl --direct list --json --store DIR` as a subprocess against a
  * fixture sysfs tree (fork/exec/wait4, wall and CPU), beside the /bin/true
- * floor of the same run. Never fails on time: only on setup errors.
+ * floor of the same run; BENCH_BASELINE_TDXCTL (another build's tdxctl) is
+ * timed the same way before it, for a before/after in one run. Never fails
+ * on time: only on setup errors.
  *
- *   bench-store-scan [TDXCTL]     env: BENCH_RUNS (default 9), BENCH_CACHE_DIR
+ *   bench-store-scan [TDXCTL]
+ *   env: BENCH_RUNS (default 9), BENCH_CACHE_DIR, BENCH_BASELINE_TDXCTL
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -150,26 +153,40 @@ static int bench_in_process(const char *root, unsigned size, unsigned runs)
 	return 0;
 }
 
+/* `tdxctl --direct list --json --store ROOT` as a subprocess; the median wall time or -errno. */
+static int64_t bench_list(const char *label, const char *tdxctl, const char *root, unsigned size,
+			  unsigned runs)
+{
+	char *argv[] = {(char *)tdxctl, "--direct",   "list", "--json",
+			"--store",	(char *)root, NULL};
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s --direct list --json, %u images", label, size);
+	return bench_exec_print(what, argv, runs);
+}
+
 /*
- * `tdxctl --direct list --json --store ROOT` as a subprocess (fork/exec/wait4)
- * beside the /bin/true floor of the same run, both with wall and CPU time.
+ * tdxctl (and the baseline's, when given) as a subprocess, fork/exec/wait4,
+ * beside the /bin/true floor of the same run, with wall and CPU time.
  */
-static int bench_subprocess(const char *tdxctl, const char *root, unsigned size, unsigned runs)
+static int bench_subprocess(const char *tdxctl, const char *baseline, const char *root,
+			    unsigned size, unsigned runs)
 {
 	char *floor_argv[] = {"/bin/true", NULL};
-	char *list_argv[] = {(char *)tdxctl, "--direct",   "list", "--json",
-			     "--store",	     (char *)root, NULL};
-	char what[64];
 	int64_t floor_ns, list_ns;
 
 	floor_ns = bench_exec_print("/bin/true (floor)", floor_argv, runs);
 	if (floor_ns < 0)
 		return (int)floor_ns;
-	snprintf(what, sizeof(what), "tdxctl --direct list --json, %u images", size);
-	list_ns = bench_exec_print(what, list_argv, runs);
+	if (baseline) {
+		list_ns = bench_list("baseline tdxctl", baseline, root, size, runs);
+		if (list_ns < 0)
+			return (int)list_ns;
+	}
+	list_ns = bench_list("tdxctl", tdxctl, root, size, runs);
 	if (list_ns < 0)
 		return (int)list_ns;
-	printf("%-44s %.1fx the /bin/true floor (wall medians)\n", "",
+	printf("%-52s %.1fx the /bin/true floor (wall medians)\n", "",
 	       (double)list_ns / (double)(floor_ns ? floor_ns : 1));
 	return 0;
 }
@@ -186,6 +203,7 @@ int main(int argc, char **argv)
 	const struct fixture_spec spec = {
 		.layout = TDX_ABI_MAINLINE, .version = "1.5.06", .seamldr_version = "1.5.00"};
 	const char *tdxctl = argc > 1 ? argv[1] : NULL;
+	const char *baseline = getenv("BENCH_BASELINE_TDXCTL");
 	unsigned runs = bench_runs(9);
 	_cleanup_free_ char *sysfs_root = NULL;
 	int r = 0;
@@ -209,7 +227,7 @@ int main(int argc, char **argv)
 		if (r >= 0)
 			r = bench_in_process(root, store_sizes[i], runs);
 		if (r >= 0 && tdxctl)
-			r = bench_subprocess(tdxctl, root, store_sizes[i], runs);
+			r = bench_subprocess(tdxctl, baseline, root, store_sizes[i], runs);
 	}
 	fixture_destroy(sysfs_root);
 	if (r < 0) {

@@ -146,7 +146,7 @@ static inline int64_t bench_exec_print(const char *what, char *const argv[], uns
 	}
 	w = bench_stats(wall, runs, 1e6);
 	c = bench_stats(cpu, runs, 1e6);
-	printf("%-44s wall median %8.2f ms (min %8.2f, max %8.2f)  CPU median %8.2f ms  "
+	printf("%-52s wall median %8.2f ms (min %8.2f, max %8.2f)  CPU median %8.2f ms  "
 	       "(%u runs)\n",
 	       what, w.median, w.min, w.max, c.median, runs);
 	return (int64_t)(w.median * 1e6);
