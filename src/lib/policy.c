@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 
@@ -42,6 +43,7 @@ static const struct reason_text reason_texts[TDX_REASON_COUNT] = {
 	{"seamldr_unknown", "the P-SEAMLDR version is unknown (unreadable or invalid)"},
 	{"signature_invalid", "the sigstruct's RSA signature does not verify"},
 	{"untrusted_key", "signed by a key that is not trusted (TrustedSigningKeys)"},
+	{"not_approved", "its SHA-384 is not in the site's ApprovedImages= list"},
 };
 
 static int reason_index(enum tdx_reason r)
@@ -92,7 +94,15 @@ static uint32_t signature_reasons(struct tdx_store_entry *e, const struct tdx_po
 	return s->status == TDX_SIGNATURE_VALID ? 0 : TDX_REASON_SIGNATURE;
 }
 
-/* Reasons that come from the image itself: signature, CPU and debug bit. */
+static bool image_approved(const struct tdx_store_entry *e, const struct tdx_policy_opts *opts)
+{
+	for (size_t i = 0; i < opts->n_approved; i++)
+		if (memcmp(opts->approved[i], e->sig.seamhash, TDX_SEAMHASH_SIZE) == 0)
+			return true;
+	return opts->n_approved == 0;
+}
+
+/* Reasons that come from the image itself: signature, CPU, debug bit, site approval. */
 static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy_host *host,
 			      const struct tdx_policy_opts *opts, uint32_t others)
 {
@@ -106,6 +116,8 @@ static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy
 		reasons |= TDX_REASON_CPU;
 	if (e->sig.debug && !opts->allow_debug)
 		reasons |= TDX_REASON_DEBUG;
+	if (!image_approved(e, opts))
+		reasons |= TDX_REASON_NOT_APPROVED;
 	/* The P-SEAMLDR checks this after the running module is shut down: fatal there. */
 	return reasons | signature_reasons(e, opts, others | reasons);
 }

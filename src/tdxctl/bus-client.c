@@ -258,3 +258,8 @@ int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct td
 	*ret_job = copy;
 	return 0;
 }
+
+int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
+{
+	return call_failed(e, r, what, diag);
+}

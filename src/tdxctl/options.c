@@ -26,6 +26,8 @@ bool arg_wait_lock;
 enum tdx_image_format arg_format = TDX_IMAGE_FORMAT_INVALID;
 bool arg_trusted_keys_set;
 struct tdx_trusted_keys arg_trusted_keys;
+const uint8_t (*arg_approved)[TDX_SEAMHASH_SIZE];
+size_t arg_n_approved;
 
 int cli_usage_error(const char *fmt, ...)
 {

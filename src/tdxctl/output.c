@@ -365,7 +365,7 @@ int output_status(const struct cli_status *s)
 static void print_candidate(const struct tdx_candidate *c, const struct tdx_version *running)
 {
 	const struct tdx_store_entry *e = c->entry;
-	char v[TDX_VERSION_STRING_MAX], date[16];
+	char v[TDX_VERSION_STRING_MAX], date[16], hex[2 * TDX_SEAMHASH_SIZE + 1];
 	bool is_running = running && tdx_version_equal(&e->version, running);
 	const char *state = c->reasons == 0 ? "installable" : is_running ? "running" : "blocked";
 	const char *color = c->reasons == 0 ? ANSI_GREEN
@@ -380,6 +380,10 @@ static void print_candidate(const struct tdx_candidate *c, const struct tdx_vers
 		fprintf(output_out(), " svn 0x%04x  %s%s", e->sig.seam_svn,
 			bcd_date(e->sig.date, date), e->sig.debug ? "  [debug]" : "");
 	fputc('\n', output_out());
+	/* The digest tdxd.conf ApprovedImages= lists (sigstruct SEAMHASH, the MRSEAM). */
+	if (e->sig_state == TDX_SIG_OK)
+		fprintf(output_out(), "      sha384 %s\n",
+			tdx_hex(e->sig.seamhash, TDX_SEAMHASH_SIZE, hex));
 	for (unsigned i = 0; i < TDX_REASON_COUNT; i++) {
 		uint32_t bit = 1u << i;
 

@@ -17,6 +17,7 @@
 #include "sysfs.h"
 #include "update.h"
 #include "bus-client.h"
+#include "inhibit-named.h"
 #include "verbs.h"
 
 #define TDXCTL_STORE_ENV	"TDXCTL_STORE"
@@ -40,6 +41,10 @@ enum {
 	ARG_WHO,
 	ARG_WHY,
 	ARG_TRUSTED_KEYS,
+	ARG_HOLD,
+	ARG_RELEASE,
+	ARG_LIST,
+	ARG_TTL,
 };
 
 static const struct option options[] = {
@@ -63,6 +68,10 @@ static const struct option options[] = {
 	{"who", required_argument, NULL, ARG_WHO},
 	{"why", required_argument, NULL, ARG_WHY},
 	{"trusted-keys", required_argument, NULL, ARG_TRUSTED_KEYS},
+	{"hold", required_argument, NULL, ARG_HOLD},
+	{"release", required_argument, NULL, ARG_RELEASE},
+	{"list", no_argument, NULL, ARG_LIST},
+	{"ttl", required_argument, NULL, ARG_TTL},
 	{}};
 
 static int parse_timeout(const char *s, uint64_t *ret)
@@ -113,6 +122,20 @@ static int parse_option(int c, const char *optarg_value)
 		return 1;
 	case ARG_WHY:
 		arg_inhibit_why = optarg_value;
+		return 1;
+	case ARG_HOLD:
+		arg_inhibit_hold = optarg_value;
+		return 1;
+	case ARG_RELEASE:
+		arg_inhibit_release = optarg_value;
+		return 1;
+	case ARG_LIST:
+		arg_inhibit_list = true;
+		return 1;
+	case ARG_TTL:
+		if (tdx_parse_uint32(optarg_value, &arg_inhibit_ttl_sec) < 0)
+			return log_error(-EINVAL, "--ttl: \"%s\" is not a number of seconds",
+					 optarg_value);
 		return 1;
 	case ARG_SYSFS_ROOT:
 		direct_only_option("--sysfs-root");

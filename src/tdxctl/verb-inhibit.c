@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "inhibit-named.h"
 #include "lock.h"
 #include "output.h"
 #include "verbs.h"
@@ -82,6 +83,8 @@ int verb_inhibit(int argc, char **argv)
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
+	if (arg_inhibit_hold || arg_inhibit_release || arg_inhibit_list)
+		return verb_inhibit_named(argc, argv);
 	if (!arg_inhibit_who || !arg_inhibit_who[0])
 		return cli_usage_error("inhibit: --who is required");
 	if (argc < 2)

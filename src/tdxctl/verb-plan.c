@@ -64,6 +64,8 @@ int cli_host_facts_load(struct cli_host_facts *ret)
 		.allow_debug = arg_allow_debug,
 		.reinstall = arg_reinstall,
 		.strict_compat = arg_strict_compat,
+		.approved = arg_approved,
+		.n_approved = arg_n_approved,
 	};
 	*ret = f;
 	return 0;

@@ -51,6 +51,9 @@ extern bool arg_reinstall;
 extern uint64_t arg_timeout_usec;
 extern bool arg_wait_lock;
 extern enum tdx_image_format arg_format;
+/* tdxd's ApprovedImages= when tdxd renders (report.c); --direct does not read tdxd.conf. */
+extern const uint8_t (*arg_approved)[TDX_SEAMHASH_SIZE];
+extern size_t arg_n_approved;
 extern bool arg_trusted_keys_set;		 /* --trusted-keys given */
 extern struct tdx_trusted_keys arg_trusted_keys; /* signing keys to trust (default: Intel's) */
 

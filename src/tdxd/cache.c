@@ -72,6 +72,8 @@ void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinsta
 		.allow_debug = allow_debug || m->config->allow_debug,
 		.reinstall = reinstall,
 		.strict_compat = m->config->strict_compat,
+		.approved = m->config->fleet.approved,
+		.n_approved = m->config->fleet.n_approved,
 	};
 }
 

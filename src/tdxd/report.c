@@ -40,6 +40,8 @@ static void set_args(const struct manager *m, const struct report_opts *o)
 	arg_strict_compat = m->config->strict_compat;
 	arg_allow_debug = o->allow_debug || m->config->allow_debug;
 	arg_trusted_keys = m->config->trusted_keys;
+	arg_approved = m->config->fleet.approved;
+	arg_n_approved = m->config->fleet.n_approved;
 	arg_reinstall = o->reinstall;
 	arg_json = o->json;
 	arg_quiet = o->quiet;
