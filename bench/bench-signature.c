@@ -15,10 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/signature.h>
+
 #include "bench-util.h"
-#include "hash.h"
-#include "image.h"
-#include "signature.h"
 #include "synth.h"
 
 #define VERIFIES_PER_RUN 1000u

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include <tdx/macro.h>
 
 static inline uint64_t bench_now_nsec(void)
 {

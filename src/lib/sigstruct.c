@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image.h"
+#include <tdx/image.h>
 #include "image-layout.h"
 
 static int parse_fields(const void *data, size_t size, struct tdx_sigstruct_info *ret,

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lock.h"
-#include "update.h"
+#include <tdx/lock.h>
+#include <tdx/update.h>
 
 static void sync_policy_host(struct tdx_update_ctx *ctx)
 {

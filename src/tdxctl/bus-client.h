@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
-#include "history.h"
+#include <tdx/history.h>
 
 /* Set by --direct: never talk to tdxd. Defined in bus-client.c. */
 extern bool arg_direct;

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "config.h"
-#include "inhibit-keys.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/inhibit-keys.h>
 
 extern const char *arg_inhibit_hold;
 extern const char *arg_inhibit_release;

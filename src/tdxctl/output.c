@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpu.h"
-#include "hash.h"
-#include "json.h"
+#include <tdx/cpu.h>
+#include <tdx/hash.h>
+#include <tdx/json.h>
 #include "output.h"
 #include "verbs.h"
 

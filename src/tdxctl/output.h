@@ -13,14 +13,14 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "diag.h"
-#include "host.h"
-#include "image.h"
-#include "mapping.h"
-#include "plan.h"
-#include "policy.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/diag.h>
+#include <tdx/host.h>
+#include <tdx/image.h>
+#include <tdx/mapping.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 /*
  * Where output goes: stdout and stderr unless redirected. tdxd renders a

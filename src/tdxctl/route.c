@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "json.h"
+#include <tdx/json.h>
 
 #include "bus-client.h"
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "output.h"
 #include "progress.h"
 #include "verbs.h"

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
+#include <tdx/cpu.h>
 #include "output.h"
-#include "sysfs.h"
-#include "update.h"
+#include <tdx/sysfs.h>
+#include <tdx/update.h>
 #include "bus-client.h"
 #include "inhibit-named.h"
 #include "verbs.h"

@@ -14,7 +14,7 @@
 
 #include "bus-client.h"
 #include "inhibit-named.h"
-#include "lock.h"
+#include <tdx/lock.h>
 #include "output.h"
 #include "verbs.h"
 

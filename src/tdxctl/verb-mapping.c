@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "output.h"
-#include "sysfs.h"
+#include <tdx/sysfs.h>
 #include "verbs.h"
 
 #define MAPPING_FILE_NAME "mapping_file.json"

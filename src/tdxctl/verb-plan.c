@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
+#include <tdx/cpu.h>
 #include "output.h"
-#include "update.h"
+#include <tdx/update.h>
 #include "verbs.h"
 
 const struct cli_cache *cli_cache;

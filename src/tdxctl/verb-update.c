@@ -14,8 +14,8 @@
 
 #include "output.h"
 #include "progress.h"
-#include "sysfs.h"
-#include "update.h"
+#include <tdx/sysfs.h>
+#include <tdx/update.h>
 #include "verbs.h"
 
 /*

@@ -9,12 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "host.h"
-#include "image.h"
-#include "plan.h"
-#include "policy.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/host.h>
+#include <tdx/image.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 /* Exit codes, documented in tdxctl(8) and --help. */
 enum {

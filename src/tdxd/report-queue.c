@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "tdxd.h"
 
 struct report_call {
