@@ -654,6 +654,9 @@ static void print_signature_text(const struct tdx_signature *s, bool trusted)
 	case TDX_SIGNATURE_BAD_LAYOUT:
 		fprintf(output_out(), " Signature: CANNOT BE CHECKED: %s\n", s->problem);
 		break;
+	case TDX_SIGNATURE_UNCHECKED:
+		fprintf(output_out(), " Signature: not verified\n");
+		break;
 	}
 	fprintf(output_out(), "Signed key: %s (%s)\n", tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key),
 		trusted ? "trusted" : "NOT TRUSTED");

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli-config.h"
 #include "output.h"
 #include "progress.h"
 #include <tdx/sysfs.h>
@@ -278,8 +279,22 @@ int update_report(const struct tdx_host *host, const struct tdx_plan *plan,
 	return k < 0 && code == CLI_EXIT_SUCCESS ? k : code;
 }
 
+/* In-process, tdxctl applies tdxd.conf's [Inhibit] YoungTdSec= too: no path may skip it. */
+static int update_young_td_usec(uint64_t *ret)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	int r;
+
+	r = cli_config_load(&c);
+	if (r < 0)
+		return r;
+	*ret = c->inhibit_young_td_usec;
+	return 0;
+}
+
 static int run(const struct cli_host_facts *f, struct tdx_store *store, const struct tdx_plan *plan)
 {
+	uint64_t young_td_usec;
 	_cleanup_free_ struct tdx_hop_result *results = NULL;
 	struct hop_printer hp = {.plan = plan};
 	struct tdx_update_ctx ctx;
@@ -287,9 +302,13 @@ static int run(const struct cli_host_facts *f, struct tdx_store *store, const st
 	size_t done = 0;
 	int r;
 
+	r = update_young_td_usec(&young_td_usec);
+	if (r < 0)
+		return r;
 	progress_init(&hp.progress, !arg_dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
 	update_ctx_init(&ctx, f, store, &hp);
+	ctx.young_td_usec = young_td_usec;
 
 	r = tdx_update_run_plan(&ctx, plan, arg_dry_run, hop_done, &hp, &results, &done, &diag);
 	hop_printer_settle(&hp);

@@ -337,6 +337,7 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 		.store = store,
 		.policy_host = *ph,
 		.reserve = m->config->reserve,
+		.young_td_usec = m->config->inhibit_young_td_usec,
 		.fw = {.timeout_usec = m->config->upload_timeout_usec,
 		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
 		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
