@@ -58,9 +58,9 @@ static int append_options(sd_bus_message *m, const struct tdxctl_options *o)
 				     o->allow_debug, "reinstall", "b", o->reinstall);
 }
 
-/* Calls METHOD(args..., options) and parses the document it returns. */
+/* Calls METHOD([target,] [options]) and parses the document it returns. */
 static int call_document(struct backend *b, const char *method, const char *target,
-			 json_object **ret)
+			 bool options, json_object **ret)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -71,7 +71,7 @@ static int call_document(struct backend *b, const char *method, const char *targ
 					   TDX_BUS_IFACE, method);
 	if (r >= 0 && target)
 		r = sd_bus_message_append(m, "s", target);
-	if (r >= 0)
+	if (r >= 0 && options)
 		r = append_options(m, b->opts);
 	if (r < 0)
 		return backend_fail(b, r, "%s: %s", method, strerror(-r));
@@ -83,22 +83,22 @@ static int call_document(struct backend *b, const char *method, const char *targ
 
 static int bus_status(struct backend *b, json_object **ret)
 {
-	return call_document(b, "GetStatus", NULL, ret);
+	return call_document(b, "GetStatus", NULL, false, ret);
 }
 
 static int bus_list(struct backend *b, json_object **ret)
 {
-	return call_document(b, "GetList", NULL, ret);
+	return call_document(b, "GetList", NULL, true, ret);
 }
 
 static int bus_plan(struct backend *b, const char *target, json_object **ret)
 {
-	return call_document(b, "GetPlan", target, ret);
+	return call_document(b, "GetPlan", target, true, ret);
 }
 
 static int bus_update_check(struct backend *b, const char *target, json_object **ret)
 {
-	return call_document(b, "CheckUpdate", target, ret);
+	return call_document(b, "CheckUpdate", target, true, ret);
 }
 
 /* A job's state as the follower sees it. */
