@@ -28,6 +28,24 @@ enum tdx_inhibit_mode {
 	TDX_INHIBIT_WAIT,	/* it waits up to inhibit_wait_usec for the last one to go */
 };
 
+/* Site approval: at most this many digests in [Update] ApprovedImages=. */
+#define TDX_CONFIG_MAX_APPROVED 1024u
+#define TDX_CONFIG_SHA384_SIZE	48u
+
+/* The fleet face (issue 10); every string is "" when unset, never NULL. */
+struct tdx_fleet_config {
+	uint8_t (*approved)[TDX_CONFIG_SHA384_SIZE]; /* [Update] ApprovedImages= */
+	size_t n_approved;			     /* 0: every image is approved */
+	char *metrics_dir;			     /* [Metrics] TextfileDirectory= "" off */
+	char *labels_dir;			     /* [Labels] Directory= "" off */
+	char *labels_namespace;			     /* [Labels] Namespace= */
+	char *fleetlock_url;			     /* [FleetLock] BaseURL= "" off */
+	char *fleetlock_group;			     /* [FleetLock] Group= */
+	char *fleetlock_id;			     /* [FleetLock] ID= "" derived */
+};
+#define TDX_CONFIG_DEFAULT_LABELS_NAMESPACE "tdx.tdxctl.org"
+#define TDX_CONFIG_DEFAULT_FLEETLOCK_GROUP  "tdx-module"
+
 struct tdx_config {
 	char *store_path;		  /* [Store] Path= */
 	enum tdx_auto_update auto_update; /* [Update] AutoUpdate=off|apply */
@@ -43,10 +61,14 @@ struct tdx_config {
 	uint64_t hook_timeout_usec;   /* [Hooks] TimeoutSec= */
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
+	uint64_t inhibit_max_hold_usec;	    /* [Inhibit] MaxHoldSec= (named keys), 1..86400 s */
 	char *state_dir;		    /* [Daemon] StateDirectory= */
 	char *kernel_module;		    /* [Daemon] KernelModule= "" none */
 	unsigned history_max;		    /* [Daemon] HistoryMax= */
-	char **warnings;		    /* NULL terminated; "line 3: unknown key Foo" */
+	struct tdx_fleet_config fleet;	    /* config-fleet.c: the fleet keys */
+	char **sources;			    /* NULL terminated: the files read, in order */
+	size_t n_sources;
+	char **warnings; /* NULL terminated; "line 3: unknown key Foo" */
 	size_t n_warnings;
 };
 
@@ -71,5 +93,39 @@ int tdx_config_new(struct tdx_config **ret);
 int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, struct tdx_diag *diag);
 /* Loads a file; a missing file gives the defaults. */
 int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *diag);
+/* Parses text over c (a drop-in); source names the file in warnings. Same errors as parse. */
+int tdx_config_parse_into(struct tdx_config *c, const char *source, const char *text, size_t size,
+			  struct tdx_diag *diag);
+
+/*
+ * Drop-ins, as systemd and Zincati do them: every "*.conf" in
+ * <dir>/tdxd.conf.d/ for each dir of TDX_CONFIG_DROPIN_DIRS, applied over
+ * the main file in lexical order of the file name. A name in a later
+ * directory of the list replaces the same name in an earlier one; a symlink
+ * to /dev/null masks that name.
+ */
+#define TDX_CONFIG_DROPIN_SUBDIR "tdxd.conf.d"
+#define TDX_CONFIG_DROPIN_MAX	 256u
+/* /usr/lib/tdxd, /etc/tdxd, /run/tdxd (Zincati's order: the last wins), NULL */
+extern const char *const TDX_CONFIG_DROPIN_DIRS[];
+/*
+ * Loads path, then the drop-ins of dirs (NULL terminated, lowest priority
+ * first). A bad value in any file rejects the whole configuration, with
+ * diag naming the file.
+ */
+int tdx_config_load_dropins(const char *path, const char *const *dirs, struct tdx_config **ret,
+			    struct tdx_diag *diag);
+/*
+ * The drop-in directories for a main file: TDX_CONFIG_DROPIN_DIRS for the
+ * default path, else only the file's own directory (tests, --config=).
+ * *ret is NULL terminated; free with tdx_strv_free().
+ */
+int tdx_config_dropin_dirs_for(const char *path, char ***ret);
+char **tdx_strv_free(char **v);
+/* What tdxd and tdxctl read: path and the drop-ins tdx_config_dropin_dirs_for() names. */
+int tdx_config_load_all(const char *path, struct tdx_config **ret, struct tdx_diag *diag);
+
+/* [Update] ApprovedImages= allows this SHA-384 (always true when the list is empty). */
+bool tdx_config_image_approved(const struct tdx_config *c, const uint8_t sha384[static 48]);
 struct tdx_config *tdx_config_free(struct tdx_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_config *, tdx_config_free);

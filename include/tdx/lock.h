@@ -16,6 +16,8 @@ const char *tdx_lock_default_path(void);
  * -EWOULDBLOCK when another update holds it. *ret_fd keeps the lock until closed.
  */
 int tdx_lock_acquire(const char *path, bool wait, int *ret_fd);
+/* "<directory of lock_path>/name" (lock_path NULL: the default), malloc'ed. */
+int tdx_lock_sibling_path(const char *lock_path, const char *name, char **ret);
 
 /*
  * Inhibitors (a VMM building or migrating a TD): each holder keeps a shared

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-internal.h"
 #include "config.h"
 #include "image.h"
+#include "inhibit-keys.h"
 #include "update.h"
 
 #define CONFIG_MAX_WARNINGS 64u
@@ -46,6 +48,8 @@ struct tdx_config *tdx_config_free(struct tdx_config *c)
 	free(c->hook_dir);
 	free(c->state_dir);
 	free(c->kernel_module);
+	tdx_fleet_config_done(&c->fleet);
+	tdx_strv_free(c->sources);
 	for (size_t i = 0; i < c->n_warnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
@@ -67,25 +71,29 @@ int tdx_config_new(struct tdx_config **ret)
 	c->hook_dir = strdup(TDX_CONFIG_DEFAULT_HOOK_DIR);
 	c->hook_timeout_usec = TDX_CONFIG_DEFAULT_HOOK_TIMEOUT_USEC;
 	c->inhibit_wait_usec = TDX_CONFIG_DEFAULT_INHIBIT_WAIT_USEC;
+	c->inhibit_max_hold_usec = TDX_INHIBIT_DEFAULT_MAX_HOLD_USEC;
 	c->state_dir = strdup(TDX_CONFIG_DEFAULT_STATE_DIR);
 	c->kernel_module = strdup("");
 	c->history_max = TDX_CONFIG_DEFAULT_HISTORY_MAX;
 	c->warnings = calloc(1, sizeof(char *));
+	c->sources = calloc(1, sizeof(char *));
 	if (!c->store_path || !c->target || !c->hook_dir || !c->state_dir || !c->kernel_module ||
-	    !c->warnings)
+	    !c->warnings || !c->sources || tdx_fleet_config_init(&c->fleet) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(c);
 	return 0;
 }
 
-static int config_warn(struct tdx_config *c, unsigned line, const char *what, const char *name)
+static int config_warn(struct tdx_config *c, const char *source, unsigned line, const char *what,
+		       const char *name)
 {
 	char **w;
 	char *msg;
 
 	if (c->n_warnings >= CONFIG_MAX_WARNINGS)
 		return 0; /* enough to see that the file is for another version */
-	if (asprintf(&msg, "line %u: %s %s ignored", line, what, name) < 0)
+	if (asprintf(&msg, "%s%sline %u: %s %s ignored", source ?: "", source ? ": " : "", line,
+		     what, name) < 0)
 		return -ENOMEM;
 	w = realloc(c->warnings, (c->n_warnings + 2) * sizeof(char *));
 	if (!w) {
@@ -152,7 +160,7 @@ static int parse_enum(const char *v, const char *const *names, size_t n, int *re
 	return -EINVAL;
 }
 
-static int set_string(char **field, const char *v)
+int tdx_config_set_string(char **field, const char *v)
 {
 	char *p = strdup(v);
 
@@ -164,12 +172,12 @@ static int set_string(char **field, const char *v)
 }
 
 /* Absolute path without "..": the daemon runs hooks and writes state there. */
-static int parse_path(const char *v, char **ret)
+int tdx_config_parse_path(const char *v, char **ret)
 {
 	if (v[0] != '/' || strstr(v, "/../") || strlen(v) >= PATH_MAX ||
 	    (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0))
 		return -EINVAL;
-	return set_string(ret, v);
+	return tdx_config_set_string(ret, v);
 }
 
 /* Kernel module names are [A-Za-z0-9_-]; anything else is a mistake. */
@@ -178,7 +186,7 @@ static int parse_module_name(const char *v, char **ret)
 	if (strlen(v) > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					"0123456789_-") != strlen(v))
 		return -EINVAL;
-	return set_string(ret, v);
+	return tdx_config_set_string(ret, v);
 }
 
 static int parse_target(const char *v, char **ret)
@@ -187,12 +195,13 @@ static int parse_target(const char *v, char **ret)
 
 	if (v[0] && tdx_version_parse(v, &ver) < 0)
 		return -EINVAL;
-	return set_string(ret, v);
+	return tdx_config_set_string(ret, v);
 }
 
 struct parse_state {
 	char section[32];
 	unsigned line;
+	const char *source; /* a drop-in's path for warnings; NULL: the main file */
 };
 
 /* Returns 1 when the key is known and set, 0 when unknown, -errno for a bad value. */
@@ -202,7 +211,7 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 
 	if (strcmp(st->section, "Store") == 0) {
 		if (strcmp(k, "Path") == 0)
-			return parse_path(v, &c->store_path) ?: 1;
+			return tdx_config_parse_path(v, &c->store_path) ?: 1;
 	} else if (strcmp(st->section, "Update") == 0) {
 		if (strcmp(k, "AutoUpdate") == 0) {
 			if (parse_enum(v, auto_update_names, ELEMENTSOF(auto_update_names), &e) < 0)
@@ -226,7 +235,7 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return parse_seconds(v, &c->upload_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Hooks") == 0) {
 		if (strcmp(k, "Directory") == 0)
-			return parse_path(v, &c->hook_dir) ?: 1;
+			return tdx_config_parse_path(v, &c->hook_dir) ?: 1;
 		if (strcmp(k, "TimeoutSec") == 0)
 			return parse_seconds(v, &c->hook_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Inhibit") == 0) {
@@ -239,9 +248,11 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 		}
 		if (strcmp(k, "WaitTimeoutSec") == 0)
 			return parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
+		if (strcmp(k, "MaxHoldSec") == 0)
+			return parse_seconds(v, &c->inhibit_max_hold_usec) ?: 1;
 	} else if (strcmp(st->section, "Daemon") == 0) {
 		if (strcmp(k, "StateDirectory") == 0)
-			return parse_path(v, &c->state_dir) ?: 1;
+			return tdx_config_parse_path(v, &c->state_dir) ?: 1;
 		if (strcmp(k, "KernelModule") == 0)
 			return parse_module_name(v, &c->kernel_module) ?: 1;
 		if (strcmp(k, "HistoryMax") == 0) {
@@ -294,21 +305,23 @@ static int config_line(struct tdx_config *c, struct parse_state *st, char *line,
 		return tdx_diag_set(diag, -EINVAL, "line %u: %s= outside of a section", st->line,
 				    k);
 	r = config_set(c, st, k, v);
+	if (r == 0)
+		r = tdx_config_set_fleet(&c->fleet, st->section, k, v);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
 		return tdx_diag_set(diag, r, "line %u: %s=%.64s is not a valid value", st->line, k,
 				    v);
 	if (r == 0)
-		return config_warn(c, st->line, "unknown key", k);
+		return config_warn(c, st->source, st->line, "unknown key", k);
 	return 0;
 }
 
-int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, struct tdx_diag *diag)
+int tdx_config_parse_into(struct tdx_config *c, const char *source, const char *text, size_t size,
+			  struct tdx_diag *diag)
 {
-	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
 	_cleanup_free_ char *buf = NULL;
-	struct parse_state st = {};
+	struct parse_state st = {.source = source};
 	char *line, *next;
 	int r;
 
@@ -316,9 +329,6 @@ int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, str
 		return tdx_diag_set(diag, -EFBIG, "larger than %u bytes", TDX_CONFIG_MAX_SIZE);
 	if (memchr(text, '\0', size))
 		return tdx_diag_set(diag, -EINVAL, "contains a NUL byte");
-	r = tdx_config_new(&c);
-	if (r < 0)
-		return r;
 	buf = strndup(text, size);
 	if (!buf)
 		return -ENOMEM;
@@ -331,12 +341,27 @@ int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, str
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, struct tdx_diag *diag)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	int r;
+
+	r = tdx_config_new(&c);
+	if (r < 0)
+		return r;
+	r = tdx_config_parse_into(c, NULL, text, size, diag);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
 }
 
 int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *diag)
 {
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size = 0;
 	int r;
@@ -348,8 +373,14 @@ int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *
 		tdx_diag_prefix(diag, path);
 		return r;
 	}
-	r = tdx_config_parse((const char *)data, size, ret, diag);
+	r = tdx_config_new(&c);
 	if (r < 0)
+		return r;
+	r = tdx_config_parse_into(c, path, (const char *)data, size, diag);
+	if (r < 0) {
 		tdx_diag_prefix(diag, path);
-	return r;
+		return r;
+	}
+	*ret = TAKE_PTR(c);
+	return 0;
 }

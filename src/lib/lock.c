@@ -81,7 +81,7 @@ int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)
 	return 0;
 }
 
-int tdx_inhibit_path(const char *lock_path, char **ret)
+int tdx_lock_sibling_path(const char *lock_path, const char *name, char **ret)
 {
 	const char *slash;
 	char *p;
@@ -89,11 +89,15 @@ int tdx_inhibit_path(const char *lock_path, char **ret)
 	if (!lock_path)
 		lock_path = tdx_lock_default_path();
 	slash = strrchr(lock_path, '/');
-	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - lock_path + 1) : 0, lock_path,
-		     TDX_INHIBIT_FILE) < 0)
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - lock_path + 1) : 0, lock_path, name) < 0)
 		return -ENOMEM;
 	*ret = p;
 	return 0;
+}
+
+int tdx_inhibit_path(const char *lock_path, char **ret)
+{
+	return tdx_lock_sibling_path(lock_path, TDX_INHIBIT_FILE, ret);
 }
 
 /* Reads what the update blocking inhibitors wrote into the inhibit file ("" if nothing). */

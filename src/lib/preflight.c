@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "inhibit-keys.h"
 #include "policy.h"
 #include "lock.h"
 #include "preflight.h"
@@ -240,6 +241,27 @@ int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_ke
 		       tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key));
 }
 
+/*
+ * Named keys (inhibit-keys.h), read with the inhibit file held exclusively:
+ * no hold can complete between this check and the hop's verdict.
+ */
+static int check_held_keys(const char *lock_path, int *block_fd, struct tdx_check_result *r)
+{
+	struct tdx_diag d = {""};
+	int k;
+
+	k = tdx_inhibit_keys_check(lock_path, NULL, &d);
+	if (k == 0)
+		return 0;
+	*block_fd = tdx_inhibit_unblock(*block_fd);
+	if (k == -EBUSY)
+		return verdict(r, k,
+			       "%s: a TD is being built or migrated; updating now could corrupt "
+			       "it",
+			       d.msg);
+	return verdict(r, k, "cannot check held inhibitor keys: %s", d.msg);
+}
+
 int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
 			 struct tdx_check_result *r)
 {
@@ -248,7 +270,7 @@ int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block
 
 	k = tdx_inhibit_block(lock_path, what, ret_block_fd);
 	if (k == 0)
-		return 0;
+		return check_held_keys(lock_path, ret_block_fd, r);
 	(void)tdx_inhibit_path(lock_path, &path);
 	if (k == -EBUSY)
 		return verdict(r, k,

@@ -24,7 +24,7 @@ static int history_load_direct(struct tdx_history **ret)
 	struct tdx_diag diag = {};
 	int r;
 
-	r = tdx_config_load(conf && *conf ? conf : TDX_CONFIG_DEFAULT_PATH, &c, &diag);
+	r = tdx_config_load_all(conf && *conf ? conf : TDX_CONFIG_DEFAULT_PATH, &c, &diag);
 	if (r < 0)
 		return log_error(r, "%s", diag.msg);
 	if (asprintf(&path, "%s/%s", c->state_dir, TDX_HISTORY_FILE) < 0)

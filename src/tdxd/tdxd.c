@@ -103,13 +103,15 @@ static int manager_load_config(struct manager *m)
 	struct tdx_diag diag = {};
 	int r;
 
-	r = tdx_config_load(m->config_path, &m->config, &diag);
+	r = tdx_config_load_all(m->config_path, &m->config, &diag);
 	if (r < 0) {
 		log_error("%s", diag.msg);
 		return r;
 	}
 	for (size_t i = 0; i < m->config->n_warnings; i++)
-		log_warning("%s: %s", m->config_path, m->config->warnings[i]);
+		log_warning("%s", m->config->warnings[i]); /* "<file>: line 3: ..." */
+	for (size_t i = 0; i < m->config->n_sources; i++)
+		log_debug("configuration read from %s", m->config->sources[i]);
 	if (asprintf(&m->history_path, "%s/%s", m->config->state_dir, TDX_HISTORY_FILE) < 0 ||
 	    asprintf(&m->installed_path, "%s/installed.json", m->config->state_dir) < 0 ||
 	    asprintf(&m->pending_path, "%s/pending.json", m->config->state_dir) < 0)

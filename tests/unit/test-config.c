@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -46,6 +47,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->reserve, TDX_DEFAULT_RESERVE);
 	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_OFF);
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_REFUSE);
+	assert_int_equal(c->inhibit_max_hold_usec, 3600 * USEC_PER_SEC);
 	assert_false(c->allow_debug);
 	assert_int_equal(c->trusted_keys.n, 1);
 	assert_int_equal(c->trusted_keys.key_sha256[0][0], 0xc8); /* Intel's production key */
@@ -107,7 +109,15 @@ static void test_shipped_file_shows_defaults(void **state)
 	assert_int_equal(c->hook_timeout_usec, d->hook_timeout_usec);
 	assert_int_equal(c->inhibit_mode, d->inhibit_mode);
 	assert_int_equal(c->inhibit_wait_usec, d->inhibit_wait_usec);
+	assert_int_equal(c->inhibit_max_hold_usec, d->inhibit_max_hold_usec);
 	assert_int_equal(c->history_max, d->history_max);
+	assert_int_equal(c->fleet.n_approved, d->fleet.n_approved);
+	assert_string_equal(c->fleet.metrics_dir, d->fleet.metrics_dir);
+	assert_string_equal(c->fleet.labels_dir, d->fleet.labels_dir);
+	assert_string_equal(c->fleet.labels_namespace, d->fleet.labels_namespace);
+	assert_string_equal(c->fleet.fleetlock_url, d->fleet.fleetlock_url);
+	assert_string_equal(c->fleet.fleetlock_group, d->fleet.fleetlock_group);
+	assert_string_equal(c->fleet.fleetlock_id, d->fleet.fleetlock_id);
 }
 
 static void test_every_key(void **state)
@@ -133,10 +143,20 @@ static void test_every_key(void **state)
 			 "[Inhibit]\n"
 			 "Mode=wait\n"
 			 "WaitTimeoutSec=60\n"
+			 "MaxHoldSec=900\n"
 			 "[Daemon]\n"
 			 "StateDirectory=/var/lib/tdxd-test\n"
 			 "KernelModule=tdx_host_sim\n"
-			 "HistoryMax=10\n");
+			 "HistoryMax=10\n"
+			 "[Metrics]\n"
+			 "TextfileDirectory=/var/lib/prometheus/node-exporter\n"
+			 "[Labels]\n"
+			 "Directory=/etc/kubernetes/node-feature-discovery/features.d\n"
+			 "Namespace=tdx.example.com\n"
+			 "[FleetLock]\n"
+			 "BaseURL=http://127.0.0.1:3333/\n"
+			 "Group=tdx-canary.1\n"
+			 "ID=host-07\n");
 
 	assert_string_equal(c->store_path, "/srv/tdx-store");
 	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_APPLY);
@@ -152,9 +172,17 @@ static void test_every_key(void **state)
 	assert_int_equal(c->hook_timeout_usec, 5 * USEC_PER_SEC);
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_WAIT);
 	assert_int_equal(c->inhibit_wait_usec, 60 * USEC_PER_SEC);
+	assert_int_equal(c->inhibit_max_hold_usec, 900 * USEC_PER_SEC);
 	assert_string_equal(c->state_dir, "/var/lib/tdxd-test");
 	assert_string_equal(c->kernel_module, "tdx_host_sim");
 	assert_int_equal(c->history_max, 10);
+	assert_string_equal(c->fleet.metrics_dir, "/var/lib/prometheus/node-exporter");
+	assert_string_equal(c->fleet.labels_dir,
+			    "/etc/kubernetes/node-feature-discovery/features.d");
+	assert_string_equal(c->fleet.labels_namespace, "tdx.example.com");
+	assert_string_equal(c->fleet.fleetlock_url, "http://127.0.0.1:3333/");
+	assert_string_equal(c->fleet.fleetlock_group, "tdx-canary.1");
+	assert_string_equal(c->fleet.fleetlock_id, "host-07");
 	assert_int_equal(c->n_warnings, 0);
 }
 
@@ -187,6 +215,16 @@ static void test_bad_values(void **state)
 	parse_fails("[Inhibit]\nMode=ignore\n", "Mode");
 	parse_fails("Reserve=2\n", "outside of a section");
 	parse_fails("[Update\n", "malformed section");
+	parse_fails("[Update]\nApprovedImages=abcd\n", "ApprovedImages");
+	parse_fails("[Metrics]\nTextfileDirectory=prom\n", "TextfileDirectory");
+	parse_fails("[Labels]\nNamespace=Tdx.Example\n", "Namespace");
+	parse_fails("[Labels]\nNamespace=node.kubernetes.io\n", "Namespace");
+	parse_fails("[Labels]\nNamespace=a..b\n", "Namespace");
+	parse_fails("[FleetLock]\nBaseURL=ftp://x/\n", "BaseURL");
+	parse_fails("[FleetLock]\nBaseURL=http://a b/\n", "BaseURL");
+	parse_fails("[FleetLock]\nGroup=tdx_module\n", "Group");
+	parse_fails("[FleetLock]\nGroup=\n", "Group");
+	parse_fails("[FleetLock]\nID=has\"quote\n", "ID");
 	parse_fails("[Update]\njust words\n", "expected Key=Value");
 }
 
@@ -219,6 +257,157 @@ static void test_load_missing_and_file(void **state)
 	tdx_config_free(c);
 }
 
+#define DIGEST_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677"
+#define DIGEST_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa9988"
+
+static void test_approved_images(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *all = parse_ok(""),
+						      *c = parse_ok(
+							      "[Update]\nApprovedImages=" DIGEST_A
+							      "0123456789abcdef, " DIGEST_B
+							      "0123456789ABCDEF\n");
+	static const uint8_t tail[] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	uint8_t a[48], other[48] = {};
+
+	for (size_t i = 0; i < 40; i++)
+		a[i] = (uint8_t)((i % 16) * 0x11);
+	memcpy(a + 40, tail, sizeof(tail));
+	assert_int_equal(c->fleet.n_approved, 2);
+	assert_true(tdx_config_image_approved(c, a));
+	assert_false(tdx_config_image_approved(c, other));
+	assert_int_equal(c->fleet.approved[1][47], 0xef);
+	/* No list: every image is approved (fwupd's ApprovedFirmware= unset). */
+	assert_true(tdx_config_image_approved(all, other));
+}
+
+struct dropin_tree {
+	char root[64];
+	char dirs[3][96];
+};
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void tree_make(struct dropin_tree *t)
+{
+	char sub[160];
+
+	strcpy(t->root, "/tmp/test-config-dropin-XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(t->dirs[i], sizeof(t->dirs[i]), "%s/d%zu", t->root, i);
+		assert_int_equal(mkdir(t->dirs[i], 0755), 0);
+		snprintf(sub, sizeof(sub), "%s/" TDX_CONFIG_DROPIN_SUBDIR, t->dirs[i]);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+}
+
+static void tree_put(const struct dropin_tree *t, size_t dir, const char *name, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/" TDX_CONFIG_DROPIN_SUBDIR "/%s", t->dirs[dir], name);
+	if (text)
+		write_text(path, text);
+	else
+		assert_int_equal(symlink("/dev/null", path), 0);
+}
+
+static int tree_load(const struct dropin_tree *t, struct tdx_config **ret, struct tdx_diag *diag)
+{
+	const char *dirs[] = {t->dirs[0], t->dirs[1], t->dirs[2], NULL};
+	char main_path[128];
+
+	snprintf(main_path, sizeof(main_path), "%s/tdxd.conf", t->root);
+	return tdx_config_load_dropins(main_path, dirs, ret, diag);
+}
+
+static void tree_remove(const struct dropin_tree *t)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Lexical order across directories; a later directory replaces a name; /dev/null masks. */
+static void test_dropins_merge(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+	struct dropin_tree t;
+	char main_path[128];
+
+	tree_make(&t);
+	snprintf(main_path, sizeof(main_path), "%s/tdxd.conf", t.root);
+	write_text(main_path, "[Update]\nReserve=2\n[Hooks]\nTimeoutSec=7\n");
+	tree_put(&t, 0, "10-vendor.conf", "[Update]\nReserve=5\n[FleetLock]\nGroup=vendor\n");
+	tree_put(&t, 0, "20-metrics.conf", "[Metrics]\nTextfileDirectory=/srv/prom\n");
+	tree_put(&t, 0, "30-masked.conf", "[Hooks]\nTimeoutSec=99\n");
+	tree_put(&t, 1, "10-vendor.conf", "[Update]\nReserve=3\n"); /* replaces d0's */
+	tree_put(&t, 1, "50-fleet.conf", "[FleetLock]\nBaseURL=http://127.0.0.1:1/\n");
+	tree_put(&t, 2, "05-early.conf", "[FleetLock]\nBaseURL=http://127.0.0.1:9/\n");
+	tree_put(&t, 2, "30-masked.conf", NULL);
+	tree_put(&t, 2, "README", "[Update]\nReserve=9\n"); /* not *.conf */
+	tree_put(&t, 2, ".hidden.conf", "[Update]\nReserve=9\n");
+	assert_int_equal(tree_load(&t, &c, &diag), 0);
+	assert_int_equal(c->reserve, 3);			     /* d1's 10-vendor */
+	assert_string_equal(c->fleet.fleetlock_group, "tdx-module"); /* d0's copy replaced */
+	assert_string_equal(c->fleet.metrics_dir, "/srv/prom");
+	assert_int_equal(c->hook_timeout_usec, 7 * USEC_PER_SEC);	    /* 30-masked masked */
+	assert_string_equal(c->fleet.fleetlock_url, "http://127.0.0.1:1/"); /* 50 after 05 */
+	assert_int_equal(c->n_sources, 5);
+	assert_string_equal(c->sources[0], main_path);
+	assert_non_null(strstr(c->sources[1], "d2/tdxd.conf.d/05-early.conf"));
+	assert_non_null(strstr(c->sources[2], "d1/tdxd.conf.d/10-vendor.conf"));
+	assert_non_null(strstr(c->sources[4], "d1/tdxd.conf.d/50-fleet.conf"));
+	tree_remove(&t);
+}
+
+/* A bad value in a drop-in rejects the whole configuration and names the file. */
+static void test_dropins_bad_value_names_file(void **state)
+{
+	struct tdx_config *c = (struct tdx_config *)0x1;
+	_cleanup_(tdx_config_freep) struct tdx_config *w = NULL;
+	struct tdx_diag diag = {};
+	struct dropin_tree t;
+
+	tree_make(&t);
+	tree_put(&t, 1, "50-fleet.conf", "[FleetLock]\n\nGroup=no spaces\n");
+	assert_int_equal(tree_load(&t, &c, &diag), -EINVAL);
+	assert_ptr_equal(c, (struct tdx_config *)0x1);
+	assert_non_null(strstr(diag.msg, "d1/tdxd.conf.d/50-fleet.conf"));
+	assert_non_null(strstr(diag.msg, "line 3: Group="));
+	tree_put(&t, 1, "50-fleet.conf", "[FleetLock]\nColour=blue\n");
+	assert_int_equal(tree_load(&t, &w, &diag), 0);
+	assert_int_equal(w->n_warnings, 1);
+	assert_non_null(strstr(w->warnings[0], "50-fleet.conf: line 2: unknown key Colour"));
+	tree_remove(&t);
+}
+
+static void test_dropin_dirs_for(void **state)
+{
+	char **v = NULL;
+
+	assert_int_equal(tdx_config_dropin_dirs_for(TDX_CONFIG_DEFAULT_PATH, &v), 0);
+	assert_string_equal(v[0], "/usr/lib/tdxd");
+	assert_string_equal(v[1], SYSCONFDIR "/tdxd");
+	assert_string_equal(v[2], "/run/tdxd");
+	assert_null(v[3]);
+	v = tdx_strv_free(v);
+	assert_int_equal(tdx_config_dropin_dirs_for("/srv/test/tdxd.conf", &v), 0);
+	assert_string_equal(v[0], "/srv/test");
+	assert_null(v[1]);
+	tdx_strv_free(v);
+}
+
 static void test_enum_names(void **state)
 {
 	assert_string_equal(tdx_auto_update_to_string(TDX_AUTO_UPDATE_APPLY), "apply");
@@ -237,6 +426,10 @@ int main(void)
 		cmocka_unit_test(test_nul_rejected),
 		cmocka_unit_test(test_load_missing_and_file),
 		cmocka_unit_test(test_enum_names),
+		cmocka_unit_test(test_approved_images),
+		cmocka_unit_test(test_dropins_merge),
+		cmocka_unit_test(test_dropins_bad_value_names_file),
+		cmocka_unit_test(test_dropin_dirs_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "fixture.h"
 #include "hash.h"
+#include "inhibit-keys.h"
 #include "lock.h"
 #include "macro.h"
 #include "src/lib/image-layout.h"
@@ -483,6 +484,30 @@ static void test_refused_inhibitor_file(void **state)
 	assert_int_equal(e->vetoes, 1);
 }
 
+/* A named key (the libvirt hook's) stops every path, and the hop left no block behind. */
+static void test_refused_held_key(void **state)
+{
+	struct env *e = *state;
+	struct tdx_inhibit_hold_req req = {.key = "libvirt:0b6c",
+					   .who = "libvirt",
+					   .why = "TD build",
+					   .ttl_usec = 600 * USEC_PER_SEC,
+					   .max_ttl_usec = 3600 * USEC_PER_SEC};
+	struct tdx_inhibit_key k;
+	struct tdx_hop_result res;
+	_cleanup_close_ int fd = -EBADF;
+
+	env_start(e);
+	assert_int_equal(tdx_inhibit_key_hold(e->lock_path, &req, NULL, &k, NULL), 0);
+	expect_refused(e, 8, TDX_CHECK_VETO, -EBUSY, "key libvirt:0b6c held by libvirt for 10m");
+	/* the refusal released the exclusive hold: inhibitors are granted again */
+	assert_int_equal(tdx_inhibit_hold(e->lock_path, &fd, NULL), 0);
+	fd = safe_close(fd);
+	assert_int_equal(tdx_inhibit_key_release(e->lock_path, "libvirt:0b6c", NULL), 1);
+	assert_int_equal(tdx_update_run_hop(&e->ctx, entry(e, 8), false, &res, NULL), 0);
+	assert_int_equal(res.outcome, TDX_OUTCOME_SUCCESS);
+}
+
 static void test_dry_run_writes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -690,6 +715,7 @@ int main(void)
 		T(test_refused_image),
 		T(test_refused_veto),
 		T(test_refused_inhibitor_file),
+		T(test_refused_held_key),
 		T(test_dry_run_writes_nothing),
 		T(test_no_error_but_unchanged_is_refused),
 		T(test_fatal),

@@ -18,6 +18,8 @@ mount -t overlay overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work /
 	echo "init: overlay failed"
 mkdir -p /newroot/results /newroot/run /newroot/tmp
 mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144" results /newroot/results
+# Tells vm_boot the guest came up: a guest that dies before this is retried.
+: >/newroot/results/guest-started
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp
 # The checkout and the build dir at their host paths (vm_shares): each

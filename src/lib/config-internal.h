@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by config.c and its companions (config-fleet.c, config-dropin.c); not API. */
+#include "config.h"
+
+int tdx_config_set_string(char **field, const char *v);
+/* An absolute path without "..": 0 and *ret replaced, or -EINVAL. */
+int tdx_config_parse_path(const char *v, char **ret);
+
+int tdx_fleet_config_init(struct tdx_fleet_config *f);
+void tdx_fleet_config_done(struct tdx_fleet_config *f);
+/* A fleet key: 1 when known and set, 0 when not a fleet key, -EINVAL for a bad value. */
+int tdx_config_set_fleet(struct tdx_fleet_config *f, const char *section, const char *k,
+			 const char *v);
