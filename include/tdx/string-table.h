@@ -29,20 +29,20 @@ static inline ssize_t tdx_string_table_lookup(const char *const *table, size_t l
 	return -EINVAL;
 }
 
-#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)              \
-	scope const char *name##_to_string(type i)                           \
-	{                                                                    \
-		if ((size_t)i >= ELEMENTSOF(name##_table))                   \
-			return NULL;                                         \
-		return name##_table[i];                                      \
+#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope) \
+	scope const char *name##_to_string(type i)              \
+	{                                                       \
+		if ((size_t)i >= ELEMENTSOF(name##_table))      \
+			return NULL;                            \
+		return name##_table[i];                         \
 	}
 
-#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                           \
-	scope type name##_from_string(const char *s)                                        \
-	{                                                                                   \
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                                \
+	scope type name##_from_string(const char *s)                                             \
+	{                                                                                        \
 		return (type)tdx_string_table_lookup(name##_table, ELEMENTSOF(name##_table), s); \
 	}
 
-#define DEFINE_STRING_TABLE_LOOKUP(name, type)                   \
-	DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )       \
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)             \
+	DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, ) \
 	DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, )

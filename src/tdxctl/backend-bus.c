@@ -59,16 +59,16 @@ static int append_options(sd_bus_message *m, const struct tdxctl_options *o)
 }
 
 /* Calls METHOD([target,] [options]) and parses the document it returns. */
-static int call_document(struct backend *b, const char *method, const char *target,
-			 bool options, json_object **ret)
+static int call_document(struct backend *b, const char *method, const char *target, bool options,
+			 json_object **ret)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = sd_bus_message_new_method_call(bus_of(b), &m, TDX_BUS_NAME, TDX_BUS_PATH,
-					   TDX_BUS_IFACE, method);
+	r = sd_bus_message_new_method_call(bus_of(b), &m, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
+					   method);
 	if (r >= 0 && target)
 		r = sd_bus_message_append(m, "s", target);
 	if (r >= 0 && options)

@@ -30,7 +30,8 @@ struct backend_ops {
 	int (*list)(struct backend *b, json_object **ret);
 	/* target: "" for the newest. */
 	int (*plan)(struct backend *b, const char *target, json_object **ret);
-	/* The update document before anything runs: result "planned" (with its plan), or the verdict. */
+	/* The update document before anything runs: result "planned" (with its plan), or the
+	 * verdict. */
 	int (*update_check)(struct backend *b, const char *target, json_object **ret);
 	/* Runs the plan update_check returned (checked); the update document of the outcome. */
 	int (*update_run)(struct backend *b, const char *target, json_object *checked,

@@ -236,7 +236,8 @@ static void print_best_update(const struct render_ctx *c, json_object *b)
 			hops, hops == 1 ? "" : "s");
 	} else
 		fprintf(c->out, "    Best update: %s (%s)\n",
-			strcmp(state, "unknown") == 0 ? "unknown" : "none", str_or(b, "reason", ""));
+			strcmp(state, "unknown") == 0 ? "unknown" : "none",
+			str_or(b, "reason", ""));
 }
 
 static void print_status_text(const struct render_ctx *c, json_object *d)
@@ -255,8 +256,8 @@ static void print_status_text(const struct render_ctx *c, json_object *d)
 	else
 		fprintf(c->out, "            CPU: %s (%s)\n", cpu,
 			str_or(d, "cpu_platform", "unknown platform"));
-	fprintf(c->out, "     Kernel ABI: %s, image format %s\n", str_or(d, "abi_layout", "unknown"),
-		str_or(d, "image_format", "none"));
+	fprintf(c->out, "     Kernel ABI: %s, image format %s\n",
+		str_or(d, "abi_layout", "unknown"), str_or(d, "image_format", "none"));
 	if (fw)
 		fprintf(c->out, "      fw_upload: %s\n", fw);
 	else if (get_str(d, "fw_upload_status_error"))
@@ -391,7 +392,8 @@ void render_hop_line(const struct render_ctx *c, json_object *hop)
 		fatal ? ansi(c, ANSI_HIGHLIGHT_RED) : "", outcome, fatal ? ansi_off(c) : "");
 	if (attempted)
 		fprintf(c->out, " (write %.2f s, install %.2f s)",
-			get_double(hop, "write_ms") / 1000.0, get_double(hop, "install_ms") / 1000.0);
+			get_double(hop, "write_ms") / 1000.0,
+			get_double(hop, "install_ms") / 1000.0);
 	if (get_int(hop, "remaining_after", &left))
 		fprintf(c->out, ", %" PRId64 " update%s left", left, left == 1 ? "" : "s");
 	if (attempted && get_str(hop, "error"))
@@ -587,7 +589,8 @@ static void print_image_text(const struct render_ctx *c, const struct tdx_image 
 	fprintf(c->out, "      File: %s\n", path);
 	fprintf(c->out, "    Format: %s\n", tdx_image_format_to_string(img->format));
 	fprintf(c->out, "      Size: %zu bytes (%s)\n", img->size, pages(img->size, n0));
-	fprintf(c->out, "  Checksum: 0x%04x (%s)\n", img->checksum, img->checksum_ok ? "ok" : "BAD");
+	fprintf(c->out, "  Checksum: 0x%04x (%s)\n", img->checksum,
+		img->checksum_ok ? "ok" : "BAD");
 	fprintf(c->out, " Sigstruct: offset 0x%zx, %zu bytes (%s)\n", img->sigstruct_offset,
 		img->sigstruct_size, pages(img->sigstruct_size, n1));
 	fprintf(c->out, "    Module: offset 0x%zx, %zu bytes (%s)\n", img->module_offset,
@@ -598,7 +601,8 @@ static void print_image_text(const struct render_ctx *c, const struct tdx_image 
 		img->sig.seam_svn >> 8, img->sig.seam_svn & 0xff);
 	fprintf(c->out, "  Seamhash: %s\n", tdx_hex(img->sig.seamhash, TDX_SEAMHASH_SIZE, hex));
 	fprintf(c->out, "            %s\n",
-		seamhash_ok ? "matches SHA-384 of the module" : "DOES NOT MATCH SHA-384 of the module");
+		seamhash_ok ? "matches SHA-384 of the module"
+			    : "DOES NOT MATCH SHA-384 of the module");
 	print_signature_text(c, &img->sig.signature, trusted);
 	print_cpuid_table(c, &img->sig);
 }

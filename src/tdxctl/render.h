@@ -22,8 +22,8 @@ struct render_ctx {
 	bool json;
 	bool color;
 	bool dry_run;
-	bool hops_printed;   /* update: the hop lines were shown live already */
-	const char *hint;    /* update: appended to a lock refusal ("; pass --wait-lock ...") */
+	bool hops_printed; /* update: the hop lines were shown live already */
+	const char *hint;  /* update: appended to a lock refusal ("; pass --wait-lock ...") */
 };
 
 /* Prints a JSON document on out (pretty, one trailing newline) and frees it. -ENOMEM for NULL. */

@@ -168,8 +168,7 @@ static int update_refused(const struct render_ctx *c, int code, const char *msg)
 }
 
 /* 0: go ahead (--yes, --dry-run, or "y" on the terminal); else an exit code and why in msg. */
-static int update_confirm(const struct tdxctl_options *o, json_object *plan, char *msg,
-			  size_t size)
+static int update_confirm(const struct tdxctl_options *o, json_object *plan, char *msg, size_t size)
 {
 	_cleanup_free_ char *line = NULL;
 	json_object *hops = json_object_object_get(plan, "hops");

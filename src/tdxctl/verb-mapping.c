@@ -37,8 +37,8 @@ int verb_mapping(const struct tdxctl_options *o, int argc, char **argv)
 			return log_error(-ENOMEM, "out of memory");
 	}
 	check = (struct mapping_check){.path = path, .mapping = m, .error = error};
-	k = render_mapping_check(&(struct render_ctx){.out = stdout, .err = stderr, .json = o->json},
-				 &check);
+	k = render_mapping_check(
+		&(struct render_ctx){.out = stdout, .err = stderr, .json = o->json}, &check);
 	if (k < 0)
 		return k;
 	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;

@@ -28,8 +28,8 @@ enum {
 };
 
 struct tdxctl_options {
-	bool direct;			 /* --direct: run the library in-process, never tdxd */
-	const char *direct_only_option;	 /* the first option given that only --direct honours */
+	bool direct;			/* --direct: run the library in-process, never tdxd */
+	const char *direct_only_option; /* the first option given that only --direct honours */
 	const char *sysfs_root;
 	const char *store;
 	bool cpu_signature_set;

@@ -83,8 +83,10 @@ static char *document_text(json_object *doc)
 
 	if (!owned)
 		return NULL;
-	return tdx_utf8_sanitize(strdup(json_object_to_json_string_ext(
-		owned, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) ?: ""));
+	return tdx_utf8_sanitize(
+		strdup(json_object_to_json_string_ext(owned, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			       ?: ""));
 }
 
 /* The options every view method takes (tdxctl-dbus(5)). */

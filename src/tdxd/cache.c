@@ -140,7 +140,8 @@ int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_di
 	/* Without a signature the policy finds no CPU match and says so. */
 	f.cpu_err = tdx_cpu_signature(&f.cpu_signature);
 	if (f.host->paths.fwupload_dir)
-		f.fw_status_err = tdx_fwupload_read_status(f.host->paths.fwupload_dir, &f.fw_status);
+		f.fw_status_err =
+			tdx_fwupload_read_status(f.host->paths.fwupload_dir, &f.fw_status);
 	r = tdx_store_scan(m->config->store_path, &f.store, &store_diag);
 	if (r < 0) {
 		f.store = NULL;

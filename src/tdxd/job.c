@@ -307,8 +307,10 @@ static void job_set_document(struct job *j, json_object *doc)
 	char *text = NULL;
 
 	if (owned)
-		text = tdx_utf8_sanitize(strdup(json_object_to_json_string_ext(
-			owned, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) ?: ""));
+		text = tdx_utf8_sanitize(strdup(
+			json_object_to_json_string_ext(
+				owned, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+				?: ""));
 	if (!text)
 		log_warning("job %u: no result document: out of memory", j->id);
 	pthread_mutex_lock(&j->lock);
@@ -376,16 +378,17 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, job_hop_done, j, &results, &done,
 				&diag);
 	job_record_hops(j, host, results, done, diag.msg);
-	job_set_document(j, tdx_view_update(&(struct tdx_update_view){
-				    .in = &in,
-				    .plan = &plan,
-				    .dry_run = j->req.dry_run,
-				    .result = tdx_update_result_of_run(results, done, r, j->req.dry_run),
-				    .results = results,
-				    .n_results = done,
-				    .error = r < 0 ? (diag.msg[0] ? diag.msg : strerror(-r)) : NULL,
-				    .upload_timeout_usec = m->config->upload_timeout_usec,
-			    }));
+	job_set_document(
+		j, tdx_view_update(&(struct tdx_update_view){
+			   .in = &in,
+			   .plan = &plan,
+			   .dry_run = j->req.dry_run,
+			   .result = tdx_update_result_of_run(results, done, r, j->req.dry_run),
+			   .results = results,
+			   .n_results = done,
+			   .error = r < 0 ? (diag.msg[0] ? diag.msg : strerror(-r)) : NULL,
+			   .upload_timeout_usec = m->config->upload_timeout_usec,
+		   }));
 	if (r < 0 && (done == 0 || results[done - 1].attempted ||
 		      tdx_preflight_passed(&results[done - 1].preflight))) {
 		/* The run stopped before a hop result existed (lock, image load, ...). */
@@ -420,8 +423,8 @@ static void *job_worker(void *userdata)
 				     f.store_error);
 		snprintf(line, sizeof(line), "update refused: %s", diag.msg);
 		job_refuse_early(j, f.host, "failed", diag.msg);
-		job_set_document(j, tdx_view_update_verdict(NULL, j->req.dry_run,
-							    TDX_RESULT_REFUSED, line));
+		job_set_document(
+			j, tdx_view_update_verdict(NULL, j->req.dry_run, TDX_RESULT_REFUSED, line));
 	} else
 		job_run(j, &f);
 	tdxd_facts_done(&f);

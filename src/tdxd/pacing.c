@@ -182,8 +182,8 @@ static int pacing_arm(struct manager *m)
 	return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
-static int enqueue(struct manager *m, struct bucket *b, sd_bus_message *msg,
-		   pacing_answer_t answer, sd_bus_error *error)
+static int enqueue(struct manager *m, struct bucket *b, sd_bus_message *msg, pacing_answer_t answer,
+		   sd_bus_error *error)
 {
 	struct paced_call *c;
 

@@ -130,8 +130,8 @@ struct manager {
 	struct tdxd_props props;
 	/* The last refresh's facts, loop thread only: properties and views come from here. */
 	struct tdxd_facts facts;
-	struct tdx_host *host;	 /* facts.host */
-	struct tdx_store *store; /* facts.store */
+	struct tdx_host *host;	  /* facts.host */
+	struct tdx_store *store;  /* facts.store */
 	struct view_cache *views; /* bus-views.c: documents until the next refresh */
 	struct pacing *pacing;	  /* pacing.c: unprivileged reads, per uid */
 	struct tdx_history *history;
@@ -249,10 +249,10 @@ void views_free(struct manager *m);
  * whose uid has no token waits, queued, and is answered when one comes. At
  * most PACING_QUEUE_PER_UID wait per uid (LimitExceeded beyond).
  */
-#define PACING_RATE_PER_SEC  20u	      /* tokens a uid earns per second */
-#define PACING_BURST	     100u	      /* tokens a uid can save up */
+#define PACING_RATE_PER_SEC    20u	     /* tokens a uid earns per second */
+#define PACING_BURST	       100u	     /* tokens a uid can save up */
 #define PACING_BYTES_PER_TOKEN (64u * 1024u) /* a document costs 1 + size/this */
-#define PACING_QUEUE_PER_UID 64u
+#define PACING_QUEUE_PER_UID   64u
 typedef int (*pacing_answer_t)(struct manager *m, sd_bus_message *msg, size_t *ret_cost);
 /* Answers msg with answer() now (root, or a token left) or later; 1 when queued. */
 int pacing_submit(struct manager *m, sd_bus_message *msg, pacing_answer_t answer,

@@ -81,11 +81,11 @@ static double now_seconds(void)
 static int call_view(sd_bus *bus, const char *method)
 {
 	if (strcmp(method, "GetStatus") == 0)
-		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
-						method, on_reply, NULL, NULL);
+		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH,
+						TDX_BUS_IFACE, method, on_reply, NULL, NULL);
 	if (strcmp(method, "GetList") == 0)
-		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
-						method, on_reply, NULL, "a{sv}", 0);
+		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH,
+						TDX_BUS_IFACE, method, on_reply, NULL, "a{sv}", 0);
 	return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
 					method, on_reply, NULL, "sa{sv}", "", 0);
 }
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		return flood_inhibit((unsigned)strtoul(argv[2], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "read") == 0)
 		return flood_read((unsigned)strtoul(argv[2], NULL, 10),
-				    (unsigned)strtoul(argv[3], NULL, 10), argv[4]);
+				  (unsigned)strtoul(argv[3], NULL, 10), argv[4]);
 	fprintf(stderr, "usage: bus-flood inhibit N | read CONNECTIONS CALLS METHOD\n");
 	return 2;
 }
