@@ -60,11 +60,11 @@ run_config() { # name, suites (space separated), setup args...
 	logs+=("$dir/meson-logs/testlog.json")
 }
 
-suites="unit cli bus hostile fuzz style vm systemd"
-[ $quick = 1 ] && suites="unit cli bus hostile fuzz style"
+suites="unit cli bus fleet hostile fuzz style vm systemd"
+[ $quick = 1 ] && suites="unit cli bus fleet hostile fuzz style"
 run_config test "$suites" -Dwerror=true -Db_sanitize=none
 if [ $quick = 0 ]; then
-	run_config asan "unit cli bus hostile fuzz" -Dwerror=true -Db_sanitize=address,undefined \
+	run_config asan "unit cli bus fleet hostile fuzz" -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false
 	CC=clang run_config fuzz "fuzz" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dvm_tests=false -Dman=disabled

@@ -30,7 +30,7 @@
 
 /* polkit actions (systemd/org.tdxctl.tdx1.policy). */
 #define TDX_POLKIT_UPDATE  "org.tdxctl.tdx1.update"  /* Update, UpdateFromFd */
-#define TDX_POLKIT_INHIBIT "org.tdxctl.tdx1.inhibit" /* Inhibit */
+#define TDX_POLKIT_INHIBIT "org.tdxctl.tdx1.inhibit" /* Inhibit, Hold/ReleaseInhibitor */
 #define TDX_POLKIT_REFRESH "org.tdxctl.tdx1.refresh" /* Refresh (cheap but reads slow sysfs) */
 
 /* Journal MESSAGE_IDs (sd-id128 form, for journalctl MESSAGE_ID=...). */
@@ -39,6 +39,13 @@
 #define TDX_MESSAGE_UPDATE_REFUSED   "5c1f0e7a9b2d4e0c8a61f3d2b7e49a12"
 #define TDX_MESSAGE_UPDATE_FAILED    "5c1f0e7a9b2d4e0c8a61f3d2b7e49a13"
 #define TDX_MESSAGE_UPDATE_FATAL     "5c1f0e7a9b2d4e0c8a61f3d2b7e49a14"
+/* Named inhibitors (HoldInhibitor, tdxctl inhibit --hold): held, released, expired. */
+#define TDX_MESSAGE_INHIBIT_HELD     "5c1f0e7a9b2d4e0c8a61f3d2b7e49a20"
+#define TDX_MESSAGE_INHIBIT_RELEASED "5c1f0e7a9b2d4e0c8a61f3d2b7e49a21"
+#define TDX_MESSAGE_INHIBIT_EXPIRED  "5c1f0e7a9b2d4e0c8a61f3d2b7e49a22"
+
+/* One HeldInhibitors entry: key, who, why, uid, expiry (CLOCK_REALTIME usec; max: unknown). */
+#define TDX_BUS_HELD_KEY "(sssut)"
 
 /* Signature of one History() record: see struct tdx_history_record. */
 #define TDX_BUS_HISTORY_RECORD	     "(stssssiiss)"

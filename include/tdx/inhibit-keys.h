@@ -47,10 +47,11 @@ struct tdx_inhibit_key {
 	char key[TDX_INHIBIT_KEY_MAX + 1];
 	char who[TDX_INHIBIT_WHO_MAX + 1];
 	char why[TDX_INHIBIT_WHY_MAX + 1];
-	uint32_t uid;	       /* who asked: tdxd's caller, or root for --direct */
-	uint64_t expires_usec; /* CLOCK_BOOTTIME */
-	uint64_t left_usec;    /* at the time of the listing */
-	bool unreadable;       /* a file we cannot parse: held, with no expiry known */
+	uint32_t uid;			/* who asked: tdxd's caller, or root for --direct */
+	uint64_t expires_usec;		/* CLOCK_BOOTTIME */
+	uint64_t left_usec;		/* at the time of the listing */
+	uint64_t expires_realtime_usec; /* the same instant on CLOCK_REALTIME, for display */
+	bool unreadable;		/* a file we cannot parse: held, with no expiry known */
 };
 
 /* Returns 0 for a valid key name, -EINVAL with diag naming the fault otherwise. */

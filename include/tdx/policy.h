@@ -26,8 +26,9 @@ enum tdx_reason {
 	TDX_REASON_SEAMLDR_UNKNOWN = 1u << 10, /* P-SEAMLDR version could not be read */
 	TDX_REASON_SIGNATURE = 1u << 11,       /* the sigstruct's RSA signature does not verify */
 	TDX_REASON_UNTRUSTED_KEY = 1u << 12,   /* valid signature by a key not trusted */
+	TDX_REASON_NOT_APPROVED = 1u << 13,    /* SEAMHASH not in the site's ApprovedImages= */
 };
-#define TDX_REASON_COUNT 13
+#define TDX_REASON_COUNT 14
 
 struct tdx_policy_opts {
 	/* Signing keys an image may be signed with; NULL: Intel's production key. */
@@ -35,6 +36,13 @@ struct tdx_policy_opts {
 	bool allow_debug; /* debug-signed modules still need a trusted key */
 	bool reinstall;
 	bool strict_compat; /* require the running version in strict_compat_versions when listed */
+	/*
+	 * Site approval (tdxd.conf ApprovedImages=): the module SHA-384s
+	 * (sigstruct SEAMHASH, checked against the bytes before writing) that
+	 * may be installed; n_approved 0 approves every image.
+	 */
+	const uint8_t (*approved)[TDX_SEAMHASH_SIZE];
+	size_t n_approved;
 };
 
 /* Facts about the host the policy needs. */

@@ -219,6 +219,7 @@ static int key_read(const char *path, const char *key, const struct tdx_inhibit_
 		k.left_usec = 0;
 	else
 		k.left_usec = k.expires_usec - now->boottime_usec;
+	k.expires_realtime_usec = now->realtime_usec + k.left_usec;
 	*ret = k;
 	return k.left_usec > 0 ? 0 : -ESTALE;
 }
@@ -332,6 +333,7 @@ static int hold_locked(const char *lock_path, const struct tdx_inhibit_hold_req 
 	if (!old.unreadable && old.left_usec > 0 && old.expires_usec > k.expires_usec)
 		k.expires_usec = old.expires_usec; /* holding again never shortens a key */
 	k.left_usec = k.expires_usec - now->boottime_usec;
+	k.expires_realtime_usec = now->realtime_usec + k.left_usec;
 	r = tdx_mkdir_parents(dir);
 	if (r >= 0)
 		r = key_write(path, &k, now->boot_id);

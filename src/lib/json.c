@@ -38,7 +38,7 @@
  *                                    cpu_unsupported, seamldr_unsupported, series_mismatch,
  *                                    downgrade, below_min_version, strict_compat, debug_signed,
  *                                    running, no_mapping, bad_image, seamldr_unknown,
- *                                    signature_invalid, untrusted_key
+ *                                    signature_invalid, untrusted_key, not_approved
  *   running                  bool    this is the running version
  *   min_td_preserving        string  mapping min_module_version_for_td_preserving, null if unmapped
  *   image_path               string  the joined blob, else the separate .bin

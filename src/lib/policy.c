@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 
@@ -42,6 +43,7 @@ static const struct reason_text reason_texts[TDX_REASON_COUNT] = {
 	{"seamldr_unknown", "the P-SEAMLDR version is unknown (unreadable or invalid)"},
 	{"signature_invalid", "the sigstruct's RSA signature does not verify"},
 	{"untrusted_key", "signed by a key that is not trusted (TrustedSigningKeys)"},
+	{"not_approved", "its SHA-384 is not in the site's ApprovedImages= list"},
 };
 
 static int reason_index(enum tdx_reason r)
@@ -70,7 +72,15 @@ const char *tdx_reason_describe(enum tdx_reason r)
 	return i < 0 ? NULL : reason_texts[i].sentence;
 }
 
-/* Reasons that come from the image itself: signature, CPU and debug bit. */
+static bool image_approved(const struct tdx_store_entry *e, const struct tdx_policy_opts *opts)
+{
+	for (size_t i = 0; i < opts->n_approved; i++)
+		if (memcmp(opts->approved[i], e->sig.seamhash, TDX_SEAMHASH_SIZE) == 0)
+			return true;
+	return opts->n_approved == 0;
+}
+
+/* Reasons that come from the image itself: signature, CPU, debug bit, site approval. */
 static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy_host *host,
 			      const struct tdx_policy_opts *opts)
 {
@@ -89,6 +99,8 @@ static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy
 		reasons |= TDX_REASON_CPU;
 	if (e->sig.debug && !opts->allow_debug)
 		reasons |= TDX_REASON_DEBUG;
+	if (!image_approved(e, opts))
+		reasons |= TDX_REASON_NOT_APPROVED;
 	return reasons;
 }
 

@@ -77,7 +77,7 @@ static int call_document(struct backend *b, const char *method, const char *targ
 		return backend_fail(b, r, "%s: %s", method, strerror(-r));
 	r = sd_bus_call(bus_of(b), m, 0, &e, &reply);
 	if (r < 0)
-		return fail_diag(b, bus_client_call_failed(&e, r, method, &diag), &diag);
+		return fail_diag(b, bus_client_failed(&e, r, method, &diag), &diag);
 	return read_document(b, reply, method, ret);
 }
 
@@ -210,7 +210,7 @@ static int job_result(struct backend *b, const char *job, json_object **ret)
 	r = sd_bus_call_method(bus_of(b), TDX_BUS_NAME, job, TDX_BUS_JOB_IFACE, "GetResult", &e,
 			       &reply, NULL);
 	if (r < 0)
-		return fail_diag(b, bus_client_call_failed(&e, r, "GetResult", &diag), &diag);
+		return fail_diag(b, bus_client_failed(&e, r, "GetResult", &diag), &diag);
 	return read_document(b, reply, "GetResult", ret);
 }
 

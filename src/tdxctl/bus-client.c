@@ -51,7 +51,7 @@ bool bus_client_error_is_unreachable(const sd_bus_error *e, int r)
 					   r == -ECONNRESET || r == -ETIMEDOUT);
 }
 
-int bus_client_call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
+int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
 {
 	if (bus_client_error_is_unreachable(e, r))
 		return tdx_diag_set(diag, -EHOSTDOWN, "%s",
@@ -100,7 +100,7 @@ int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *d
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "History", &e,
 			       &reply, NULL);
 	if (r < 0)
-		return bus_client_call_failed(&e, r, "History", diag);
+		return bus_client_failed(&e, r, "History", diag);
 	r = tdx_history_new(&h);
 	if (r < 0)
 		return r;
@@ -123,7 +123,7 @@ int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_f
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "Inhibit", &e,
 			       &reply, "ss", who, why);
 	if (r < 0)
-		return bus_client_call_failed(&e, r, "Inhibit", diag);
+		return bus_client_failed(&e, r, "Inhibit", diag);
 	r = sd_bus_message_read(reply, "h", &fd);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Inhibit: malformed reply");
@@ -156,7 +156,7 @@ int bus_client_update(sd_bus *bus, const char *target, const struct tdxctl_optio
 	/* polkit may ask a human: no bus timeout. */
 	r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
 	if (r < 0)
-		return bus_client_call_failed(&e, r, "Update", diag);
+		return bus_client_failed(&e, r, "Update", diag);
 	r = sd_bus_message_read(reply, "o", &job);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Update: malformed reply");

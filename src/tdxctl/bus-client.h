@@ -17,11 +17,14 @@
 int bus_client_open(sd_bus **ret);
 /* Whether an error from a call means "tdxd is not there" (fall back) rather than a refusal. */
 bool bus_client_error_is_unreachable(const sd_bus_error *e, int r);
-/* diag from a failed call named what; -EHOSTDOWN when tdxd is not reachable, else -errno. */
-int bus_client_call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag);
 
 /* Manager.History(); -EHOSTDOWN when tdxd is not reachable, else diag says why. */
 int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *diag);
+/*
+ * A failed call as diag: -EHOSTDOWN when tdxd cannot be reached (the caller
+ * may fall back to --direct), -EACCES when refused, else the daemon's message.
+ */
+int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag);
 /* Manager.Inhibit(); *ret_fd keeps the inhibitor until closed. */
 int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_fd,
 		       struct tdx_diag *diag);

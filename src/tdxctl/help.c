@@ -56,6 +56,11 @@ static const struct help_entry option_help[] = {
 	 "                          (default $TDXCTL_TRUSTED_SIGNING_KEYS or Intel's key)\n"},
 	{"who", "     --who=WHO            inhibit: who holds the inhibitor\n"},
 	{"why", "     --why=WHY            inhibit: why\n"},
+	{"hold", "     --hold=KEY           inhibit: hold the named inhibitor KEY and exit\n"},
+	{"ttl", "     --ttl=SECONDS        inhibit --hold: its lifetime (default 600, capped by\n"
+		"                          tdxd.conf MaxHoldSec=)\n"},
+	{"release", "     --release=KEY        inhibit: release the named inhibitor KEY\n"},
+	{"list", "     --list               inhibit: list the named inhibitors held\n"},
 };
 
 static const struct help_entry exit_help[] = {
@@ -104,10 +109,16 @@ static const struct verb_help verb_help[] = {
 	 "help store json", "0 1 2"},
 	{"history", "history", "Show every update attempt tdxd recorded", NULL, "help json",
 	 "0 1 2"},
-	{"inhibit", "inhibit --who=WHO [--why=WHY] -- COMMAND...",
-	 "Run COMMAND while no update may start",
-	 "Run COMMAND while no update may start; exits with COMMAND's status.",
-	 "help direct who why", "1 2"},
+	{"inhibit",
+	 "inhibit --who=WHO [--why=WHY] -- COMMAND...\n"
+	 "inhibit --hold=KEY --who=WHO [--why=WHY] [--ttl=SECONDS]\n"
+	 "inhibit --release=KEY\n"
+	 "inhibit --list [--json]",
+	 "Hold off updates: while COMMAND runs, or a named key for a while",
+	 "Run COMMAND while no update may start; exits with COMMAND's status.\n"
+	 "--hold holds a named inhibitor until --release or its lifetime ends, for\n"
+	 "holders that exit at once (libvirt hooks, tdxctl-vmm(7)).",
+	 "help direct who why hold ttl release list json", "0 1 2"},
 };
 
 static void print_entry(const struct help_entry *table, size_t n, const char *key, size_t len)

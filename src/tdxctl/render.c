@@ -299,6 +299,9 @@ static void print_candidate(const struct render_ctx *c, json_object *cand)
 		fprintf(c->out, " svn 0x%04" PRIx64 "  %s%s", svn, str_or(cand, "build_date", "?"),
 			get_bool(cand, "debug") ? "  [debug]" : "");
 	fputc('\n', c->out);
+	/* The digest tdxd.conf ApprovedImages= lists (sigstruct SEAMHASH, the MRSEAM). */
+	if (get_int(cand, "seam_svn", &svn) && get_str(cand, "seamhash"))
+		fprintf(c->out, "      sha384 %s\n", get_str(cand, "seamhash"));
 	for (size_t i = 0; i < array_len(reasons); i++) {
 		const char *key = json_object_get_string(array_at(reasons, i));
 		enum tdx_reason bit = reason_from_string(key);

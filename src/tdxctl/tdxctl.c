@@ -20,6 +20,7 @@
 #include "log.h"
 #include "sysfs.h"
 #include "update.h"
+#include "inhibit-named.h"
 #include "verbs.h"
 
 #define TDXCTL_STORE_ENV	"TDXCTL_STORE"
@@ -43,6 +44,10 @@ enum {
 	ARG_WHO,
 	ARG_WHY,
 	ARG_TRUSTED_KEYS,
+	ARG_HOLD,
+	ARG_RELEASE,
+	ARG_LIST,
+	ARG_TTL,
 };
 
 static const struct option options[] = {
@@ -66,12 +71,17 @@ static const struct option options[] = {
 	{"who", required_argument, NULL, ARG_WHO},
 	{"why", required_argument, NULL, ARG_WHY},
 	{"trusted-keys", required_argument, NULL, ARG_TRUSTED_KEYS},
+	{"hold", required_argument, NULL, ARG_HOLD},
+	{"release", required_argument, NULL, ARG_RELEASE},
+	{"list", no_argument, NULL, ARG_LIST},
+	{"ttl", required_argument, NULL, ARG_TTL},
 	{}};
 
 static struct tdxctl_options arg = {
 	.reserve = TDX_DEFAULT_RESERVE,
 	.timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC,
 	.format = TDX_IMAGE_FORMAT_INVALID,
+	.inhibit_ttl_sec = 600,
 };
 static bool arg_trusted_keys_set;
 
@@ -149,6 +159,20 @@ static int parse_option(int c, const char *optarg_value)
 		return 1;
 	case ARG_WHY:
 		arg.inhibit_why = optarg_value;
+		return 1;
+	case ARG_HOLD:
+		arg.inhibit_hold = optarg_value;
+		return 1;
+	case ARG_RELEASE:
+		arg.inhibit_release = optarg_value;
+		return 1;
+	case ARG_LIST:
+		arg.inhibit_list = true;
+		return 1;
+	case ARG_TTL:
+		if (tdx_parse_uint32(optarg_value, &arg.inhibit_ttl_sec) < 0)
+			return log_error(-EINVAL, "--ttl: \"%s\" is not a number of seconds",
+					 optarg_value);
 		return 1;
 	case ARG_SYSFS_ROOT:
 		direct_only_option("--sysfs-root");

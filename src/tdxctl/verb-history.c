@@ -11,6 +11,7 @@
 
 #include "bus-client.h"
 #include "config.h"
+#include "inhibit-named.h"
 #include "json.h"
 #include "log.h"
 #include "render.h"
@@ -20,13 +21,12 @@ static int history_load_direct(struct tdx_history **ret)
 {
 	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
 	_cleanup_free_ char *path = NULL;
-	const char *conf = secure_getenv("TDXD_CONFIG");
 	struct tdx_diag diag = {};
 	int r;
 
-	r = tdx_config_load_all(conf && *conf ? conf : TDX_CONFIG_DEFAULT_PATH, &c, &diag);
+	r = cli_config_load(&c);
 	if (r < 0)
-		return log_error(r, "%s", diag.msg);
+		return r;
 	if (asprintf(&path, "%s/%s", c->state_dir, TDX_HISTORY_FILE) < 0)
 		return log_error(-ENOMEM, "out of memory");
 	r = tdx_history_load(path, ret, &diag);

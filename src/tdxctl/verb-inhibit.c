@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "inhibit-named.h"
 #include "lock.h"
 #include "log.h"
 #include "verbs.h"
@@ -82,6 +83,8 @@ int verb_inhibit(const struct tdxctl_options *o, int argc, char **argv)
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
+	if (o->inhibit_hold || o->inhibit_release || o->inhibit_list)
+		return verb_inhibit_named(o, argc, argv);
 	if (!o->inhibit_who || !o->inhibit_who[0])
 		return cli_usage_error("inhibit: --who is required");
 	if (argc < 2)

@@ -49,6 +49,10 @@ struct tdxctl_options {
 	struct tdx_trusted_keys trusted_keys; /* signing keys to trust (default: Intel's) */
 	const char *inhibit_who;
 	const char *inhibit_why;
+	const char *inhibit_hold;    /* inhibit --hold=KEY */
+	const char *inhibit_release; /* inhibit --release=KEY */
+	bool inhibit_list;	     /* inhibit --list */
+	uint32_t inhibit_ttl_sec;    /* --ttl=, default 600 */
 };
 
 typedef int (*verb_fn)(const struct tdxctl_options *o, int argc, char **argv);

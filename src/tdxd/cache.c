@@ -80,6 +80,8 @@ void manager_view_input(const struct manager *m, const struct tdxd_facts *f, boo
 				.allow_debug = allow_debug || m->config->allow_debug,
 				.reinstall = reinstall,
 				.strict_compat = m->config->strict_compat,
+				.approved = m->config->fleet.approved,
+				.n_approved = m->config->fleet.n_approved,
 			},
 		.reserve = m->config->reserve,
 		.fw_status_err = f->fw_status_err,

@@ -159,7 +159,7 @@ static unsigned inhibitors_of_uid(const struct manager *m, uint32_t uid)
 	return n;
 }
 
-static int caller_uid(sd_bus_message *msg, uint32_t *ret)
+int bus_caller_uid(sd_bus_message *msg, uint32_t *ret)
 {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
 	uid_t uid;
@@ -180,7 +180,7 @@ static int inhibitor_check_caps(struct manager *m, sd_bus_message *msg, struct t
 	uint32_t uid;
 	int r;
 
-	r = caller_uid(msg, &uid);
+	r = bus_caller_uid(msg, &uid);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "cannot identify the caller: %s", strerror(-r));
 	if (uid != 0 && m->n_inhibitors >= m->inhibitors_max)

@@ -201,6 +201,7 @@ static void manager_free(struct manager *m)
 {
 	jobs_free(m);
 	inhibitors_free(m);
+	named_inhibitors_stop(m);
 	manager_udev_stop(m);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
@@ -227,6 +228,9 @@ static int manager_start_bus(struct manager *m)
 		return r;
 	}
 	r = manager_bus_register(m);
+	if (r < 0)
+		return r;
+	r = named_inhibitors_start(m);
 	if (r < 0)
 		return r;
 	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "history.h"
+#include "inhibit-keys.h"
 #include "hooks.h"
 #include "update.h"
 #include "view.h"
@@ -147,6 +148,9 @@ struct manager {
 	pthread_cond_t inhibit_cond;
 	unsigned inhibit_count;
 	int inhibit_file_fd; /* shared flock on the inhibit file while any inhibitor is held */
+	struct tdx_inhibit_keys held_keys; /* inhibit-named.c: named keys, cached */
+	sd_event_source *keys_inotify;
+	sd_event_source *keys_timer; /* CLOCK_BOOTTIME, at the earliest expiry */
 
 	struct job *jobs; /* newest first; finished ones kept a while */
 	struct job *running_job;
@@ -231,6 +235,12 @@ void inhibitors_free(struct manager *m);
 int inhibitors_append_bus(struct manager *m, sd_bus_message *reply);
 /* Worker side: 0 when none is held (possibly after waiting), -EBUSY with diag otherwise. */
 int inhibit_wait_clear(struct manager *m, struct tdx_diag *diag);
+/* The sender's effective uid. */
+int bus_caller_uid(sd_bus_message *msg, uint32_t *ret);
+
+/* inhibit-named.c: HoldInhibitor(), ReleaseInhibitor(), HeldInhibitors; expiry logging. */
+int named_inhibitors_start(struct manager *m);
+void named_inhibitors_stop(struct manager *m);
 
 /* job.c */
 int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_bus_error *error);

@@ -42,4 +42,8 @@ done
 # CapabilityBoundingSet= says (systemd.exec(5)); seen failing under systemd.
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^PrivateDevices=yes'
 expect_no_grep "$BUILD_ROOT/systemd/tdxd.service" '^ProtectKernelTunables=yes'
+# The timer (issue 10): hourly, a spread that is stable per host, catch-up after downtime.
+for kv in OnCalendar=hourly RandomizedDelaySec=1h FixedRandomDelay=yes Persistent=yes; do
+	expect_grep "$TOP_SRCDIR/systemd/tdxd-update.timer" "^$kv\$"
+done
 bus_finish

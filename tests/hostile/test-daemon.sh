@@ -1,6 +1,6 @@
 #!/bin/bash
 # The hostile corpus against tdxd on a private bus (issue 7): a FIFO in the
-# store answered by Report for nobody and SIGTERM still honoured; hooks
+# store answered by GetList/GetStatus for nobody and SIGTERM still honoured; hooks
 # directories with more hooks than run, an unsafe, a symlinked and a FIFO
 # veto hook, a hook leaving a background helper; a FIFO history and config.
 # Each: bounded time, one clear reason, nothing written.

@@ -275,6 +275,30 @@ static void test_reinstall_and_debug(void **state)
 	test_store_done(&s);
 }
 
+/* ApprovedImages=: only a listed module SHA-384 (the sigstruct SEAMHASH) is installable. */
+static void test_site_approval(void **state)
+{
+	struct test_store s = {0};
+	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys};
+	struct tdx_store_entry *e08, *e09;
+	uint8_t list[2][TDX_SEAMHASH_SIZE] = {};
+
+	assert_int_equal(test_store_from_file_ext(MAPPING_14C28CE, NULL, NULL, &s), 0);
+	e08 = entry_of(&s, "1.5.08");
+	e09 = entry_of(&s, "1.5.09");
+	assert_true(e08 && e09);
+	assert_int_equal(tdx_policy_check_hop(e08, &host.running, &host, &opts), 0);
+	assert_int_equal(tdx_policy_check_hop(e09, &host.running, &host, &opts), 0);
+	memcpy(list[1], e09->sig.seamhash, TDX_SEAMHASH_SIZE);
+	opts.approved = (const uint8_t(*)[TDX_SEAMHASH_SIZE])list;
+	opts.n_approved = 2;
+	assert_int_equal(tdx_policy_check_hop(e08, &host.running, &host, &opts),
+			 TDX_REASON_NOT_APPROVED);
+	assert_int_equal(tdx_policy_check_hop(e09, &host.running, &host, &opts), 0);
+	test_store_done(&s);
+}
+
 static void test_unmapped_and_unreadable(void **state)
 {
 	struct test_store s = {0};
@@ -334,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_reinstall_and_debug),
 		cmocka_unit_test(test_unmapped_and_unreadable),
 		cmocka_unit_test(test_reason_strings),
+		cmocka_unit_test(test_site_approval),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
