@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
-#include "macro.h"
-#include "hash.h"
-#include "signature.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
+#include <tdx/hash.h>
+#include <tdx/signature.h>
 #include "synth.h"
 
 #define VERIFIES_PER_RUN 1000u

@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "json.h"
-#include "policy.h"
-#include "store.h"
+#include <tdx/json.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
 #include "synth.h"
 
 #define SERIES_SIZE 100u /* updates 00..99 per major.minor */

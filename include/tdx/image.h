@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "signature.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/signature.h>
+#include <tdx/version.h>
 
 #define TDX_PAGE_SIZE		   4096u
 #define TDX_MAX_MODULE_PAGES	   496u

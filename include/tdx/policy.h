@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
-#include "version.h"
+#include <tdx/store.h>
+#include <tdx/version.h>
 
 enum tdx_reason {
 	TDX_REASON_CPU = 1u << 0,	       /* CPU signature not in the sigstruct cpuid table */

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "fwupload.h"
-#include "image.h"
+#include <tdx/diag.h>
+#include <tdx/fwupload.h>
+#include <tdx/image.h>
 
 enum tdx_check {
 	TDX_CHECK_MODULE_RUNNING = 0, /* version readable (not lost, host present) */

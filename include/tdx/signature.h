@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "hash.h"
+#include <tdx/diag.h>
+#include <tdx/hash.h>
 
 #define TDX_RSA_KEY_SIZE	384u /* bytes: RSA-3072 */
 #define TDX_RSA_EXPONENT	0x10001u

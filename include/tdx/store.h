@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "image.h"
-#include "mapping.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/image.h>
+#include <tdx/mapping.h>
+#include <tdx/version.h>
 
 #define TDX_STORE_DEFAULT_PATH "/usr/lib/firmware/intel/tdx"
 

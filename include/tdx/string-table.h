@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "macro.h"
+#include <tdx/macro.h>
 
 static inline ssize_t tdx_string_table_lookup(const char *const *table, size_t len, const char *s)
 {

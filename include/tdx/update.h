@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fwupload.h"
-#include "hash.h"
-#include "host.h"
-#include "plan.h"
-#include "policy.h"
-#include "preflight.h"
-#include "store.h"
+#include <tdx/fwupload.h>
+#include <tdx/hash.h>
+#include <tdx/host.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/preflight.h>
+#include <tdx/store.h>
 
 #define TDX_DEFAULT_RESERVE 1u
 

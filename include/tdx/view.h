@@ -17,13 +17,13 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "diag.h"
-#include "fwupload.h"
-#include "host.h"
-#include "plan.h"
-#include "policy.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/diag.h>
+#include <tdx/fwupload.h>
+#include <tdx/host.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 /* One vocabulary for what an update came to: a hop, a plan, a job, a document. */
 enum tdx_update_result {

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "config-internal.h"
-#include "config.h"
-#include "image.h"
-#include "inhibit-keys.h"
-#include "update.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/update.h>
 
 #define CONFIG_MAX_WARNINGS 64u
 

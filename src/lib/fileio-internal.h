@@ -4,7 +4,7 @@
 /* File helpers shared inside the library (fileio.c); not part of the API. */
 #include <sys/stat.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 /*
  * Opens path read-only (O_CLOEXEC, O_NOCTTY) and fstat()s it. Returns the fd,

@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 #include "fileio-internal.h"
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 
 #define READ_CHUNK (64u * 1024)
 

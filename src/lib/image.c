@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "fileio-internal.h"
-#include "hash.h"
+#include <tdx/hash.h>
 #include "image-layout.h"
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 
 /* Where the sigstruct and module sit in an image; derived from its header. */
 struct image_layout {

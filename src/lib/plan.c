@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include <tdx/plan.h>
 
 #define UNREACHABLE ((size_t)-1)
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include <tdx/policy.h>
 
 struct reason_text {
 	const char *key;

@@ -11,14 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host.h"
-#include "inhibit-keys.h"
-#include "policy.h"
-#include "lock.h"
-#include "preflight.h"
-#include "store.h"
-#include "sysfs.h"
-#include "view.h"
+#include <tdx/host.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/policy.h>
+#include <tdx/lock.h>
+#include <tdx/preflight.h>
+#include <tdx/store.h>
+#include <tdx/sysfs.h>
+#include <tdx/view.h>
 
 static const char *const check_names[] = {
 	[TDX_CHECK_MODULE_RUNNING] = "module_running",

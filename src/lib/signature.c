@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "image-layout.h"
-#include "image.h"
-#include "macro.h"
-#include "signature.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
+#include <tdx/signature.h>
 
 /* DER DigestInfo prefix for SHA-384 (RFC 8017 §9.2 note 1); the digest follows. */
 static const uint8_t sha384_digest_info_prefix[] = {

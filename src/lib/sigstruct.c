@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image.h"
+#include <tdx/image.h>
 #include "image-layout.h"
 
 int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include <tdx/store.h>
 
 #define MODULE_PREFIX "tdx_module_"
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lock.h"
-#include "update.h"
-#include "view.h"
+#include <tdx/lock.h>
+#include <tdx/update.h>
+#include <tdx/view.h>
 
 /* The host changes every hop; the CPU does not. */
 static void sync_policy_host(struct tdx_update_ctx *ctx)

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "fileio-internal.h"
-#include "json.h"
-#include "string-table.h"
-#include "sysfs.h"
-#include "view.h"
+#include <tdx/json.h>
+#include <tdx/string-table.h>
+#include <tdx/sysfs.h>
+#include <tdx/view.h>
 
 static const char *const tdx_update_result_table[_TDX_RESULT_MAX] = {
 	[TDX_RESULT_SUCCESS] = "success",

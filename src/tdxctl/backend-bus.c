@@ -13,7 +13,7 @@
 
 #include "backend.h"
 #include "bus-client.h"
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "progress.h"
 
 struct bus_state {

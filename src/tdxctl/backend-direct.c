@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "cpu.h"
-#include "json.h"
+#include <tdx/cpu.h>
+#include <tdx/json.h>
 #include "log.h"
 #include "progress.h"
-#include "update.h"
+#include <tdx/update.h>
 
 struct direct {
 	struct tdx_host *host;

@@ -12,7 +12,7 @@
  */
 #include <json-c/json.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 #include "render.h"
 #include "verbs.h"
 

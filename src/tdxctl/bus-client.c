@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "bus-client.h"
-#include "dbus-names.h"
+#include "bus-names.h"
 
 int bus_client_open(sd_bus **ret)
 {

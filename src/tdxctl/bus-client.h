@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
-#include "history.h"
+#include <tdx/history.h>
 #include "verbs.h"
 
 /* The system bus. -EHOSTDOWN when there is none. */

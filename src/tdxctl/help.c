@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store.h"
-#include "update.h"
+#include <tdx/store.h>
+#include <tdx/update.h>
 #include "verbs.h"
 
 /* The help text spells the defaults out. */

@@ -15,12 +15,12 @@
 #include <systemd/sd-journal.h>
 
 #include "bus-client.h"
-#include "config.h"
-#include "dbus-names.h"
-#include "inhibit-keys.h"
+#include <tdx/tdxd-conf.h>
+#include "bus-names.h"
+#include <tdx/inhibit-keys.h>
 #include "inhibit-named.h"
-#include "json.h"
-#include "lock.h"
+#include <tdx/json.h>
+#include <tdx/lock.h>
 #include "log.h"
 #include "render.h"
 #include "verbs.h"

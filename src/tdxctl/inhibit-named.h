@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "config.h"
-#include "inhibit-keys.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/inhibit-keys.h>
 
 #include "verbs.h"
 

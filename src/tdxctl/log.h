@@ -7,7 +7,7 @@
  */
 #include <stdarg.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 void log_errorv(const char *fmt, va_list ap) _printf_(1, 0);
 /* "tdxctl: <message>" on stderr; returns err (a negative errno) for `return log_error(...)`. */

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "hash.h"
-#include "json.h"
+#include <tdx/cpu.h>
+#include <tdx/hash.h>
+#include <tdx/json.h>
 #include "log.h"
 #include "render.h"
 #include "verbs.h"

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "image.h"
-#include "mapping.h"
-#include "view.h"
+#include <tdx/image.h>
+#include <tdx/mapping.h>
+#include <tdx/view.h>
 
 struct render_ctx {
 	FILE *out;

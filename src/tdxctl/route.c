@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "json.h"
+#include <tdx/json.h>
 #include "log.h"
 
 static struct render_ctx render_ctx_of(const struct tdxctl_options *o)

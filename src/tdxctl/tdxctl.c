@@ -15,11 +15,11 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "cpu.h"
-#include "fwupload.h"
+#include <tdx/cpu.h>
+#include <tdx/fwupload.h>
 #include "log.h"
-#include "sysfs.h"
-#include "update.h"
+#include <tdx/sysfs.h>
+#include <tdx/update.h>
 #include "inhibit-named.h"
 #include "verbs.h"
 

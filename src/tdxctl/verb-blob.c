@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "hash.h"
+#include <tdx/hash.h>
 #include "log.h"
 #include "render.h"
 #include "verbs.h"

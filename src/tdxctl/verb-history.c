@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "bus-client.h"
-#include "config.h"
+#include <tdx/tdxd-conf.h>
 #include "inhibit-named.h"
-#include "json.h"
+#include <tdx/json.h>
 #include "log.h"
 #include "render.h"
 #include "verbs.h"

@@ -14,7 +14,7 @@
 
 #include "bus-client.h"
 #include "inhibit-named.h"
-#include "lock.h"
+#include <tdx/lock.h>
 #include "log.h"
 #include "verbs.h"
 

@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "render.h"
-#include "sysfs.h"
+#include <tdx/sysfs.h>
 #include "verbs.h"
 
 #define MAPPING_FILE_NAME "mapping_file.json"

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "image.h"
-#include "signature.h"
+#include <tdx/image.h>
+#include <tdx/signature.h>
 
 /* Exit codes, documented in tdxctl(8) and --help. */
 enum {

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dbus-names.h"
-#include "hash.h"
-#include "image.h"
-#include "plan.h"
-#include "policy.h"
+#include "bus-names.h"
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
 #include "tdxd.h"
 
 #define PROP(name, sig, field)                                                  \

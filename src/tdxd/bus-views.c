@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbus-names.h"
-#include "json.h"
+#include "bus-names.h"
+#include <tdx/json.h>
 #include "tdxd.h"
 
 /* Distinct questions kept per refresh; a flood of distinct targets starts over. */

@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "dbus-names.h"
-#include "fwupload.h"
-#include "hash.h"
-#include "image.h"
-#include "json.h"
-#include "plan.h"
+#include <tdx/cpu.h>
+#include "bus-names.h"
+#include <tdx/fwupload.h>
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/json.h>
+#include <tdx/plan.h>
 #include "tdxd.h"
 
 void props_done(struct tdxd_props *p)

@@ -13,10 +13,10 @@
 #include <sys/inotify.h>
 #include <systemd/sd-journal.h>
 
-#include "dbus-names.h"
-#include "inhibit-keys.h"
-#include "image.h"
-#include "lock.h"
+#include "bus-names.h"
+#include <tdx/inhibit-keys.h>
+#include <tdx/image.h>
+#include <tdx/lock.h>
 #include "tdxd.h"
 
 static void key_log(const char *message_id, int prio, const char *verb,

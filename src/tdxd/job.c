@@ -15,9 +15,9 @@
 #include <systemd/sd-id128.h>
 #include <time.h>
 
-#include "dbus-names.h"
-#include "hash.h"
-#include "json.h"
+#include "bus-names.h"
+#include <tdx/hash.h>
+#include <tdx/json.h>
 #include "tdxd.h"
 
 #define JOBS_KEPT 8u /* finished jobs stay readable for a while */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "tdxd.h"
 
 /* Senders whose uid is known; unique names are never reused on a bus. */

@@ -15,8 +15,8 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "dbus-names.h"
-#include "sysfs.h"
+#include "bus-names.h"
+#include <tdx/sysfs.h>
 #include "tdxd.h"
 
 static const char *arg_config = TDX_CONFIG_DEFAULT_PATH;

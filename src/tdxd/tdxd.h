@@ -13,12 +13,12 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "history.h"
-#include "inhibit-keys.h"
-#include "hooks.h"
-#include "update.h"
-#include "view.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/history.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/hooks.h>
+#include <tdx/update.h>
+#include <tdx/view.h>
 
 /* The cached facts served as properties; never read from sysfs by a getter. */
 struct tdxd_props {

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 
 static int flood_inhibit(unsigned n)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "sysfs.h"
-#include "version.h"
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
+#include <tdx/version.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

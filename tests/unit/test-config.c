@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "image.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 static struct tdx_config *parse_ok(const char *text)
 {

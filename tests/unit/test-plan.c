@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "plan.h"
+#include <tdx/plan.h>
 #include "policy-store.h"
 
 #define RELEASE(v, min)                                                                     \

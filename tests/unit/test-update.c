@@ -18,14 +18,14 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "hash.h"
-#include "inhibit-keys.h"
-#include "lock.h"
-#include "macro.h"
+#include <tdx/hash.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/lock.h>
+#include <tdx/macro.h>
 #include "src/lib/image-layout.h"
 #include "synth.h"
-#include "sysfs.h"
-#include "update.h"
+#include <tdx/sysfs.h>
+#include <tdx/update.h>
 
 struct env {
 	struct fixture_spec spec;

@@ -5,18 +5,10 @@
 # every scenario of tests/vm/scenarios.sh. Exit status 0 when all passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VM_BUILD="$(cd "$here/../.." && pwd)/build-vm"
-res=""
-while getopts "B:o:" o; do
-	case $o in
-	B) VM_BUILD=$(realpath "$OPTARG") ;;
-	o) res=$OPTARG ;;
-	*) exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
 . "$here/vm-lib.sh"
-[ -n "$res" ] || res="$VM_BUILD/vm/results-manual"
+vm_runner_args results-manual "$@"
+shift "$VM_ARGS_USED"
+res=$VM_RESULTS
 
 vm_build_binaries
 vm_prepare

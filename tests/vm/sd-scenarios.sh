@@ -333,8 +333,8 @@ scn_sd-reapply() {
 scn_sd-journal() {
 	local ids
 	ids=$(sed -n 's/^#define TDX_MESSAGE_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
-		"$VM_TOP/include/tdx/dbus-names.h")
-	expect_eq "MESSAGE_IDs in dbus-names.h" "$(echo "$ids" | wc -l)" 5
+		"$VM_TOP/src/shared/bus-names.h")
+	expect_eq "MESSAGE_IDs in bus-names.h" "$(echo "$ids" | wc -l)" 5
 	for id in $ids; do
 		for page in tdxd.8 tdxctl-dbus.5; do
 			grep -q "$id" "$VM_TOP/man/$page.scd" || fail "$page does not list $id"

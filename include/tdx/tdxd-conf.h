@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "signature.h"
+#include <tdx/diag.h>
+#include <tdx/signature.h>
 
 /* Beside the hook directories, so one directory holds all of tdxd's configuration. */
 #define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd/tdxd.conf"
