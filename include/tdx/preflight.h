@@ -95,5 +95,11 @@ int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_ke
  */
 int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
 			 struct tdx_check_result *r);
+/*
+ * After tdx_check_inhibitors() passed: [Inhibit] YoungTdSec= (young-td.h),
+ * young_usec 0 passes. On a refusal *block_fd is released.
+ */
+int tdx_check_young_tds(const char *sysfs_root, uint64_t young_usec, int *block_fd,
+			struct tdx_check_result *r);
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),
 		   void *ud, const struct tdx_store_entry *e, struct tdx_check_result *r);

@@ -62,6 +62,7 @@ struct tdx_config {
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
 	uint64_t inhibit_max_hold_usec;	    /* [Inhibit] MaxHoldSec= (named keys), 1..86400 s */
+	uint64_t inhibit_young_td_usec;	    /* [Inhibit] YoungTdSec= (young-td.h), 0: off */
 	char *state_dir;		    /* [Daemon] StateDirectory= */
 	char *kernel_module;		    /* [Daemon] KernelModule= "" none */
 	unsigned history_max;		    /* [Daemon] HistoryMax= */

@@ -19,6 +19,7 @@
 #include <tdx/store.h>
 #include <tdx/sysfs.h>
 #include <tdx/view.h>
+#include <tdx/young-td.h>
 
 static const char *const check_names[] = {
 	[TDX_CHECK_MODULE_RUNNING] = "module_running",
@@ -279,6 +280,19 @@ int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block
 			       path ? path : TDX_INHIBIT_FILE);
 	return verdict(r, k, "cannot check inhibitors (%s): %s", path ? path : TDX_INHIBIT_FILE,
 		       strerror(-k));
+}
+
+int tdx_check_young_tds(const char *sysfs_root, uint64_t young_usec, int *block_fd,
+			struct tdx_check_result *r)
+{
+	struct tdx_diag d = {""};
+	int k;
+
+	k = tdx_young_td_check(sysfs_root, young_usec, &d);
+	if (k == 0)
+		return 0;
+	*block_fd = tdx_inhibit_unblock(*block_fd);
+	return verdict(r, k, "%s", d.msg);
 }
 
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),

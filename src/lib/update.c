@@ -121,7 +121,10 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0) {
 		/* after the callback: tdxd drops its own hold once its inhibitors are gone */
 		describe_hop(ps, res, what, sizeof(what));
-		tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]);
+		if (tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]) ==
+		    0)
+			tdx_check_young_tds(h.paths.sysfs_root, ctx->young_td_usec, ret_block_fd,
+					    &c[TDX_CHECK_VETO]);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cli-config.h"
 #include <tdx/cpu.h>
 #include <tdx/json.h>
 #include "log.h"
@@ -245,6 +246,19 @@ static void hop_done(void *ud, const struct tdx_hop_result *r)
 	hop_printer_label(hp);
 }
 
+static int young_td_usec(struct backend *b, uint64_t *ret)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_config_load_all(cli_config_path(), &c, &diag);
+	if (r < 0)
+		return backend_fail(b, r, "%s", diag.msg);
+	*ret = c->inhibit_young_td_usec;
+	return 0;
+}
+
 static int direct_update_run(struct backend *b, const char *target, json_object *checked,
 			     json_object **ret)
 {
@@ -271,6 +285,10 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 	r = tdx_update_ctx_init_policy_host(&ctx, d->in.cpu_err ? 0 : d->in.cpu_signature);
 	if (r < 0)
 		return backend_fail(b, r, "cannot derive the policy facts: %s", strerror(-r));
+	/* In-process, tdxctl applies tdxd.conf's [Inhibit] YoungTdSec= too: no path may skip it. */
+	r = young_td_usec(b, &ctx.young_td_usec);
+	if (r < 0)
+		return r;
 	progress_init(&hp.progress, !o->dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
 	r = tdx_update_run_plan(&ctx, &d->plan, o->dry_run, hop_done, &hp, &results, &done, &diag);

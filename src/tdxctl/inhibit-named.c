@@ -15,6 +15,7 @@
 #include <systemd/sd-journal.h>
 
 #include "bus-client.h"
+#include "cli-config.h"
 #include <tdx/tdxd-conf.h>
 #include "bus-names.h"
 #include <tdx/inhibit-keys.h>
@@ -24,18 +25,6 @@
 #include "log.h"
 #include "render.h"
 #include "verbs.h"
-
-int cli_config_load(struct tdx_config **ret)
-{
-	const char *conf = secure_getenv("TDXD_CONFIG");
-	struct tdx_diag diag = {};
-	int r;
-
-	r = tdx_config_load_all(conf && *conf ? conf : TDX_CONFIG_DEFAULT_PATH, ret, &diag);
-	if (r < 0)
-		return log_error(r, "%s", diag.msg);
-	return 0;
-}
 
 /* As tdxd logs them, so `journalctl MESSAGE_ID=` finds a key whichever path handled it. */
 static void key_journal(const char *message_id, const char *verb, const struct tdx_inhibit_key *k)

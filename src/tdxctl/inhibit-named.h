@@ -15,9 +15,6 @@
 /* inhibit --hold/--release/--list (verb-inhibit.c hands over when one is given). */
 int verb_inhibit_named(const struct tdxctl_options *o, int argc, char **argv);
 
-/* tdxd.conf as tdxd reads it ($TDXD_CONFIG or the default, with drop-ins); prints why not. */
-int cli_config_load(struct tdx_config **ret);
-
 /*
  * [{"key", "who", "why", "uid", "time_left_sec", "expires_usec"}] (the last
  * two null for an unreadable key file), for inhibit --list and status.

@@ -579,6 +579,9 @@ static void print_signature_text(const struct render_ctx *c, const struct tdx_si
 	case TDX_SIGNATURE_BAD_LAYOUT:
 		fprintf(c->out, " Signature: CANNOT BE CHECKED: %s\n", s->problem);
 		break;
+	case TDX_SIGNATURE_UNCHECKED:
+		fprintf(c->out, " Signature: not verified\n");
+		break;
 	}
 	fprintf(c->out, "Signed key: %s (%s)\n", tdx_hex(s->key_sha256, TDX_SHA256_SIZE, key),
 		trusted ? "trusted" : "NOT TRUSTED");

@@ -11,7 +11,7 @@
 
 #include "bus-client.h"
 #include <tdx/tdxd-conf.h>
-#include "inhibit-named.h"
+#include "cli-config.h"
 #include <tdx/json.h>
 #include "log.h"
 #include "render.h"

@@ -348,6 +348,7 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 		.host = host,
 		.store = f->store,
 		.reserve = m->config->reserve,
+		.young_td_usec = m->config->inhibit_young_td_usec,
 		.fw = {.timeout_usec = m->config->upload_timeout_usec,
 		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
 		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,

@@ -20,7 +20,8 @@ vm_boot "$res" "bash $(printf '%q ' "$here/guest-run.sh" "$@")" || true
 secs=$(( ($(date +%s%N) - t0) / 1000000 ))
 . "$here/scenarios.sh"
 . "$here/../bus/vm-scenarios.sh"
-SCENARIOS+=("${BUS_SCENARIOS[@]}")
+. "$here/vmm-scenarios.sh"
+SCENARIOS+=("${BUS_SCENARIOS[@]}" "${VMM_SCENARIOS[@]}")
 [ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
 pass=0 failn=0
 for n in "$@"; do

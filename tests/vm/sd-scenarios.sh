@@ -332,14 +332,16 @@ scn_sd-reapply() {
 
 scn_sd-journal() {
 	local ids
-	ids=$(sed -n 's/^#define TDX_MESSAGE_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
-		"$VM_TOP/src/shared/bus-names.h")
-	expect_eq "MESSAGE_IDs in bus-names.h" "$(echo "$ids" | wc -l)" 5
-	for id in $ids; do
+	# every MESSAGE_ID is documented; the update ones (started, 4 outcomes) are checked here
+	for id in $(sed -n 's/^#define TDX_MESSAGE_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
+		"$VM_TOP/src/shared/bus-names.h"); do
 		for page in tdxd.8 tdxctl-dbus.5; do
 			grep -q "$id" "$VM_TOP/man/$page.scd" || fail "$page does not list $id"
 		done
 	done
+	ids=$(sed -n 's/^#define TDX_MESSAGE_UPDATE_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
+		"$VM_TOP/src/shared/bus-names.h")
+	expect_eq "update MESSAGE_IDs in bus-names.h" "$(echo "$ids" | wc -l)" 5
 	for id in $ids; do
 		journalctl -b -o json --no-pager "MESSAGE_ID=$id"
 	done >"$SCN_DIR/events.json"
