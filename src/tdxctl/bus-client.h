@@ -61,3 +61,5 @@ int route_verb(const char *verb, int argc, char **argv, int (*direct)(int argc, 
 
 int verb_history(int argc, char **argv);
 int verb_inhibit(int argc, char **argv);
+/* verb-reboot.c: kured's sentinel command, exit 0 reboot needed, 1 not. */
+int verb_reboot_required(int argc, char **argv);

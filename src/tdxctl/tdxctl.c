@@ -250,10 +250,15 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"status", 1, 1, verb_status, true},	{"list", 1, 1, verb_list, true},
-	{"plan", 1, 2, verb_plan, true},	{"update", 1, 2, verb_update, true},
-	{"blob", 2, 5, verb_blob, false},	{"mapping", 2, 3, verb_mapping, false},
-	{"history", 1, 1, verb_history, false}, {"inhibit", 1, INT_MAX, verb_inhibit, false},
+	{"status", 1, 1, verb_status, true},
+	{"list", 1, 1, verb_list, true},
+	{"plan", 1, 2, verb_plan, true},
+	{"update", 1, 2, verb_update, true},
+	{"blob", 2, 5, verb_blob, false},
+	{"mapping", 2, 3, verb_mapping, false},
+	{"history", 1, 1, verb_history, false},
+	{"inhibit", 1, INT_MAX, verb_inhibit, false},
+	{"reboot-required", 1, 1, verb_reboot_required, false},
 };
 
 static int dispatch(int argc, char **argv)
