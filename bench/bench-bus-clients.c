@@ -18,7 +18,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 
 struct client {
 	pthread_t thread;

@@ -10,56 +10,26 @@
  *   bench-signature SIGSTRUCT [TDXCTL]   env: BENCH_RUNS (default 9)
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "image.h"
-#include "macro.h"
-#include "hash.h"
-#include "signature.h"
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/signature.h>
+
+#include "bench-util.h"
 #include "synth.h"
 
 #define VERIFIES_PER_RUN 1000u
 
-static uint64_t now_nsec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* CPU time of this process: a loaded machine stretches wall time, not this. */
-static uint64_t cpu_nsec(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return 0;
-	return ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-		(uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) *
-	       1000u;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts t and prints median, min and max in microseconds. */
+/* Prints median, min and max per call in microseconds. */
 static void print_stats(const char *what, uint64_t *t, unsigned n, double divisor)
 {
-	qsort(t, n, sizeof(*t), cmp_u64);
-	printf("%-40s median %9.1f us   min %9.1f   max %9.1f\n", what, t[n / 2] / divisor / 1e3,
-	       t[0] / divisor / 1e3, t[n - 1] / divisor / 1e3);
+	struct bench_stats st = bench_stats(t, n, divisor * 1e3);
+
+	printf("%-40s median %9.1f us   min %9.1f   max %9.1f\n", what, st.median, st.min, st.max);
 }
 
 static int bench_verify(const uint8_t *sig, size_t size, unsigned runs)
@@ -70,12 +40,12 @@ static int bench_verify(const uint8_t *sig, size_t size, unsigned runs)
 	if (!t || !cpu)
 		return -ENOMEM;
 	for (unsigned r = 0; r < runs; r++) {
-		uint64_t t0 = now_nsec(), c0 = cpu_nsec();
+		uint64_t t0 = bench_now_nsec(), c0 = bench_cpu_nsec();
 
 		for (unsigned i = 0; i < VERIFIES_PER_RUN; i++)
 			tdx_signature_verify(sig, size, &s);
-		t[r] = now_nsec() - t0;
-		cpu[r] = cpu_nsec() - c0;
+		t[r] = bench_now_nsec() - t0;
+		cpu[r] = bench_cpu_nsec() - c0;
 		if (s.status != TDX_SIGNATURE_VALID) {
 			fprintf(stderr, "bench-signature: the sigstruct does not verify\n");
 			return -EBADMSG;
@@ -83,48 +53,6 @@ static int bench_verify(const uint8_t *sig, size_t size, unsigned runs)
 	}
 	print_stats("tdx_signature_verify (per call, wall)", t, runs, VERIFIES_PER_RUN);
 	print_stats("tdx_signature_verify (per call, CPU)", cpu, runs, VERIFIES_PER_RUN);
-	return 0;
-}
-
-/* fork, exec, wait4: the child's whole life, nothing of a shell in the window. */
-static int time_exec(char *const argv[], uint64_t *ret_nsec)
-{
-	uint64_t t0 = now_nsec();
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0 ||
-		    dup2(devnull, STDERR_FILENO) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return negative_errno();
-	*ret_nsec = now_nsec() - t0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int bench_exec(const char *what, char *const argv[], unsigned runs)
-{
-	_cleanup_free_ uint64_t *t = calloc(runs, sizeof(*t));
-	int r = 0;
-
-	if (!t)
-		return -ENOMEM;
-	for (unsigned i = 0; i < runs; i++) {
-		r = time_exec(argv, &t[i]);
-		if (r != 0) {
-			fprintf(stderr, "bench-signature: %s exited %d\n", argv[0], r);
-			return -EIO;
-		}
-	}
-	print_stats(what, t, runs, 1);
 	return 0;
 }
 
@@ -156,8 +84,7 @@ static int make_image(char *path)
 
 int main(int argc, char **argv)
 {
-	const char *e = getenv("BENCH_RUNS");
-	unsigned runs = e ? (unsigned)strtoul(e, NULL, 10) : 9;
+	unsigned runs = bench_runs(9);
 	_cleanup_free_ uint8_t *sig = NULL;
 	struct tdx_diag diag = {};
 	size_t size;
@@ -166,8 +93,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-signature SIGSTRUCT [TDXCTL]\n");
 		return 2;
 	}
-	if (runs == 0)
-		runs = 1;
 	if (tdx_file_read_all(argv[1], TDX_PAGE_SIZE, &sig, &size, &diag) < 0) {
 		fprintf(stderr, "bench-signature: %s: %s\n", argv[1], diag.msg);
 		return 1;
@@ -179,16 +104,17 @@ int main(int argc, char **argv)
 		char image[] = "/tmp/bench-signature.XXXXXX";
 		char *floor_argv[] = {"/bin/true", NULL};
 		char *info_argv[] = {argv[2], "blob", "info", "--json", image, NULL};
-		int r = make_image(image);
+		int64_t r = make_image(image);
 
 		if (r < 0) {
 			fprintf(stderr, "bench-signature: cannot make an image: %s\n",
-				strerror(-r));
+				strerror((int)-r));
 			return 1;
 		}
-		r = bench_exec("/bin/true (floor, fork+exec+wait4)", floor_argv, runs);
+		r = bench_exec_print("/bin/true (floor, fork+exec+wait4)", floor_argv, runs);
 		if (r >= 0)
-			r = bench_exec("tdxctl blob info --json (16 KiB image)", info_argv, runs);
+			r = bench_exec_print("tdxctl blob info --json (16 KiB image)", info_argv,
+					     runs);
 		unlink(image);
 		if (r < 0)
 			return 1;

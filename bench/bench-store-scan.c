@@ -6,25 +6,27 @@
  * (which peek every sigstruct), JSON array of candidates, serialisation.
  * Prints median/min/max and peak RSS. With a tdxctl path as argument it also
  * times `tdxctl --direct list --json --store DIR` as a subprocess against a
- * fixture sysfs tree. Never fails on time: only on setup errors.
+ * fixture sysfs tree (fork/exec/wait4, wall and CPU), beside the /bin/true
+ * floor of the same run; BENCH_BASELINE_TDXCTL (another build's tdxctl) is
+ * timed the same way before it, for a before/after in one run. Never fails
+ * on time: only on setup errors.
  *
- *   bench-store-scan [TDXCTL]     env: BENCH_RUNS (default 9), BENCH_CACHE_DIR
+ *   bench-store-scan [TDXCTL]
+ *   env: BENCH_RUNS (default 9), BENCH_CACHE_DIR, BENCH_BASELINE_TDXCTL
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "fixture.h"
-#include "json.h"
-#include "policy.h"
-#include "store.h"
+#include <tdx/json.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
 #include "synth.h"
 
 #define SERIES_SIZE 100u /* updates 00..99 per major.minor */
@@ -33,28 +35,7 @@ static const unsigned store_sizes[] = {1000, 10000};
 
 static uint64_t now_usec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-/* CPU time of this process (user + system): less sensitive to a loaded machine than wall time. */
-static uint64_t cpu_usec(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return 0;
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * USEC_PER_SEC +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static long peak_rss_kib(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+	return bench_now_nsec() / NSEC_PER_USEC;
 }
 
 /* Unique versions 1.<n>.<u>: 100 updates per series, as many series as needed. */
@@ -133,19 +114,12 @@ static int list_json_once(const char *root, const struct tdx_policy_host *host, 
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void print_times(const char *what, unsigned size, uint64_t *t, unsigned runs)
 {
-	qsort(t, runs, sizeof(*t), cmp_u64);
+	struct bench_stats st = bench_stats(t, runs, 1e3);
+
 	printf("%-28s %6u images: median %8.2f ms  min %8.2f ms  max %8.2f ms  (%u runs)\n", what,
-	       size, (double)t[runs / 2] / 1e3, (double)t[0] / 1e3, (double)t[runs - 1] / 1e3,
-	       runs);
+	       size, st.median, st.min, st.max, runs);
 }
 
 static int bench_in_process(const char *root, unsigned size, unsigned runs)
@@ -158,7 +132,7 @@ static int bench_in_process(const char *root, unsigned size, unsigned runs)
 	};
 	_cleanup_free_ uint64_t *t = calloc(runs, sizeof(*t));
 	size_t bytes = 0;
-	uint64_t cpu0 = cpu_usec();
+	uint64_t cpu0 = bench_cpu_nsec();
 	int r;
 
 	if (!t)
@@ -174,51 +148,46 @@ static int bench_in_process(const char *root, unsigned size, unsigned runs)
 	print_times("in-process list --json", size, t, runs);
 	printf("%-28s %6u images: CPU %.2f ms per run, %zu bytes of JSON, peak RSS so far %ld "
 	       "KiB\n",
-	       "", size, (double)(cpu_usec() - cpu0) / runs / 1e3, bytes, peak_rss_kib());
+	       "", size, (double)(bench_cpu_nsec() - cpu0) / runs / 1e6, bytes,
+	       bench_peak_rss_kib());
 	return 0;
 }
 
-static int run_tdxctl(const char *tdxctl, const char *store, const char *sysfs_root)
+/* `tdxctl --direct list --json --store ROOT` as a subprocess; the median wall time or -errno. */
+static int64_t bench_list(const char *label, const char *tdxctl, const char *root, unsigned size,
+			  unsigned runs)
 {
-	pid_t pid = fork();
-	int status;
+	char *argv[] = {(char *)tdxctl, "--direct",   "list", "--json",
+			"--store",	(char *)root, NULL};
+	char what[64];
 
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0)
-			_exit(127);
-		setenv("TDXCTL_SYSFS_ROOT", sysfs_root, 1);
-		setenv("TDXCTL_CPU_SIGNATURE", "0x806f8", 1);
-		execl(tdxctl, tdxctl, "--direct", "list", "--json", "--store", store, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return negative_errno();
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	snprintf(what, sizeof(what), "%s --direct list --json, %u images", label, size);
+	return bench_exec_print(what, argv, runs);
 }
 
-static int bench_subprocess(const char *tdxctl, const char *root, unsigned size, unsigned runs,
-			    const char *sysfs_root)
+/*
+ * tdxctl (and the baseline's, when given) as a subprocess, fork/exec/wait4,
+ * beside the /bin/true floor of the same run, with wall and CPU time.
+ */
+static int bench_subprocess(const char *tdxctl, const char *baseline, const char *root,
+			    unsigned size, unsigned runs)
 {
-	_cleanup_free_ uint64_t *t = calloc(runs, sizeof(*t));
-	int status = 0;
+	char *floor_argv[] = {"/bin/true", NULL};
+	int64_t floor_ns, list_ns;
 
-	if (!t)
-		return -ENOMEM;
-	for (unsigned i = 0; i < runs; i++) {
-		uint64_t t0 = now_usec();
-
-		status = run_tdxctl(tdxctl, root, sysfs_root);
-		if (status < 0)
-			return status;
-		t[i] = now_usec() - t0;
+	floor_ns = bench_exec_print("/bin/true (floor)", floor_argv, runs);
+	if (floor_ns < 0)
+		return (int)floor_ns;
+	if (baseline) {
+		list_ns = bench_list("baseline tdxctl", baseline, root, size, runs);
+		if (list_ns < 0)
+			return (int)list_ns;
 	}
-	print_times("tdxctl --direct list --json", size, t, runs);
-	if (status != 0)
-		printf("%-28s %6u images: note: tdxctl exited with %d\n", "", size, status);
+	list_ns = bench_list("tdxctl", tdxctl, root, size, runs);
+	if (list_ns < 0)
+		return (int)list_ns;
+	printf("%-52s %.1fx the /bin/true floor (wall medians)\n", "",
+	       (double)list_ns / (double)(floor_ns ? floor_ns : 1));
 	return 0;
 }
 
@@ -234,13 +203,11 @@ int main(int argc, char **argv)
 	const struct fixture_spec spec = {
 		.layout = TDX_ABI_MAINLINE, .version = "1.5.06", .seamldr_version = "1.5.00"};
 	const char *tdxctl = argc > 1 ? argv[1] : NULL;
-	const char *runs_env = getenv("BENCH_RUNS");
-	unsigned runs = runs_env ? (unsigned)atoi(runs_env) : 9;
+	const char *baseline = getenv("BENCH_BASELINE_TDXCTL");
+	unsigned runs = bench_runs(9);
 	_cleanup_free_ char *sysfs_root = NULL;
 	int r = 0;
 
-	if (runs == 0)
-		runs = 1;
 	if (mkdir(cache_dir(), 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "%s: %m\n", cache_dir());
 		return 1;
@@ -249,6 +216,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot create a fixture sysfs tree\n");
 		return 1;
 	}
+	if (tdxctl) {
+		setenv("TDXCTL_SYSFS_ROOT", sysfs_root, 1);
+		setenv("TDXCTL_CPU_SIGNATURE", "0x806f8", 1);
+	}
 	for (size_t i = 0; i < ELEMENTSOF(store_sizes) && r >= 0; i++) {
 		_cleanup_free_ char *root = NULL;
 
@@ -256,7 +227,7 @@ int main(int argc, char **argv)
 		if (r >= 0)
 			r = bench_in_process(root, store_sizes[i], runs);
 		if (r >= 0 && tdxctl)
-			r = bench_subprocess(tdxctl, root, store_sizes[i], runs, sysfs_root);
+			r = bench_subprocess(tdxctl, baseline, root, store_sizes[i], runs);
 	}
 	fixture_destroy(sysfs_root);
 	if (r < 0) {

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "fwupload.h"
-#include "image.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/fwupload.h>
+#include <tdx/image.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 #define SIM_DEBUGFS  "/sys/kernel/debug/tdx_host_sim"
 #define FW_DIR	     "/sys/class/firmware/tdx_module"

@@ -1,20 +1,31 @@
 #!/bin/bash
-# VM benchmark: the cost of a runtime update beyond the install itself, on
-# the real fw_upload code of Debian's 6.12 kernel in a TCG guest, with
-# tdx_host_sim's install time set to a known value.
-#  1. overhead: wall time of `tdxctl --direct update 1.5.20 --yes` minus the
-#     install time (process start, store scan, policy, pre-flight incl.
-#     SHA-384, upload, polling, verification);
-#  2. notice delay: from the kernel finishing (completed_ns, CLOCK_MONOTONIC,
-#     recorded by the simulator) to the library's fw_upload engine seeing
-#     status idle (bench-vm-notice).
-# Prints median, min, max, p90. Never fails on time.
-#   BENCH_RUNS (default 20), BENCH_INSTALL_MS (default 200), BENCH_BUILD (meson build dir)
+# VM benchmark: what a runtime update costs beyond the install itself, on the
+# real fw_upload code of Debian's 6.12 kernel in a TCG guest (2 CPUs), with
+# tdx_host_sim's install time set to a known value. Everything below comes
+# from one boot, runs alternating between the commands compared:
+#  - floors: /bin/true, tdxctl --version, python3 -c pass;
+#  - tdxctl --direct update 1.5.20 --yes, and the same through tdxd (a
+#    private dbus-daemon in the guest): wall time, overhead = wall minus the
+#    install time, overhead as a multiple of the /bin/true floor;
+#  - detection delay of the tdxctl binary: from the kernel finishing
+#    (tdx_host_sim's completed_ns, CLOCK_MONOTONIC) to tdxctl's exit as
+#    wait4 sees it (an upper bound: it includes verification, output, exit);
+#    and of the library engine alone (bench-vm-notice);
+#  - tdxctl status through tdxd and --direct.
+# Every run is timed by bench-exec (fork/exec/wait4, no shell and no clock
+# process inside the window). The guest reads its root, tdxctl and its
+# libraries included, over 9p (virtio), read-only under a tmpfs overlay: exec
+# and library loading cost more than on a disk.
+# With BENCH_BASELINE=DIR (the build dir of an older checkout, e.g. main
+# before a change) its tdxctl and tdxd run the same way in the same boot: the
+# "before" column. Prints median, min, max, p90. Never fails on time.
+#   BENCH_RUNS (default 15), BENCH_INSTALL_MS (default 200), BENCH_BUILD (meson
+#   build dir), BENCH_BASELINE (optional build dir)
 # Run: meson compile -C build bench-vm-update
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 VM_BUILD=${BENCH_BUILD:-$top/build-vm}
-runs=${BENCH_RUNS:-20}
+runs=${BENCH_RUNS:-15}
 ims=${BENCH_INSTALL_MS:-200}
 . "$top/tests/vm/vm-lib.sh"
 vm_build_binaries
@@ -23,61 +34,107 @@ vm_prepare
 res="$VM_BUILD/vm/bench"
 rm -rf "$res"
 
-guest=$(cat <<GUEST
-runs=$runs ims=$ims
-GUEST
-)
+# The guest sees the checkout and the build dir: the baseline's binaries go there.
+builds="after=$VM_BUILD"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	base="$VM_BUILD/vm/baseline"
+	rm -rf "$base"
+	mkdir -p "$base/src/tdxctl" "$base/src/tdxd"
+	cp "$BENCH_BASELINE/src/tdxctl/tdxctl" "$base/src/tdxctl/"
+	cp "$BENCH_BASELINE/src/tdxd/tdxd" "$base/src/tdxd/"
+	builds="before=$base $builds"
+fi
+
+guest=$(printf 'runs=%q ims=%q builds=%q\n' "$runs" "$ims" "$builds")
 guest+=$(cat <<'GUEST'
 
 set -u
 cat=$VM_BUILD/vm/catalog
-tdxctl=$VM_BUILD/src/tdxctl/tdxctl
+X=$VM_BUILD/bench/bench-exec
+SIM=/sys/kernel/debug/tdx_host_sim
 key=$(cat "$VM_BUILD/vm/test-key-sha256")
-export TDXCTL_TRUSTED_SIGNING_KEYS=$key
+export TDXCTL_TRUSTED_SIGNING_KEYS=$key TDXCTL_LOCK_PATH=/run/tdx-bench.lock
 insmod "$VM_KO" module_version=1.5.06 install_ms=$ims trusted_keys=$key
-"$tdxctl" --direct --store "$cat" update 1.5.20 --yes >/dev/null  # warm the page cache
-for i in $(seq 1 "$runs"); do
-	echo 1 >/sys/kernel/debug/tdx_host_sim/reset
-	t0=$(date +%s%N)
-	"$tdxctl" --direct --store "$cat" update 1.5.20 --yes >/dev/null 2>/results/tdxctl.err ||
-		{ echo "tdxctl failed"; cat /results/tdxctl.err; exit 1; }
-	t1=$(date +%s%N)
-	echo "wall_us $(((t1 - t0) / 1000))" >>/results/wall.txt
+python3=$(command -v python3)
+
+# timed LABEL CMD...: one bench-exec line, labelled, into /results/times.txt.
+# status tells the state by its exit code (0, or 10-12 with an update pending).
+timed() {
+	local label=$1 line
+	shift
+	line=$("$X" "$@") || { echo "bench-exec failed: $*"; exit 1; }
+	case $label:$line in
+	*" exit 0" | *_status:*" exit 1"[012]) ;;
+	*) echo "$label: $* failed: $line"; "$@"; exit 1 ;;
+	esac
+	echo "$label $line" >>/results/times.txt
+}
+# detection LABEL: kernel done -> the last timed process exited
+detection() {
+	local end done
+	end=$(tail -n 1 /results/times.txt | sed -n 's/.* end_ns \([0-9]*\) .*/\1/p')
+	done=$(cat "$SIM/completed_ns")
+	echo "$1 delay_us $(((end - done) / 1000))" >>/results/delays.txt
+}
+fresh() { echo 1 >"$SIM/reset"; }
+
+# A private system bus and tdxd on the catalog: the bus tests' helpers.
+. "$VM_TOP/tests/bus/vm-scenarios.sh"
+fail() { echo "bench-vm-update: $*"; exit 1; }
+SCN_DIR=/run/tdx-bench STORE=$cat TEST_KEY_SHA256=$key
+mkdir -p "$SCN_DIR"
+refresh() {
+	busctl --system call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Refresh \
+		>/dev/null
+}
+
+# Warm the page cache of everything timed below.
+for b in $builds; do
+	"${b#*=}/src/tdxctl/tdxctl" --direct --store "$cat" update 1.5.20 --yes >/dev/null
+	fresh
 done
+"$python3" -c pass
+
+# Floors and --direct, alternating.
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/no-bus
+for i in $(seq 1 "$runs"); do
+	timed floor_true /bin/true
+	timed floor_python "$python3" -c pass
+	for b in $builds; do
+		name=${b%%=*} t=${b#*=}/src/tdxctl/tdxctl
+		timed "${name}_version" "$t" --version
+		timed "${name}_direct_status" "$t" --direct status
+		fresh
+		timed "${name}_direct_update" "$t" --direct --store "$cat" update 1.5.20 --yes
+		detection "${name}_direct_update"
+	done
+done
+unset DBUS_SYSTEM_BUS_ADDRESS
+# Through tdxd: one daemon per build, so in blocks.
+for b in $builds; do
+	name=${b%%=*} dir=${b#*=}
+	TDXD=$dir/src/tdxd/tdxd
+	rm -rf "$SCN_DIR/bus"
+	bus_up
+	for i in $(seq 1 "$runs"); do
+		timed floor_true_bus /bin/true
+		timed "${name}_bus_status" "$dir/src/tdxctl/tdxctl" status
+		fresh
+		refresh
+		timed "${name}_bus_update" "$dir/src/tdxctl/tdxctl" update 1.5.20 --yes
+		detection "${name}_bus_update"
+	done
+	bus_down >>/results/tdxd.log
+	unset DBUS_SYSTEM_BUS_ADDRESS
+done
+fresh
 "$VM_BUILD/bench/bench-vm-notice" "$cat/joined_files/1.5/tdx_module_1.5.20.blob" "$runs" \
 	>/results/notice.txt
-# Scale for the reference figure: its Python start-up alone, in this guest now.
-for i in $(seq 1 5); do
-	t0=$(date +%s%N)
-	python3 -c pass
-	echo "wall_us $((($(date +%s%N) - t0) / 1000))" >>/results/python.txt
-done
 GUEST
 )
-echo "bench-vm-update: $runs runs, install_ms=$ims, guest Linux $VM_KREL (TCG, 2 CPUs)" >&2
+echo "bench-vm-update: $runs runs, install_ms=$ims, guest Linux $VM_KREL (TCG, 2 CPUs)," \
+	"root over 9p" >&2
 vm_boot "$res" "$guest" || true
 [ -s "$res/notice.txt" ] || { cat "$res/guest.log" >&2; echo "bench-vm-update: guest run failed" >&2; exit 1; }
 
-python3 - "$res" "$ims" <<'PY'
-import sys, statistics
-res, ims = sys.argv[1], int(sys.argv[2])
-def col(path, key):
-    out = []
-    for line in open(path):
-        f = line.split()
-        out.append(float(f[f.index(key) + 1]))
-    return out
-def show(name, xs, unit):
-    xs = sorted(xs)
-    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
-    print(f"{name:44s} n={len(xs):3d}  median {statistics.median(xs):8.1f} {unit}  "
-          f"min {xs[0]:8.1f}  max {xs[-1]:8.1f}  p90 {p90:8.1f}")
-wall = [w / 1000 for w in col(f"{res}/wall.txt", "wall_us")]
-show("tdxctl --direct update, wall", wall, "ms")
-show(f"  minus install_ms={ims} (tdxctl overhead)", [w - ims for w in wall], "ms")
-show("kernel done -> engine sees idle (notice)", col(f"{res}/notice.txt", "notice_us"), "us")
-show("engine install phase (loading=0 -> idle)", [u / 1000 for u in col(f"{res}/notice.txt", "install_us")], "ms")
-show("python3 -c pass (start-up of the reference)", [w / 1000 for w in col(f"{res}/python.txt", "wall_us")], "ms")
-print("reference: Intel's version_select_and_load.py costs install time + 1.4-1.9 s in an idle")
-print("guest like this one, of which python3 start-up was 328 ms (MACHINE-NOTES.md)")
-PY
+python3 "$top/bench/bench-vm-report.py" "$res" "$ims"

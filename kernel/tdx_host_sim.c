@@ -132,6 +132,7 @@ struct sim_state {
 	u64 updates;	  /* successful installs */
 	u64 fatal;	  /* updates that lost the module */
 	u64 completed_ns; /* CLOCK_MONOTONIC when the last update finished */
+	u32 td_builds;	  /* TD builds in progress (debugfs td_build): an update now corrupts a TD */
 	char last_result[160];
 };
 
@@ -187,6 +188,7 @@ static void sim_reset_state(void)
 	sim.updates = 0;
 	sim.fatal = 0;
 	sim.completed_ns = 0;
+	sim.td_builds = 0;
 	strscpy(sim.last_result, "none", sizeof(sim.last_result));
 	mutex_unlock(&sim.lock);
 }
@@ -601,6 +603,17 @@ static int sim_commit_cb(void *arg)
 		strscpy(ins->why, "CPU went offline during the update", sizeof(ins->why));
 	}
 	/* sim.lock is held by our caller, which waits for stop_machine to finish. */
+	/*
+	 * A TD build (TDH.MEM.PAGE.ADD .. TDH.MR.FINALIZE) across the module
+	 * swap: the 7.2 kernel does not stop it and the TD's measurement is
+	 * corrupt. We model that TD's loss as the module's, the outcome tdxctl
+	 * already reports loudest; the inhibitors are what must prevent it.
+	 */
+	if (!ins->fatal && sim.td_builds > 0) {
+		ins->fatal = true;
+		scnprintf(ins->why, sizeof(ins->why),
+			  "update during a TD build (%u in progress): TD corrupted", sim.td_builds);
+	}
 	if (ins->fatal) {
 		sim.lost = true;
 		sim.fatal++;
@@ -825,6 +838,47 @@ static const struct file_operations reset_fops = {
 	.llseek = noop_llseek,
 };
 
+/* "begin": a TD build starts; "end": one ends. Reads the number in progress. */
+static ssize_t td_build_read(struct file *f, char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[16];
+	int n;
+
+	mutex_lock(&sim.lock);
+	n = scnprintf(buf, sizeof(buf), "%u\n", sim.td_builds);
+	mutex_unlock(&sim.lock);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static ssize_t td_build_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[8], *word;
+	int r = 0;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	word = strim(buf);
+	mutex_lock(&sim.lock);
+	if (!strcmp(word, "begin"))
+		sim.td_builds++;
+	else if (!strcmp(word, "end") && sim.td_builds > 0)
+		sim.td_builds--;
+	else
+		r = -EINVAL;
+	mutex_unlock(&sim.lock);
+	return r ? r : len;
+}
+
+static const struct file_operations td_build_fops = {
+	.owner = THIS_MODULE,
+	.read = td_build_read,
+	.write = td_build_write,
+	.llseek = default_llseek,
+};
+
 static int state_show(struct seq_file *m, void *unused)
 {
 	mutex_lock(&sim.lock);
@@ -843,6 +897,7 @@ static int state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fatal %llu\n", sim.fatal);
 	seq_printf(m, "completed_ns %llu\n", sim.completed_ns);
 	seq_printf(m, "last_result %s\n", sim.last_result);
+	seq_printf(m, "td_builds %u\n", sim.td_builds);
 	mutex_unlock(&sim.lock);
 	return 0;
 }
@@ -862,6 +917,7 @@ static void sim_debugfs_init(void)
 	sim_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("inject", 0600, sim_debugfs, NULL, &inject_fops);
 	debugfs_create_file("reset", 0200, sim_debugfs, NULL, &reset_fops);
+	debugfs_create_file("td_build", 0600, sim_debugfs, NULL, &td_build_fops);
 	debugfs_create_file("state", 0444, sim_debugfs, NULL, &state_fops);
 	debugfs_create_file("uploads", 0444, sim_debugfs, &sim.uploads, &u64_ro_fops);
 	debugfs_create_file("updates", 0444, sim_debugfs, &sim.updates, &u64_ro_fops);

@@ -11,7 +11,8 @@
 # 2. The Debian suites of this machine's apt sources (bookworm, -updates,
 #    -security), nothing else; /etc/resolv.conf; /proc, /sys, /dev.
 # 3. The tracked files of this checkout (tools/copy-tracked.sh, uncommitted
-#    edits included) in /src, with a git index as a clone has.
+#    edits included) in "/root/tdx ctl", with a git index as a clone has:
+#    a user's clone, at a path with a space, which kbuild cannot build in.
 # 4. In the chroot, as a new user would: tools/demo.sh (install-deps, the
 #    build, the simulator module build, a TCG boot, four commands), then
 #    tests/run-all.sh --quick.
@@ -131,16 +132,17 @@ bind /dev /dev
 bind /dev/pts /dev/pts
 bind "$cache/apt-archives" /var/cache/apt/archives
 bind "$vmcache" /var/cache/tdxctl-vm
-"$top/tools/copy-tracked.sh" "$root/src"
+src="/root/tdx ctl"
+"$top/tools/copy-tracked.sh" "$root$src"
 # A clone has an index: the style suite asks git which files are ours.
-git -C "$root/src" init -q && git -C "$root/src" add -A
+git -C "$root$src" init -q && git -C "$root$src" add -A
 
-step() { # NAME COMMAND: runs COMMAND in /src of the chroot as a fresh root login would
+step() { # NAME COMMAND: runs COMMAND in the clone in the chroot as a fresh root login would
 	local name=$1 cmd=$2 s0=$EPOCHREALTIME rc=0
 	log "$name: $cmd"
 	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/bash -c "cd /src && $cmd" </dev/null >"$root/$name.log" 2>&1 || rc=$?
+		/bin/bash -c "cd '$src' && $cmd" </dev/null >"$root/$name.log" 2>&1 || rc=$?
 	cp "$root/$name.log" "$cache/last-$name.log"
 	tail -n 25 "$root/$name.log" >&2
 	log "$name: exit $rc after $(awk -v a="$s0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f s", b - a }')"

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "hash.h"
-#include "image.h"
-#include "macro.h"
+#include <tdx/cpu.h>
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/macro.h>
 #include "synth.h"
 
 struct options {

@@ -8,7 +8,7 @@
  * The caller prefixes the file or attribute and prints it.
  */
 #include <stddef.h>
-#include "macro.h"
+#include <tdx/macro.h>
 
 #define TDX_DIAG_MAX 256
 

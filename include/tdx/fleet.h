@@ -12,30 +12,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 /* The fixed, small result set of tdx_module_updates_total{result}. */
-enum tdx_update_result {
-	TDX_UPDATE_RESULT_SUCCESS = 0,
-	TDX_UPDATE_RESULT_REFUSED, /* the kernel refused; the old module kept running */
-	TDX_UPDATE_RESULT_BUSY,
-	TDX_UPDATE_RESULT_TIMEOUT,
-	TDX_UPDATE_RESULT_IO_ERROR,
-	TDX_UPDATE_RESULT_FATAL,	    /* module lost */
-	TDX_UPDATE_RESULT_VETOED,	    /* inhibitor or pre-update hook */
-	TDX_UPDATE_RESULT_PREFLIGHT_FAILED, /* a check failed; nothing written */
-	TDX_UPDATE_RESULT_NO_PLAN,
-	TDX_UPDATE_RESULT_FAILED, /* anything else */
-	TDX_UPDATE_RESULT_MAX,
+enum tdx_metrics_result {
+	TDX_METRICS_RESULT_SUCCESS = 0,
+	TDX_METRICS_RESULT_REFUSED, /* the kernel refused; the old module kept running */
+	TDX_METRICS_RESULT_BUSY,
+	TDX_METRICS_RESULT_TIMEOUT,
+	TDX_METRICS_RESULT_IO_ERROR,
+	TDX_METRICS_RESULT_FATAL,	     /* module lost */
+	TDX_METRICS_RESULT_VETOED,	     /* inhibitor or pre-update hook */
+	TDX_METRICS_RESULT_PREFLIGHT_FAILED, /* a check failed; nothing written */
+	TDX_METRICS_RESULT_NO_PLAN,
+	TDX_METRICS_RESULT_FAILED, /* anything else */
+	TDX_METRICS_RESULT_MAX,
 };
 /* The label value ("io_error"); NULL out of range. */
-const char *tdx_update_result_to_string(enum tdx_update_result r);
+const char *tdx_metrics_result_to_string(enum tdx_metrics_result r);
 /*
  * Maps a history record's result ("io-error", "preflight-failed", ...).
  * Returns -ENOENT for "up-to-date" and "dry-run-passed", which are not
  * update attempts; anything unknown is FAILED.
  */
-int tdx_update_result_from_history(const char *result);
+int tdx_metrics_result_from_history(const char *result);
 
 enum tdx_fleetlock_api {
 	TDX_FLEETLOCK_PRE_REBOOT = 0, /* take a slot */
@@ -73,9 +73,9 @@ struct tdx_fleet_facts {
 	bool module_lost;
 	bool update_available;
 	unsigned inhibitors;
-	uint64_t updates[TDX_UPDATE_RESULT_MAX]; /* attempts in the history, by result */
-	bool last_known;			 /* some attempt is in the history */
-	uint64_t last_time_usec;		 /* its end, CLOCK_REALTIME */
+	uint64_t updates[TDX_METRICS_RESULT_MAX]; /* attempts in the history, by result */
+	bool last_known;			  /* some attempt is in the history */
+	uint64_t last_time_usec;		  /* its end, CLOCK_REALTIME */
 	bool last_success;
 	const struct tdx_fleetlock_counters *fleetlock; /* NULL: no FleetLock */
 };

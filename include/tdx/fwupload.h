@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/version.h>
 
 enum tdx_fw_status {
 	TDX_FW_STATUS_IDLE = 0,

@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 #define TDX_HISTORY_FILE      "history.json"
 #define TDX_HISTORY_MAX_SIZE  (64u * 1024 * 1024)

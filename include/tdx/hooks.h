@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 #define TDX_HOOKS_PRE_DIR  "pre-update.d"
 #define TDX_HOOKS_POST_DIR "post-update.d"

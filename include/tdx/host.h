@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "image.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/image.h>
+#include <tdx/version.h>
 
 enum tdx_abi_layout {
 	TDX_ABI_UNKNOWN = 0, /* no tdx_host device */

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "signature.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/signature.h>
+#include <tdx/version.h>
 
 #define TDX_PAGE_SIZE		   4096u
 #define TDX_MAX_MODULE_PAGES	   496u
@@ -101,6 +101,12 @@ int tdx_image_validate(const struct tdx_image *img, unsigned flags,
  */
 int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
 			struct tdx_diag *diag);
+/*
+ * The same fields without the RSA step: ret->signature is BAD_LAYOUT or
+ * UNCHECKED (layout checked, key fingerprinted). For store scans.
+ */
+int tdx_sigstruct_peek(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+		       struct tdx_diag *diag);
 /* True when (cpu_signature & ~0xf) matches an entry of the table (also masked). */
 bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature);
 
@@ -136,9 +142,13 @@ int tdx_file_replace_via(const char *dir, const char *name, const char *tmp_name
 int tdx_mkdir_parents(const char *dir);
 
 /*
- * Reads only the header page and the sigstruct of an image file (two preads),
- * for store scans that must not read or hash whole modules. Also reports the
- * file's format and size.
+ * Reads only the header page and the sigstruct of an image file (one pread),
+ * for store scans that must not read or hash whole modules: the checked
+ * header's format, the file's size and the 2 KiB sigstruct as stored.
  */
+int tdx_image_file_read_sigstruct(const char *path, enum tdx_image_format *ret_format,
+				  uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
+				  struct tdx_diag *diag);
+/* The same, with the sigstruct's fields peeked (tdx_sigstruct_peek(): no RSA). */
 int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,
 			struct tdx_sigstruct_info *ret_sig, struct tdx_diag *diag);

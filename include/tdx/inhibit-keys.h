@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 
 #define TDX_INHIBIT_KEYS_DIR "inhibit.d"
 #define TDX_INHIBIT_KEY_MAX  128   /* [A-Za-z0-9_.:@-], not starting with '.' */

@@ -8,13 +8,13 @@
  */
 #include <json-c/json.h>
 
-#include "host.h"
-#include "image.h"
-#include "plan.h"
-#include "policy.h"
-#include "preflight.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/host.h>
+#include <tdx/image.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/preflight.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 

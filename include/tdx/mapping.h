@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/version.h>
 
 #define TDX_MAPPING_MAX_SIZE (16u * 1024 * 1024)
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "policy.h"
+#include <tdx/diag.h>
+#include <tdx/policy.h>
 
 struct tdx_plan {
 	struct tdx_version from;

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
-#include "version.h"
+#include <tdx/store.h>
+#include <tdx/version.h>
 
 enum tdx_reason {
 	TDX_REASON_CPU = 1u << 0,	       /* CPU signature not in the sigstruct cpuid table */
@@ -68,11 +68,21 @@ char *tdx_reasons_join(uint32_t reasons, char buf[static TDX_DIAG_MAX]);
 /*
  * Reasons that forbid installing e while version from is running. Reads the
  * entry's sigstruct lazily (hence non-const). Host facts that do not depend
- * on from (CPU, P-SEAMLDR) are checked too.
+ * on from (CPU, P-SEAMLDR) are checked too. Every reason is named, except
+ * that the RSA signature is verified (and SIGNATURE found) only when no other
+ * reason applies: a candidate refused anyway does not pay for it.
  */
 uint32_t tdx_policy_check_hop(struct tdx_store_entry *e, const struct tdx_version *from,
 			      const struct tdx_policy_host *host,
 			      const struct tdx_policy_opts *opts);
+
+/*
+ * Whether check_hop would find no reason, reading the sigstruct only when the
+ * rules that need no file (mapping, P-SEAMLDR, direction, hand-off) pass: what
+ * the planner asks of every pair of versions.
+ */
+bool tdx_policy_hop_allowed(struct tdx_store_entry *e, const struct tdx_version *from,
+			    const struct tdx_policy_host *host, const struct tdx_policy_opts *opts);
 
 /* One candidate per store entry, newest first. *ret is malloc'ed. */
 int tdx_policy_evaluate(struct tdx_store *store, const struct tdx_policy_host *host,

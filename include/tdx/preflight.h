@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "fwupload.h"
-#include "image.h"
+#include <tdx/diag.h>
+#include <tdx/fwupload.h>
+#include <tdx/image.h>
 
 enum tdx_check {
 	TDX_CHECK_MODULE_RUNNING = 0, /* version readable (not lost, host present) */
@@ -95,5 +95,11 @@ int tdx_check_signature(const struct tdx_image *img, const struct tdx_trusted_ke
  */
 int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block_fd,
 			 struct tdx_check_result *r);
+/*
+ * After tdx_check_inhibitors() passed: [Inhibit] YoungTdSec= (young-td.h),
+ * young_usec 0 passes. On a refusal *block_fd is released.
+ */
+int tdx_check_young_tds(const char *sysfs_root, uint64_t young_usec, int *block_fd,
+			struct tdx_check_result *r);
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),
 		   void *ud, const struct tdx_store_entry *e, struct tdx_check_result *r);

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "image.h"
-#include "mapping.h"
-#include "version.h"
+#include <tdx/diag.h>
+#include <tdx/image.h>
+#include <tdx/mapping.h>
+#include <tdx/version.h>
 
 #define TDX_STORE_DEFAULT_PATH "/usr/lib/firmware/intel/tdx"
 
@@ -27,7 +27,7 @@ struct tdx_store_entry {
 	char *sigstruct_path;
 	const struct tdx_release *release; /* NULL: no mapping entry */
 
-	/* Filled by tdx_store_entry_peek(); sig_state says whether it ran. */
+	/* Filled by tdx_store_entry_peek() (and _verify()); sig_state says whether it ran. */
 	enum { TDX_SIG_NOT_READ, TDX_SIG_OK, TDX_SIG_ERROR } sig_state;
 	struct tdx_sigstruct_info sig;
 	enum tdx_image_format blob_format; /* format of blob_path, INVALID when none */
@@ -62,8 +62,18 @@ int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *di
 struct tdx_store *tdx_store_free(struct tdx_store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_store *, tdx_store_free);
 struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct tdx_version *v);
-/* Reads the sigstruct fields of an entry once (header page + sigstruct only). */
+/*
+ * Reads the sigstruct fields of an entry once (header page + sigstruct, one
+ * pread). The signature is only inspected (layout, key fingerprint):
+ * sig.signature.status is BAD_LAYOUT or UNCHECKED.
+ */
 int tdx_store_entry_peek(struct tdx_store_entry *e, struct tdx_diag *diag);
+/*
+ * Peeks, then runs the RSA step once: sig.signature.status becomes VALID or
+ * MISMATCH (about 50 us; the policy calls it only for candidates that pass
+ * every other rule). A read error is kept in the entry like peek's.
+ */
+int tdx_store_entry_verify(struct tdx_store_entry *e, struct tdx_diag *diag);
 /* Peeks every entry; errors are kept per entry. */
 void tdx_store_peek_all(struct tdx_store *s);
 

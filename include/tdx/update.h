@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fwupload.h"
-#include "hash.h"
-#include "host.h"
-#include "plan.h"
-#include "policy.h"
-#include "preflight.h"
-#include "store.h"
+#include <tdx/fwupload.h>
+#include <tdx/hash.h>
+#include <tdx/host.h>
+#include <tdx/plan.h>
+#include <tdx/policy.h>
+#include <tdx/preflight.h>
+#include <tdx/store.h>
 
 #define TDX_DEFAULT_RESERVE 1u
 
@@ -26,9 +26,10 @@ struct tdx_update_ctx {
 	struct tdx_store *store;
 	struct tdx_policy_host policy_host; /* running/seamldr updated from host each hop */
 	struct tdx_policy_opts policy;
-	unsigned reserve;      /* update slots never used; default 1 */
-	const char *lock_path; /* NULL: tdx_lock_default_path() */
-	bool lock_wait;	       /* wait for the lock instead of failing */
+	unsigned reserve;	/* update slots never used; default 1 */
+	const char *lock_path;	/* NULL: tdx_lock_default_path() */
+	bool lock_wait;		/* wait for the lock instead of failing */
+	uint64_t young_td_usec; /* [Inhibit] YoungTdSec= (young-td.h); 0: off */
 	struct tdx_fwupload_opts fw;
 	/* Optional veto (inhibitors, hooks): non-zero refuses with diag set. */
 	int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag);

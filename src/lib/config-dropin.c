@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "config-internal.h"
-#include "config.h"
-#include "image.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
 
 const char *const TDX_CONFIG_DROPIN_DIRS[] = {
 	"/usr/lib/tdxd",

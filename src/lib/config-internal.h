@@ -2,7 +2,7 @@
 #pragma once
 
 /* Shared by config.c and its companions (config-fleet.c, config-dropin.c); not API. */
-#include "config.h"
+#include <tdx/tdxd-conf.h>
 
 int tdx_config_set_string(char **field, const char *v);
 /* An absolute path without "..": 0 and *ret replaced, or -EINVAL. */

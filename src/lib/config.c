@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "config-internal.h"
-#include "config.h"
-#include "image.h"
-#include "inhibit-keys.h"
-#include "update.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/update.h>
 
 #define CONFIG_MAX_WARNINGS 64u
 
@@ -250,6 +250,9 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return tdx_config_parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
 		if (strcmp(k, "MaxHoldSec") == 0)
 			return tdx_config_parse_seconds(v, &c->inhibit_max_hold_usec) ?: 1;
+		if (strcmp(k, "YoungTdSec") == 0) /* 0 (the default) turns it off */
+			return strcmp(v, "0") == 0 ? (c->inhibit_young_td_usec = 0, 1)
+						   : tdx_config_parse_seconds(v, &c->inhibit_young_td_usec) ?: 1;
 	} else if (strcmp(st->section, "Daemon") == 0) {
 		if (strcmp(k, "StateDirectory") == 0)
 			return tdx_config_parse_path(v, &c->state_dir) ?: 1;

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "image.h"
+#include <tdx/cpu.h>
+#include <tdx/image.h>
 
 static int digit_value(char c, unsigned base)
 {

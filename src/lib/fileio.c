@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag.h"
+#include <tdx/diag.h>
 #include "fileio-internal.h"
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 
 #define READ_CHUNK (64u * 1024)
 
@@ -78,7 +78,7 @@ static const char *file_type_name(mode_t mode)
 	return "not a regular file";
 }
 
-int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag)
+int tdx_file_open_regular(const char *path, struct stat *ret_st, struct tdx_diag *diag)
 {
 	_cleanup_close_ int fd = -EBADF;
 	int r;
@@ -86,8 +86,7 @@ int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *d
 	/*
 	 * O_NONBLOCK: opening a FIFO for reading must not wait for a writer
 	 * (a FIFO planted in the store would hang every reader, tdxd's bus
-	 * loop included). Only regular files are read; the flag is dropped
-	 * once that is known.
+	 * loop included). Only regular files are returned.
 	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -101,6 +100,17 @@ int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *d
 	if (!S_ISREG(ret_st->st_mode))
 		return tdx_diag_set(diag, S_ISDIR(ret_st->st_mode) ? -EISDIR : -EINVAL,
 				    "is %s, not a regular file", file_type_name(ret_st->st_mode));
+	return TAKE_FD(fd);
+}
+
+int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *diag)
+{
+	_cleanup_close_ int fd = tdx_file_open_regular(path, ret_st, diag);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	/* Blocking again for callers that read() sysfs attributes and files alike. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		r = negative_errno();
 		return tdx_diag_set(diag, r, "cannot clear O_NONBLOCK: %s", strerror(-r));

@@ -6,9 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fwupload.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/fwupload.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 static int fw_read_attr(void *ud, const char *attr, char *buf, size_t size)
 {

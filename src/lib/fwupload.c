@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fwupload.h"
-#include "macro.h"
+#include <tdx/fwupload.h>
+#include <tdx/macro.h>
 
 /* kernfs takes at most one page per write(2); larger writes come back short anyway. */
 #define FW_DATA_WRITE_MAX 4096u

@@ -2,7 +2,7 @@
 /* SHA-2 through Nettle (why Nettle: meson.build). */
 #include <nettle/sha2.h>
 
-#include "hash.h"
+#include <tdx/hash.h>
 
 int tdx_sha256(const void *data, size_t size, uint8_t out[TDX_SHA256_SIZE])
 {

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "image.h"
-#include "json.h"
+#include <tdx/history.h>
+#include <tdx/image.h>
+#include <tdx/json.h>
 
 #define HISTORY_FORMAT_VERSION 1
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hooks.h"
+#include <tdx/hooks.h>
 
 extern char **environ;
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "host.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/host.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 static const char *const layout_names[] = {
 	[TDX_ABI_UNKNOWN] = "unknown",

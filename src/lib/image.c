@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "fileio-internal.h"
-#include "hash.h"
+#include <tdx/hash.h>
 #include "image-layout.h"
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 
 /* Where the sigstruct and module sit in an image; derived from its header. */
 struct image_layout {
@@ -418,38 +418,56 @@ static int pread_full(int fd, void *buf, size_t size, off_t offset)
 	return 0;
 }
 
-int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,
-			struct tdx_sigstruct_info *ret_sig, struct tdx_diag *diag)
+int tdx_image_file_read_sigstruct(const char *path, enum tdx_image_format *ret_format,
+				  uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
+				  struct tdx_diag *diag)
 {
+	/* The sigstruct starts right after the header page in both formats. */
+	uint8_t buf[TDX_SIGSTRUCT_OFFSET + TDX_SIGSTRUCT_SIZE];
 	_cleanup_close_ int fd = -EBADF;
-	uint8_t hdr[TDX_PAGE_SIZE], sig[TDX_SIGSTRUCT_SIZE];
-	struct tdx_sigstruct_info info;
 	struct image_layout l;
 	struct stat st;
 	int r;
 
-	fd = tdx_file_open_stat(path, &st, diag);
+	fd = tdx_file_open_regular(path, &st, diag);
 	if (fd < 0)
 		return fd;
-	if (!S_ISREG(st.st_mode))
-		return tdx_diag_set(diag, -EINVAL, "not a regular file");
 	if ((uint64_t)st.st_size < TDX_PAGE_SIZE)
 		return check_header(NULL, (uint64_t)st.st_size, &l, diag);
-	/* The header says where the sigstruct is; the module is never read. */
-	r = pread_full(fd, hdr, sizeof(hdr), 0);
+	/* One read for header and sigstruct; the module is never read. */
+	r = pread_full(fd, buf, (uint64_t)st.st_size < sizeof(buf) ? TDX_PAGE_SIZE : sizeof(buf),
+		       0);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "cannot read the header: %s", strerror(-r));
-	r = check_header(hdr, (uint64_t)st.st_size, &l, diag);
+	r = check_header(buf, (uint64_t)st.st_size, &l, diag);
 	if (r < 0)
 		return r;
-	r = pread_full(fd, sig, sizeof(sig), (off_t)l.sigstruct_offset);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "cannot read the sigstruct: %s", strerror(-r));
-	r = tdx_sigstruct_parse(sig, sizeof(sig), &info, diag);
-	if (r < 0)
-		return r;
+	if (l.sigstruct_offset != TDX_SIGSTRUCT_OFFSET || (uint64_t)st.st_size < sizeof(buf))
+		return tdx_diag_set(diag, -EBADMSG, "cannot read the sigstruct: %s",
+				    strerror(EBADMSG));
 	*ret_format = l.format;
 	*ret_size = (uint64_t)st.st_size;
+	memcpy(ret_sig, buf + TDX_SIGSTRUCT_OFFSET, TDX_SIGSTRUCT_SIZE);
+	return 0;
+}
+
+int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,
+			struct tdx_sigstruct_info *ret_sig, struct tdx_diag *diag)
+{
+	uint8_t sig[TDX_SIGSTRUCT_SIZE];
+	struct tdx_sigstruct_info info;
+	enum tdx_image_format format;
+	uint64_t size;
+	int r;
+
+	r = tdx_image_file_read_sigstruct(path, &format, &size, sig, diag);
+	if (r < 0)
+		return r;
+	r = tdx_sigstruct_peek(sig, sizeof(sig), &info, diag);
+	if (r < 0)
+		return r;
+	*ret_format = format;
+	*ret_size = size;
 	*ret_sig = info;
 	return 0;
 }

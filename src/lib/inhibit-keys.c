@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
-#include "inhibit-keys.h"
-#include "lock.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/lock.h>
+#include <tdx/macro.h>
 
 #define KEY_FILE_MAX	  4096u
 #define BOOT_ID_PATH	  "/proc/sys/kernel/random/boot_id"

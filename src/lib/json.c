@@ -99,9 +99,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "hash.h"
-#include "json.h"
+#include <tdx/cpu.h>
+#include <tdx/hash.h>
+#include <tdx/json.h>
 
 static bool put(json_object *o, const char *key, json_object *v)
 {

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "fleet.h"
-#include "macro.h"
+#include <tdx/fleet.h>
+#include <tdx/macro.h>
 
 #define LABEL_PREFIX_MAX 253u
 

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "image.h"
-#include "lock.h"
-#include "macro.h"
+#include <tdx/diag.h>
+#include <tdx/image.h>
+#include <tdx/lock.h>
+#include <tdx/macro.h>
 
 const char *tdx_lock_default_path(void)
 {

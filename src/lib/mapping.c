@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
-#include "mapping.h"
+#include <tdx/image.h>
+#include <tdx/mapping.h>
 
 /* JSON paths for messages, each level sized to hold the one above plus its suffix. */
 #define RELEASE_PATH_LEN 48			 /* "tdx_module_releases[N]" */

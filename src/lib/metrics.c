@@ -12,20 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fleet.h"
-#include "macro.h"
+#include <tdx/fleet.h>
+#include <tdx/macro.h>
 
-static const char *const update_result_names[TDX_UPDATE_RESULT_MAX] = {
-	[TDX_UPDATE_RESULT_SUCCESS] = "success",
-	[TDX_UPDATE_RESULT_REFUSED] = "refused",
-	[TDX_UPDATE_RESULT_BUSY] = "busy",
-	[TDX_UPDATE_RESULT_TIMEOUT] = "timeout",
-	[TDX_UPDATE_RESULT_IO_ERROR] = "io_error",
-	[TDX_UPDATE_RESULT_FATAL] = "fatal",
-	[TDX_UPDATE_RESULT_VETOED] = "vetoed",
-	[TDX_UPDATE_RESULT_PREFLIGHT_FAILED] = "preflight_failed",
-	[TDX_UPDATE_RESULT_NO_PLAN] = "no_plan",
-	[TDX_UPDATE_RESULT_FAILED] = "failed",
+static const char *const metrics_result_names[TDX_METRICS_RESULT_MAX] = {
+	[TDX_METRICS_RESULT_SUCCESS] = "success",
+	[TDX_METRICS_RESULT_REFUSED] = "refused",
+	[TDX_METRICS_RESULT_BUSY] = "busy",
+	[TDX_METRICS_RESULT_TIMEOUT] = "timeout",
+	[TDX_METRICS_RESULT_IO_ERROR] = "io_error",
+	[TDX_METRICS_RESULT_FATAL] = "fatal",
+	[TDX_METRICS_RESULT_VETOED] = "vetoed",
+	[TDX_METRICS_RESULT_PREFLIGHT_FAILED] = "preflight_failed",
+	[TDX_METRICS_RESULT_NO_PLAN] = "no_plan",
+	[TDX_METRICS_RESULT_FAILED] = "failed",
 };
 
 static const char *const fleetlock_api_names[TDX_FLEETLOCK_API_MAX] = {
@@ -33,9 +33,9 @@ static const char *const fleetlock_api_names[TDX_FLEETLOCK_API_MAX] = {
 	[TDX_FLEETLOCK_STEADY_STATE] = "steady_state",
 };
 
-const char *tdx_update_result_to_string(enum tdx_update_result r)
+const char *tdx_metrics_result_to_string(enum tdx_metrics_result r)
 {
-	return (unsigned)r < ELEMENTSOF(update_result_names) ? update_result_names[r] : NULL;
+	return (unsigned)r < ELEMENTSOF(metrics_result_names) ? metrics_result_names[r] : NULL;
 }
 
 const char *tdx_fleetlock_api_to_string(enum tdx_fleetlock_api a)
@@ -43,12 +43,12 @@ const char *tdx_fleetlock_api_to_string(enum tdx_fleetlock_api a)
 	return (unsigned)a < ELEMENTSOF(fleetlock_api_names) ? fleetlock_api_names[a] : NULL;
 }
 
-int tdx_update_result_from_history(const char *result)
+int tdx_metrics_result_from_history(const char *result)
 {
 	if (strcmp(result, "up-to-date") == 0 || strcmp(result, "dry-run-passed") == 0)
 		return -ENOENT;
-	for (size_t i = 0; i < ELEMENTSOF(update_result_names); i++) {
-		const char *n = update_result_names[i];
+	for (size_t i = 0; i < ELEMENTSOF(metrics_result_names); i++) {
+		const char *n = metrics_result_names[i];
 		size_t len = strlen(n);
 
 		/* History spells them with '-' ("io-error"), labels with '_'. */
@@ -61,7 +61,7 @@ int tdx_update_result_from_history(const char *result)
 				return (int)i;
 		}
 	}
-	return TDX_UPDATE_RESULT_FAILED;
+	return TDX_METRICS_RESULT_FAILED;
 }
 
 static struct tdx_fleetlock_error_count *error_find(struct tdx_fleetlock_counters *c,
@@ -146,9 +146,9 @@ static void put_updates(FILE *f, const struct tdx_fleet_facts *x)
 {
 	put_family(f, "tdx_module_updates_total", "counter",
 		   "Update attempts recorded in tdxd's history, by result.");
-	for (size_t i = 0; i < TDX_UPDATE_RESULT_MAX; i++)
-		fprintf(f, "tdx_module_updates_total{result=\"%s\"} %llu\n", update_result_names[i],
-			(unsigned long long)x->updates[i]);
+	for (size_t i = 0; i < TDX_METRICS_RESULT_MAX; i++)
+		fprintf(f, "tdx_module_updates_total{result=\"%s\"} %llu\n",
+			metrics_result_names[i], (unsigned long long)x->updates[i]);
 	put_family(f, "tdx_module_last_update_timestamp_seconds", "gauge",
 		   "End of the last update attempt in tdxd's history (Unix time).");
 	if (x->last_known)

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include <tdx/plan.h>
 
 #define UNREACHABLE ((size_t)-1)
 
@@ -53,7 +53,7 @@ static bool hop_allowed(const struct planner *pl, size_t from_node, size_t to_no
 	const struct tdx_version *from =
 		from_node == pl->n_nodes ? &pl->running : &node_entry(pl, from_node)->version;
 
-	return tdx_policy_check_hop(node_entry(pl, to_node), from, pl->host, &pl->hop_opts) == 0;
+	return tdx_policy_hop_allowed(node_entry(pl, to_node), from, pl->host, &pl->hop_opts);
 }
 
 /*

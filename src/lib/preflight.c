@@ -11,13 +11,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host.h"
-#include "inhibit-keys.h"
-#include "policy.h"
-#include "lock.h"
-#include "preflight.h"
-#include "store.h"
-#include "sysfs.h"
+#include <tdx/host.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/policy.h>
+#include <tdx/lock.h>
+#include <tdx/preflight.h>
+#include <tdx/store.h>
+#include <tdx/sysfs.h>
+#include <tdx/view.h>
+#include <tdx/young-td.h>
 
 static const char *const check_names[] = {
 	[TDX_CHECK_MODULE_RUNNING] = "module_running",
@@ -139,7 +141,7 @@ int tdx_check_updates_left(const struct tdx_host *h, unsigned reserve, struct td
 		return verdict(r, -ENOSPC,
 			       "num_remaining_updates is 0: the update would fail after the old "
 			       "module is shut down and kill every TD; reboot to reset it");
-	if (n <= reserve)
+	if (tdx_update_budget(h, reserve) == 0)
 		return verdict(r, -ENOSPC,
 			       "num_remaining_updates is %u, not above the reserve of %u", n,
 			       reserve);
@@ -278,6 +280,19 @@ int tdx_check_inhibitors(const char *lock_path, const char *what, int *ret_block
 			       path ? path : TDX_INHIBIT_FILE);
 	return verdict(r, k, "cannot check inhibitors (%s): %s", path ? path : TDX_INHIBIT_FILE,
 		       strerror(-k));
+}
+
+int tdx_check_young_tds(const char *sysfs_root, uint64_t young_usec, int *block_fd,
+			struct tdx_check_result *r)
+{
+	struct tdx_diag d = {""};
+	int k;
+
+	k = tdx_young_td_check(sysfs_root, young_usec, &d);
+	if (k == 0)
+		return 0;
+	*block_fd = tdx_inhibit_unblock(*block_fd);
+	return verdict(r, k, "%s", d.msg);
 }
 
 int tdx_check_veto(int (*veto)(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag),

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "image-layout.h"
-#include "image.h"
-#include "macro.h"
-#include "signature.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
+#include <tdx/signature.h>
 
 /* DER DigestInfo prefix for SHA-384 (RFC 8017 §9.2 note 1); the digest follows. */
 static const uint8_t sha384_digest_info_prefix[] = {
@@ -87,7 +87,7 @@ static bool rsa_verifies(const uint8_t *sig)
 	return ok;
 }
 
-void tdx_signature_verify(const uint8_t *sigstruct, size_t size, struct tdx_signature *ret)
+void tdx_signature_inspect(const uint8_t *sigstruct, size_t size, struct tdx_signature *ret)
 {
 	struct tdx_signature s = {.status = TDX_SIGNATURE_BAD_LAYOUT};
 
@@ -99,6 +99,16 @@ void tdx_signature_verify(const uint8_t *sigstruct, size_t size, struct tdx_sign
 	}
 	(void)tdx_sha256(sigstruct + SIG_OFF_MODULUS, TDX_RSA_KEY_SIZE, s.key_sha256);
 	if (check_layout(sigstruct, &s))
+		s.status = TDX_SIGNATURE_UNCHECKED;
+	*ret = s;
+}
+
+void tdx_signature_verify(const uint8_t *sigstruct, size_t size, struct tdx_signature *ret)
+{
+	struct tdx_signature s;
+
+	tdx_signature_inspect(sigstruct, size, &s);
+	if (s.status == TDX_SIGNATURE_UNCHECKED)
 		s.status = rsa_verifies(sigstruct) ? TDX_SIGNATURE_VALID : TDX_SIGNATURE_MISMATCH;
 	*ret = s;
 }
@@ -112,6 +122,8 @@ const char *tdx_signature_status_to_string(enum tdx_signature_status s)
 		return "bad-layout";
 	case TDX_SIGNATURE_MISMATCH:
 		return "mismatch";
+	case TDX_SIGNATURE_UNCHECKED:
+		return "unchecked";
 	}
 	return NULL;
 }
@@ -185,7 +197,7 @@ bool tdx_trusted_keys_contains(const struct tdx_trusted_keys *t,
 	return false;
 }
 
-bool tdx_signature_trusted(const struct tdx_signature *s, const struct tdx_trusted_keys *t)
+bool tdx_signature_key_trusted(const struct tdx_signature *s, const struct tdx_trusted_keys *t)
 {
 	struct tdx_trusted_keys def;
 
@@ -193,7 +205,12 @@ bool tdx_signature_trusted(const struct tdx_signature *s, const struct tdx_trust
 		tdx_trusted_keys_default(&def);
 		t = &def;
 	}
-	return s->status == TDX_SIGNATURE_VALID && tdx_trusted_keys_contains(t, s->key_sha256);
+	return tdx_trusted_keys_contains(t, s->key_sha256);
+}
+
+bool tdx_signature_trusted(const struct tdx_signature *s, const struct tdx_trusted_keys *t)
+{
+	return s->status == TDX_SIGNATURE_VALID && tdx_signature_key_trusted(s, t);
 }
 
 int tdx_signature_check(const struct tdx_signature *s, const struct tdx_trusted_keys *t,
@@ -211,6 +228,8 @@ int tdx_signature_check(const struct tdx_signature *s, const struct tdx_trusted_
 				    "signature does not verify (RSA-3072 PKCS#1 v1.5 SHA-384, key "
 				    "%s)",
 				    key);
+	case TDX_SIGNATURE_UNCHECKED:
+		return tdx_diag_set(diag, -EBADMSG, "signature not verified yet (key %s)", key);
 	case TDX_SIGNATURE_VALID:
 		break;
 	}

@@ -4,14 +4,16 @@
  * seam_sigstruct.h (research: tdx-module-binaries.md §1.4). The signature
  * is verified here too (signature.c), so every path that reads a sigstruct
  * knows whether it is authentic; whether its key is trusted is the caller's.
+ * Only store listings peek without the RSA step, and verify later the few
+ * candidates that pass every other rule (policy.c).
  */
 #include <errno.h>
 #include <string.h>
 
-#include "image.h"
+#include <tdx/image.h>
 #include "image-layout.h"
 
-int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+static int parse_fields(const void *data, size_t size, struct tdx_sigstruct_info *ret,
 			struct tdx_diag *diag)
 {
 	const uint8_t *p = data;
@@ -36,7 +38,26 @@ int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info
 	memcpy(sig.seamhash, p + SIG_OFF_SEAMHASH, TDX_SEAMHASH_SIZE);
 	for (uint32_t i = 0; i < sig.cpuid_count; i++)
 		sig.cpuid_table[i] = get_le32(p + SIG_OFF_CPUID_TABLE + 4 * i);
-	tdx_signature_verify(p, size, &sig.signature);
+	tdx_signature_inspect(p, size, &sig.signature);
+	*ret = sig;
+	return 0;
+}
+
+int tdx_sigstruct_peek(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+		       struct tdx_diag *diag)
+{
+	return parse_fields(data, size, ret, diag);
+}
+
+int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info *ret,
+			struct tdx_diag *diag)
+{
+	struct tdx_sigstruct_info sig;
+	int r = parse_fields(data, size, &sig, diag);
+
+	if (r < 0)
+		return r;
+	tdx_signature_verify(data, size, &sig.signature);
 	*ret = sig;
 	return 0;
 }

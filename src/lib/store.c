@@ -3,8 +3,10 @@
  * A module store in the layout of Intel's binaries repository (store.h). A
  * scan only reads directories and the mapping file: a store of thousands of
  * modules must list in milliseconds, so names are trusted for the listing and
- * the files themselves are read lazily (peek: header and sigstruct) or for
- * the one image that gets installed (load: everything, fully validated).
+ * the files themselves are read lazily (peek: header and sigstruct in one
+ * pread, no RSA), verified only for candidates that pass every other rule
+ * (verify), or read whole for the one image that gets installed (load:
+ * everything, fully validated).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include <tdx/store.h>
 
 #define MODULE_PREFIX "tdx_module_"
 
@@ -442,43 +444,50 @@ struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct t
 	return bsearch(v, s->entries, s->n_entries, sizeof(*s->entries), cmp_entry_version);
 }
 
-static int peek_separate(struct tdx_store_entry *e, struct tdx_sigstruct_info *sig,
-			 struct tdx_diag *diag)
+/* The 2 KiB sigstruct as stored: from the blob when there is one, else the separate file. */
+static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_SIZE],
+			  struct tdx_diag *diag)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size;
 	int r;
 
+	/* The blob is what gets installed when there is one; its sigstruct is the one that counts.
+	 */
+	if (e->blob_path) {
+		r = tdx_image_file_read_sigstruct(e->blob_path, &e->blob_format, &e->blob_size, sig,
+						  diag);
+		if (r < 0)
+			tdx_diag_prefix(diag, e->blob_path);
+		return r;
+	}
+	if (!e->sigstruct_path)
+		return tdx_diag_set(diag, -ENOENT, "no image");
 	r = tdx_file_read_all(e->sigstruct_path, TDX_V1_MAX_SIGSTRUCT_PAGES * TDX_PAGE_SIZE, &data,
 			      &size, diag);
-	if (r >= 0)
-		r = tdx_sigstruct_parse(data, size, sig, diag);
-	if (r < 0)
+	if (r >= 0 && size < TDX_SIGSTRUCT_SIZE)
+		r = tdx_diag_set(diag, -EINVAL, "sigstruct is %zu bytes, expected %u", size,
+				 TDX_SIGSTRUCT_SIZE);
+	if (r < 0) {
 		tdx_diag_prefix(diag, e->sigstruct_path);
-	return r;
+		return r;
+	}
+	memcpy(sig, data, TDX_SIGSTRUCT_SIZE);
+	return 0;
 }
 
-int tdx_store_entry_peek(struct tdx_store_entry *e, struct tdx_diag *diag)
+/* Reads the sigstruct again and keeps its fields, with the RSA step when verify is set. */
+static int entry_read(struct tdx_store_entry *e, bool verify, struct tdx_diag *diag)
 {
+	uint8_t raw[TDX_SIGSTRUCT_SIZE];
 	struct tdx_diag local = {};
 	struct tdx_sigstruct_info sig;
 	int r;
 
-	if (e->sig_state == TDX_SIG_OK)
-		return 0;
-	if (e->sig_state == TDX_SIG_ERROR)
-		return tdx_diag_set(diag, -EBADMSG, "%s", e->sig_error);
-	/* The blob is what gets installed when there is one; its sigstruct is the one that counts.
-	 */
-	if (e->blob_path) {
-		r = tdx_image_file_peek(e->blob_path, &e->blob_format, &e->blob_size, &sig, &local);
-		if (r < 0)
-			tdx_diag_prefix(&local, e->blob_path);
-	} else if (e->sigstruct_path) {
-		r = peek_separate(e, &sig, &local);
-	} else {
-		r = tdx_diag_set(&local, -ENOENT, "no image");
-	}
+	r = read_sigstruct(e, raw, &local);
+	if (r >= 0)
+		r = verify ? tdx_sigstruct_parse(raw, sizeof(raw), &sig, &local)
+			   : tdx_sigstruct_peek(raw, sizeof(raw), &sig, &local);
 	if (r < 0) {
 		e->sig_state = TDX_SIG_ERROR;
 		memcpy(e->sig_error, local.msg, sizeof(e->sig_error));
@@ -487,6 +496,25 @@ int tdx_store_entry_peek(struct tdx_store_entry *e, struct tdx_diag *diag)
 	e->sig = sig;
 	e->sig_state = TDX_SIG_OK;
 	return 0;
+}
+
+int tdx_store_entry_peek(struct tdx_store_entry *e, struct tdx_diag *diag)
+{
+	if (e->sig_state == TDX_SIG_OK)
+		return 0;
+	if (e->sig_state == TDX_SIG_ERROR)
+		return tdx_diag_set(diag, -EBADMSG, "%s", e->sig_error);
+	return entry_read(e, false, diag);
+}
+
+int tdx_store_entry_verify(struct tdx_store_entry *e, struct tdx_diag *diag)
+{
+	int r = tdx_store_entry_peek(e, diag);
+
+	if (r < 0 || e->sig.signature.status != TDX_SIGNATURE_UNCHECKED)
+		return r;
+	/* Read again rather than kept: 2 KiB per entry is 20 MB for a 10,000-image store. */
+	return entry_read(e, true, diag);
 }
 
 void tdx_store_peek_all(struct tdx_store *s)

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include <tdx/macro.h>
 #include "parse-util.h"
-#include "sysfs.h"
-#include "version.h"
+#include <tdx/sysfs.h>
+#include <tdx/version.h>
 
 const char *tdx_sysfs_default_root(void)
 {

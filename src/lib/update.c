@@ -10,18 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lock.h"
-#include "update.h"
+#include <tdx/lock.h>
+#include <tdx/update.h>
+#include <tdx/view.h>
 
+/* The host changes every hop; the CPU does not. */
 static void sync_policy_host(struct tdx_update_ctx *ctx)
 {
-	const struct tdx_host *h = ctx->host;
-
-	ctx->policy_host.running =
-		h->version_err == 0 ? h->module_version : (struct tdx_version){0};
-	ctx->policy_host.seamldr_known = h->seamldr_err == 0;
-	ctx->policy_host.seamldr =
-		h->seamldr_err == 0 ? h->seamldr_version : (struct tdx_version){0};
+	tdx_policy_host_from_host(ctx->host, ctx->policy_host.cpu_signature, &ctx->policy_host);
 }
 
 int tdx_update_ctx_init_policy_host(struct tdx_update_ctx *ctx, uint32_t cpu_signature)
@@ -125,7 +121,10 @@ static void run_checks(struct tdx_update_ctx *ctx, struct tdx_store_entry *e,
 	    tdx_check_veto(ctx->veto, ctx->veto_ud, e, &c[TDX_CHECK_VETO]) == 0) {
 		/* after the callback: tdxd drops its own hold once its inhibitors are gone */
 		describe_hop(ps, res, what, sizeof(what));
-		tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]);
+		if (tdx_check_inhibitors(ps->lock_path, what, ret_block_fd, &c[TDX_CHECK_VETO]) ==
+		    0)
+			tdx_check_young_tds(h.paths.sysfs_root, ctx->young_td_usec, ret_block_fd,
+					    &c[TDX_CHECK_VETO]);
 	}
 }
 

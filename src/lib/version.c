@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "parse-util.h"
-#include "version.h"
+#include <tdx/version.h>
 
 int tdx_version_parse(const char *s, struct tdx_version *ret)
 {

@@ -7,19 +7,13 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "config.h"
-#include "inhibit-keys.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/inhibit-keys.h>
 
-extern const char *arg_inhibit_hold;
-extern const char *arg_inhibit_release;
-extern bool arg_inhibit_list;
-extern uint32_t arg_inhibit_ttl_sec; /* --ttl=, default 600 */
+#include "verbs.h"
 
 /* inhibit --hold/--release/--list (verb-inhibit.c hands over when one is given). */
-int verb_inhibit_named(int argc, char **argv);
-
-/* tdxd.conf as tdxd reads it ($TDXD_CONFIG or the default, with drop-ins); prints why not. */
-int cli_config_load(struct tdx_config **ret);
+int verb_inhibit_named(const struct tdxctl_options *o, int argc, char **argv);
 
 /*
  * [{"key", "who", "why", "uid", "time_left_sec", "expires_usec"}] (the last

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "macro.h"
+#include <tdx/macro.h>
 #include "progress.h"
 
 #define PROGRESS_BAR_WIDTH 30

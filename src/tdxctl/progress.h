@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fwupload.h"
+#include <tdx/fwupload.h>
 
 struct progress {
 	bool enabled;	   /* stderr is a terminal */

@@ -16,10 +16,10 @@
 
 #include <json-c/json.h>
 
-#include "lock.h"
-#include "output.h"
-#include "sysfs.h"
-#include "bus-client.h"
+#include <tdx/lock.h>
+
+#include "log.h"
+#include "render.h"
 #include "verbs.h"
 
 #define TDX_HOST_VERSION "/devices/faux/tdx_host/version"
@@ -31,14 +31,14 @@ enum reboot_reason {
 	REBOOT_FATAL_UPDATE,
 };
 
-static bool module_lost(void)
+static bool module_lost(const char *sysfs_root)
 {
 	_cleanup_free_ char *path = NULL;
 	char buf[64];
 	FILE *f;
 	bool lost;
 
-	if (asprintf(&path, "%s" TDX_HOST_VERSION, arg_sysfs_root) < 0)
+	if (asprintf(&path, "%s" TDX_HOST_VERSION, sysfs_root) < 0)
 		return false;
 	f = fopen(path, "re");
 	if (!f) /* ENOENT: no tdx_host, not a TDX host; ENXIO: as a failed read */
@@ -69,27 +69,25 @@ static int print_json(enum reboot_reason why)
 	json_object_object_add(o, "reboot_required",
 			       json_object_new_boolean(why != REBOOT_NOT_NEEDED));
 	json_object_object_add(o, "reason", keys[why] ? json_object_new_string(keys[why]) : NULL);
-	return output_json(o);
+	return render_json(&(struct render_ctx){.out = stdout, .err = stderr}, o);
 }
 
-int verb_reboot_required(int argc, char **argv)
+int verb_reboot_required(const struct tdxctl_options *o, int argc, char **argv)
 {
 	_cleanup_free_ char *marker = NULL;
 	enum reboot_reason why = REBOOT_NOT_NEEDED;
 	int r = 0;
 
-	if (module_lost())
+	if (module_lost(o->sysfs_root))
 		why = REBOOT_MODULE_LOST;
 	else if (fatal_marker_exists(&marker))
 		why = REBOOT_FATAL_UPDATE;
-	if (output_is_json())
+	if (o->json)
 		r = print_json(why);
 	else if (why == REBOOT_MODULE_LOST)
-		fprintf(output_out(),
-			"reboot required: the TDX module is lost (every TD is gone)\n");
+		printf("reboot required: the TDX module is lost (every TD is gone)\n");
 	else if (why == REBOOT_FATAL_UPDATE)
-		fprintf(output_out(), "reboot required: tdxd recorded a FATAL update (%s)\n",
-			marker);
+		printf("reboot required: tdxd recorded a FATAL update (%s)\n", marker);
 	if (r < 0)
 		return r;
 	return why == REBOOT_NOT_NEEDED ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fleet.h"
-#include "image.h"
-#include "lock.h"
+#include <tdx/fleet.h>
+#include <tdx/image.h>
+#include <tdx/lock.h>
 #include "tdxd.h"
 
 struct fleet {
@@ -42,14 +42,14 @@ static void facts_from_history(const struct tdx_history *h, struct tdx_fleet_fac
 {
 	for (size_t i = 0; h && i < h->n_records; i++) {
 		const struct tdx_history_record *rec = &h->records[i];
-		int r = tdx_update_result_from_history(rec->result);
+		int r = tdx_metrics_result_from_history(rec->result);
 
 		if (r < 0)
 			continue;
 		f->updates[r]++;
 		f->last_known = true;
 		f->last_time_usec = rec->time_usec;
-		f->last_success = r == TDX_UPDATE_RESULT_SUCCESS;
+		f->last_success = r == TDX_METRICS_RESULT_SUCCESS;
 	}
 }
 

@@ -13,10 +13,10 @@
 #include <sys/inotify.h>
 #include <systemd/sd-journal.h>
 
-#include "dbus-names.h"
-#include "inhibit-keys.h"
-#include "image.h"
-#include "lock.h"
+#include "bus-names.h"
+#include <tdx/inhibit-keys.h>
+#include <tdx/image.h>
+#include <tdx/lock.h>
 #include "tdxd.h"
 
 static void key_log(const char *message_id, int prio, const char *verb,
@@ -268,9 +268,13 @@ int named_inhibitors_start(struct manager *m)
 	if (r < 0)
 		return r;
 	(void)sd_event_source_set_enabled(m->keys_timer, SD_EVENT_OFF);
+	/* without the watch, keys still count (every update reads the files); only the property
+	 * lags */
 	r = keys_watch(m);
 	if (r < 0)
-		return r;
+		log_warning("named inhibitors: cannot watch their directory (%s); HeldInhibitors "
+			    "shows keys tdxctl --direct holds only after tdxd's next change",
+			    strerror(-r));
 	keys_reload(m); /* keys that expired while tdxd was down are logged now */
 	return sd_bus_add_object_vtable(m->bus, NULL, TDX_BUS_PATH, TDX_BUS_IFACE, named_vtable, m);
 }

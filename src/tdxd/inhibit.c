@@ -15,8 +15,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "dbus-names.h"
-#include "lock.h"
+#include "bus-names.h"
+#include <tdx/lock.h>
 #include "tdxd.h"
 
 /*

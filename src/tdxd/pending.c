@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "history.h"
+#include <tdx/history.h>
 #include "tdxd.h"
 
 #define PENDING_RESULT "in-progress"

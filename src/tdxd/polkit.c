@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 #include "tdxd.h"
 
 #define POLKIT_TIMEOUT_USEC (120 * USEC_PER_SEC) /* an admin may be typing */

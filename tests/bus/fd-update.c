@@ -12,7 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
-#include "dbus-names.h"
+#include "bus-names.h"
 
 static int append_options(sd_bus_message *m, int argc, char **argv)
 {

@@ -119,4 +119,31 @@ CHECKS=$((CHECKS + 1))
 start_fake_kernel success 1.5.10
 job=$(start_update "" 1 reinstall b true)
 expect_job "$job" success "update after the expiry"
+
+# [Inhibit] YoungTdSec=: refused while a KVM VM is younger than the limit and TDs may
+# exist (the fixture's <root>/kernel/debug/kvm/<pid>-<fd>, as KVM_CREATE_VM makes it),
+# and while the VMs' ages cannot be seen; in tdxd's jobs and --direct alike.
+stop_tdxd
+write_conf "[Inhibit]" "YoungTdSec=60"
+start_tdxd
+young_refused() { # REGEX WHAT
+	local job
+	job=$(start_update "" 1 reinstall b true)
+	CHECKS=$((CHECKS + 1))
+	[ "$(wait_job "$job")" = vetoed ] || fail "$2 (tdxd): $(job_prop "$job" Error)"
+	CHECKS=$((CHECKS + 1))
+	[[ "$(job_prop "$job" Error)" =~ $1 ]] || fail "$2 (tdxd): $(job_prop "$job" Error)"
+	TDXCTL_STORE=$WORK/store "$TDXCTL" --direct update --yes --reinstall >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	expect_rc 1 "$2 (--direct)"
+	expect_grep "$ERR" "$1" "$2 (--direct)"
+	expect_empty "$DATA" "data: $2"
+}
+young_refused "debugfs is not mounted at /sys/kernel/debug\) and TDs may exist" "no debugfs"
+mkdir -p "$WORK/sys/kernel/debug/kvm/4242-17"
+young_refused "KVM VM 4242-17 is [0-9]+s old, younger than YoungTdSec= \(1m 0s\)" "a young VM"
+touch -d '-2 min' "$WORK/sys/kernel/debug/kvm/4242-17"
+start_fake_kernel success 1.5.10
+job=$(start_update "" 1 reinstall b true)
+expect_job "$job" success "update once the VM is older than YoungTdSec="
 bus_finish

@@ -27,7 +27,7 @@ done
 # The polkit file declares exactly the actions the daemon asks for.
 for a in update inhibit refresh; do
 	expect_grep "$TOP_SRCDIR/systemd/org.tdxctl.tdx1.policy" "action id=\"org.tdxctl.tdx1.$a\""
-	expect_grep "$TOP_SRCDIR/include/tdx/dbus-names.h" "\"org.tdxctl.tdx1.$a\""
+	expect_grep "$TOP_SRCDIR/src/shared/bus-names.h" "\"org.tdxctl.tdx1.$a\""
 done
 # Activation names the unit itself: a dbus-org.* alias exists only after
 # `systemctl enable`, and activation must work without it (issue 14).

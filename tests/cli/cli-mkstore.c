@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "sysfs.h"
+#include <tdx/cpu.h>
+#include <tdx/sysfs.h>
 #include "synth.h"
 
 #define MAX_SPECS 32

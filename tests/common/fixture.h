@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fwupload.h"
-#include "host.h"
+#include <tdx/fwupload.h>
+#include <tdx/host.h>
 
 struct fixture_spec {
 	enum tdx_abi_layout layout;  /* TDX_ABI_UNKNOWN: no tdx_host at all (not a TDX host) */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 #include "src/lib/image-layout.h"
 #include "synth.h"
 

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hash.h"
+#include <tdx/hash.h>
 #include "kernel/tdx_sim_payload.h"
-#include "macro.h"
+#include <tdx/macro.h>
 #include "src/lib/fileio-internal.h"
 #include "src/lib/image-layout.h"
 #include "synth.h"

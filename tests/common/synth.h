@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image.h"
-#include "version.h"
+#include <tdx/image.h>
+#include <tdx/version.h>
 
 #define SYNTH_CPU_SPR 0x806f8u /* Sapphire Rapids, what the QEMU guest reports */
 #define SYNTH_CPU_EMR 0xc06f0u

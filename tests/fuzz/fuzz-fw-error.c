@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fwupload.h"
-#include "macro.h"
+#include <tdx/fwupload.h>
+#include <tdx/macro.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

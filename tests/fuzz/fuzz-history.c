@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "json.h"
+#include <tdx/history.h>
+#include <tdx/json.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inhibit-keys.h"
+#include <tdx/inhibit-keys.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

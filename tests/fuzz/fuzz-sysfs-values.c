@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The parsers that read kernel attribute text: version, uint, CPU list. */
+/* The parsers that read kernel attribute text: version, uint, CPU list, misc.current. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "sysfs.h"
-#include "version.h"
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
+#include <tdx/version.h>
+#include <tdx/young-td.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tdx_parse_uint32(s, &u) == 0 && strlen(s) == 0)
 		abort(); /* empty is never a number */
 	if (tdx_cpu_list_count(s, &n) == 0 && n > TDX_CPU_LIST_MAX)
+		abort();
+	if (tdx_misc_current_tdx(s) < -1) /* misc.current: "tdx N" or -1 */
 		abort();
 	return 0;
 }

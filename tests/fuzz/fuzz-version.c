@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "version.h"
+#include <tdx/macro.h>
+#include <tdx/version.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
-#include "macro.h"
+#include <tdx/image.h>
+#include <tdx/macro.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "mapping.h"
-#include "policy.h"
-#include "store.h"
+#include <tdx/mapping.h>
+#include <tdx/policy.h>
+#include <tdx/store.h>
 #include "synth.h"
 
 #define CPU_SPR	  0x806f8u

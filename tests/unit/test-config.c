@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "image.h"
-#include "store.h"
-#include "update.h"
+#include <tdx/tdxd-conf.h>
+#include <tdx/image.h>
+#include <tdx/store.h>
+#include <tdx/update.h>
 
 static struct tdx_config *parse_ok(const char *text)
 {
@@ -48,6 +48,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->auto_update, TDX_AUTO_UPDATE_OFF);
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_REFUSE);
 	assert_int_equal(c->inhibit_max_hold_usec, 3600 * USEC_PER_SEC);
+	assert_int_equal(c->inhibit_young_td_usec, 0);
 	assert_false(c->allow_debug);
 	assert_int_equal(c->trusted_keys.n, 1);
 	assert_int_equal(c->trusted_keys.key_sha256[0][0], 0xc8); /* Intel's production key */
@@ -110,6 +111,7 @@ static void test_shipped_file_shows_defaults(void **state)
 	assert_int_equal(c->inhibit_mode, d->inhibit_mode);
 	assert_int_equal(c->inhibit_wait_usec, d->inhibit_wait_usec);
 	assert_int_equal(c->inhibit_max_hold_usec, d->inhibit_max_hold_usec);
+	assert_int_equal(c->inhibit_young_td_usec, d->inhibit_young_td_usec);
 	assert_int_equal(c->history_max, d->history_max);
 	assert_int_equal(c->fleet.n_approved, d->fleet.n_approved);
 	assert_string_equal(c->fleet.metrics_dir, d->fleet.metrics_dir);
@@ -144,6 +146,7 @@ static void test_every_key(void **state)
 			 "Mode=wait\n"
 			 "WaitTimeoutSec=60\n"
 			 "MaxHoldSec=900\n"
+			 "YoungTdSec=120\n"
 			 "[Daemon]\n"
 			 "StateDirectory=/var/lib/tdxd-test\n"
 			 "KernelModule=tdx_host_sim\n"
@@ -173,6 +176,7 @@ static void test_every_key(void **state)
 	assert_int_equal(c->inhibit_mode, TDX_INHIBIT_WAIT);
 	assert_int_equal(c->inhibit_wait_usec, 60 * USEC_PER_SEC);
 	assert_int_equal(c->inhibit_max_hold_usec, 900 * USEC_PER_SEC);
+	assert_int_equal(c->inhibit_young_td_usec, 120 * USEC_PER_SEC);
 	assert_string_equal(c->state_dir, "/var/lib/tdxd-test");
 	assert_string_equal(c->kernel_module, "tdx_host_sim");
 	assert_int_equal(c->history_max, 10);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "cpu.h"
+#include <tdx/cpu.h>
 
 static const struct {
 	const char *text;

@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "fleet.h"
-#include "image.h"
+#include <tdx/fleet.h>
+#include <tdx/image.h>
 
 #define GOLDEN_DIR TOP_SRCDIR "/tests/data/fleet"
 #define MRSEAM                                                                                   \
@@ -52,8 +52,8 @@ static struct tdx_fleet_facts sample_facts(void)
 		.fleetlock = &counters,
 	};
 
-	f.updates[TDX_UPDATE_RESULT_SUCCESS] = 3;
-	f.updates[TDX_UPDATE_RESULT_FATAL] = 1;
+	f.updates[TDX_METRICS_RESULT_SUCCESS] = 3;
+	f.updates[TDX_METRICS_RESULT_FATAL] = 1;
 	return f;
 }
 
@@ -171,18 +171,19 @@ static void test_fleetlock_kinds_bounded(void **state)
 
 static void test_result_mapping(void **state)
 {
-	assert_int_equal(tdx_update_result_from_history("success"), TDX_UPDATE_RESULT_SUCCESS);
-	assert_int_equal(tdx_update_result_from_history("io-error"), TDX_UPDATE_RESULT_IO_ERROR);
-	assert_int_equal(tdx_update_result_from_history("preflight-failed"),
-			 TDX_UPDATE_RESULT_PREFLIGHT_FAILED);
-	assert_int_equal(tdx_update_result_from_history("no-plan"), TDX_UPDATE_RESULT_NO_PLAN);
-	assert_int_equal(tdx_update_result_from_history("fatal"), TDX_UPDATE_RESULT_FATAL);
-	assert_int_equal(tdx_update_result_from_history("something-new"), TDX_UPDATE_RESULT_FAILED);
-	assert_int_equal(tdx_update_result_from_history("up-to-date"), -ENOENT);
-	assert_int_equal(tdx_update_result_from_history("dry-run-passed"), -ENOENT);
-	for (int i = 0; i < TDX_UPDATE_RESULT_MAX; i++)
-		assert_true(tdx_label_value_valid(tdx_update_result_to_string(i)));
-	assert_null(tdx_update_result_to_string(TDX_UPDATE_RESULT_MAX));
+	assert_int_equal(tdx_metrics_result_from_history("success"), TDX_METRICS_RESULT_SUCCESS);
+	assert_int_equal(tdx_metrics_result_from_history("io-error"), TDX_METRICS_RESULT_IO_ERROR);
+	assert_int_equal(tdx_metrics_result_from_history("preflight-failed"),
+			 TDX_METRICS_RESULT_PREFLIGHT_FAILED);
+	assert_int_equal(tdx_metrics_result_from_history("no-plan"), TDX_METRICS_RESULT_NO_PLAN);
+	assert_int_equal(tdx_metrics_result_from_history("fatal"), TDX_METRICS_RESULT_FATAL);
+	assert_int_equal(tdx_metrics_result_from_history("something-new"),
+			 TDX_METRICS_RESULT_FAILED);
+	assert_int_equal(tdx_metrics_result_from_history("up-to-date"), -ENOENT);
+	assert_int_equal(tdx_metrics_result_from_history("dry-run-passed"), -ENOENT);
+	for (int i = 0; i < TDX_METRICS_RESULT_MAX; i++)
+		assert_true(tdx_label_value_valid(tdx_metrics_result_to_string(i)));
+	assert_null(tdx_metrics_result_to_string(TDX_METRICS_RESULT_MAX));
 }
 
 static void test_labels_golden(void **state)

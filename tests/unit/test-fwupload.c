@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "fwupload.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/fwupload.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 #define IMG_SIZE (3 * 4096 + 100)
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "history.h"
-#include "image.h"
+#include <tdx/history.h>
+#include <tdx/image.h>
 
 static struct tdx_history_record make_record(unsigned i)
 {

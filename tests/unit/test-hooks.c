@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "hooks.h"
-#include "image.h"
+#include <tdx/hooks.h>
+#include <tdx/image.h>
 
 struct hookdir {
 	char path[64];

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "host.h"
-#include "macro.h"
+#include <tdx/host.h>
+#include <tdx/macro.h>
 
 /* Builds a fixture from spec, probes it, and removes the tree. */
 static struct tdx_host *probe(const struct fixture_spec *spec)

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "hash.h"
-#include "image.h"
+#include <tdx/hash.h>
+#include <tdx/image.h>
 #include "src/lib/image-layout.h"
 #include "synth.h"
 

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "image.h"
-#include "inhibit-keys.h"
-#include "lock.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/image.h>
+#include <tdx/inhibit-keys.h>
+#include <tdx/lock.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 #define BOOT_A "0123456789abcdef0123456789abcdef"
 #define BOOT_B "fedcba9876543210fedcba9876543210"

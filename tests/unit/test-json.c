@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "json.h"
+#include <tdx/json.h>
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 

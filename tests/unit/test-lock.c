@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "diag.h"
-#include "lock.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/diag.h>
+#include <tdx/lock.h>
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 static void test_creates_dir_and_file(void **state)
 {

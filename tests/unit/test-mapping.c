@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mapping.h"
+#include <tdx/mapping.h>
 
 #define V(a, b, c) (&(struct tdx_version){a, b, c})
 

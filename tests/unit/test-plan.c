@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "plan.h"
+#include <tdx/plan.h>
 #include "policy-store.h"
 
 #define RELEASE(v, min)                                                                     \
@@ -243,6 +243,39 @@ static void test_empty_store(void **state)
 	test_store_done(&s);
 }
 
+/*
+ * A plan reads the sigstructs of the candidates that pass the rules needing
+ * no file (mapping, P-SEAMLDR, direction, hand-off) and of no other.
+ */
+static void test_plan_reads_only_possible_hops(void **state)
+{
+	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys};
+	struct test_store s = {0};
+	struct tdx_plan plan;
+	size_t read = 0;
+
+	assert_int_equal(test_store_from_file(MAPPING_14C28CE, &s), 0);
+	assert_int_equal(tdx_plan_compute(s.store, &host, &opts, NULL, 9, &plan, NULL), 0);
+	assert_int_equal(plan.n_hops, 1);
+	for (size_t i = 0; i < s.store->n_entries; i++) {
+		const struct tdx_store_entry *e = &s.store->entries[i];
+		bool possible = tdx_version_same_series(&e->version, &host.running) &&
+				tdx_version_compare(&e->version, &host.running) > 0 &&
+				!tdx_version_equal(&e->version, &(struct tdx_version){1, 5, 25});
+
+		/* 1.5.25 needs P-SEAMLDR 2.0; 2.0.x is another series; older ones are older */
+		assert_int_equal(e->sig_state, possible ? TDX_SIG_OK : TDX_SIG_NOT_READ);
+		if (possible) {
+			assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_VALID);
+			read++;
+		}
+	}
+	assert_int_equal(read, 8);
+	tdx_plan_done(&plan);
+	test_store_done(&s);
+}
+
 static void test_hop_descriptions(void **state)
 {
 	struct stores *st = *state;
@@ -442,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_chain_catalog),
 		cmocka_unit_test(test_real_catalog),
 		cmocka_unit_test(test_empty_store),
+		cmocka_unit_test(test_plan_reads_only_possible_hops),
 		cmocka_unit_test(test_hop_descriptions),
 		cmocka_unit_test(test_intel_reference_parity),
 	};

@@ -326,6 +326,67 @@ static void test_unmapped_and_unreadable(void **state)
 	test_store_done(&s);
 }
 
+/* Flips a byte of the signed sigstruct of a blob on disk: the signature no longer verifies. */
+static void break_signature(const struct tdx_store_entry *e)
+{
+	int fd = open(e->blob_path, O_RDWR | O_CLOEXEC);
+	uint8_t b;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, TDX_SIGSTRUCT_OFFSET + 20), 1); /* the date */
+	b ^= 0x01;
+	assert_int_equal(pwrite(fd, &b, 1, TDX_SIGSTRUCT_OFFSET + 20), 1);
+	close(fd);
+}
+
+/*
+ * A listing runs the RSA step only for candidates that nothing else forbids:
+ * the others keep an unchecked signature, and a broken one among them is not
+ * named (they are refused anyway), while a broken installable one is.
+ */
+static void test_rsa_only_when_otherwise_allowed(void **state)
+{
+	struct test_store s = {0};
+	struct tdx_policy_host host = policy_host("1.5.06", "1.5.00", CPU_SPR);
+	struct tdx_policy_opts opts = {.trusted_keys = &test_keys};
+	_cleanup_free_ struct tdx_candidate *c = NULL;
+	struct tdx_store_entry *allowed, *other_series;
+	size_t n, verified = 0;
+
+	assert_int_equal(test_store_from_file(MAPPING_14C28CE, &s), 0);
+	allowed = entry_of(&s, "1.5.20");
+	other_series = entry_of(&s, "2.0.08");
+	assert_true(allowed && other_series);
+	break_signature(allowed);
+	break_signature(other_series);
+
+	assert_int_equal(tdx_policy_evaluate(s.store, &host, &opts, &c, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		const struct tdx_store_entry *e = c[i].entry;
+
+		assert_int_equal(e->sig_state, TDX_SIG_OK); /* a listing shows every sigstruct */
+		if (e == allowed) {
+			assert_int_equal(c[i].reasons, TDX_REASON_SIGNATURE);
+			assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_MISMATCH);
+		} else if (c[i].reasons == 0) {
+			assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_VALID);
+			verified++;
+		} else {
+			assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_UNCHECKED);
+			assert_false(c[i].reasons & TDX_REASON_SIGNATURE);
+		}
+	}
+	/* 1.5.08 ... 1.5.34 less 1.5.20 (broken) and 1.5.25 (P-SEAMLDR 2.0 only) */
+	assert_int_equal(verified, 7);
+	assert_int_equal(tdx_policy_check_hop(other_series, &host.running, &host, &opts),
+			 SERIES | CPU | SEAMLDR);
+	/* Trust needs no RSA: an untrusted key is named for a refused candidate too. */
+	opts.trusted_keys = NULL;
+	assert_int_equal(tdx_policy_check_hop(other_series, &host.running, &host, &opts),
+			 SERIES | CPU | SEAMLDR | TDX_REASON_UNTRUSTED_KEY);
+	test_store_done(&s);
+}
+
 static void test_reason_strings(void **state)
 {
 	char buf[TDX_DIAG_MAX];
@@ -357,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_newest_installable),
 		cmocka_unit_test(test_reinstall_and_debug),
 		cmocka_unit_test(test_unmapped_and_unreadable),
+		cmocka_unit_test(test_rsa_only_when_otherwise_allowed),
 		cmocka_unit_test(test_reason_strings),
 		cmocka_unit_test(test_site_approval),
 	};

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "host.h"
-#include "macro.h"
-#include "preflight.h"
+#include <tdx/host.h>
+#include <tdx/macro.h>
+#include <tdx/preflight.h>
 #include "src/lib/image-layout.h"
-#include "store.h"
-#include "sysfs.h"
+#include <tdx/store.h>
+#include <tdx/sysfs.h>
 
 struct probed {
 	char *root;

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "hash.h"
-#include "image.h"
-#include "signature.h"
+#include <tdx/hash.h>
+#include <tdx/image.h>
+#include <tdx/signature.h>
 #include "src/lib/image-layout.h"
 #include "synth.h"
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "image.h"
+#include <tdx/image.h>
 #include "src/lib/image-layout.h"
 #include "synth.h"
 

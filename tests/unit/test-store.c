@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include <tdx/store.h>
 #include "synth.h"
 
 #define V(a, b, c) (&(struct tdx_version){a, b, c})

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "macro.h"
-#include "sysfs.h"
+#include <tdx/macro.h>
+#include <tdx/sysfs.h>
 
 static char *attr(void **state, const char *rel, const char *value)
 {

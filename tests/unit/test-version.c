@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "version.h"
+#include <tdx/version.h>
 
 static const struct {
 	const char *text;

@@ -8,6 +8,9 @@ here=$(dirname "${BASH_SOURCE[0]}")
 # tdxd over D-Bus in the guest (the daemon's scenarios) run in the same boot.
 . "$here/../bus/vm-scenarios.sh"
 SCENARIOS+=("${BUS_SCENARIOS[@]}")
+# TD builds and the guards that keep updates off them (issue 9).
+. "$here/vmm-scenarios.sh"
+SCENARIOS+=("${VMM_SCENARIOS[@]}")
 
 [ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
 run_scenarios "$@"

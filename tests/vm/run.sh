@@ -5,18 +5,10 @@
 # every scenario of tests/vm/scenarios.sh. Exit status 0 when all passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VM_BUILD="$(cd "$here/../.." && pwd)/build-vm"
-res=""
-while getopts "B:o:" o; do
-	case $o in
-	B) VM_BUILD=$(realpath "$OPTARG") ;;
-	o) res=$OPTARG ;;
-	*) exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
 . "$here/vm-lib.sh"
-[ -n "$res" ] || res="$VM_BUILD/vm/results-manual"
+vm_runner_args results-manual "$@"
+shift "$VM_ARGS_USED"
+res=$VM_RESULTS
 
 vm_build_binaries
 vm_prepare
@@ -28,7 +20,8 @@ vm_boot "$res" "bash $(printf '%q ' "$here/guest-run.sh" "$@")" || true
 secs=$(( ($(date +%s%N) - t0) / 1000000 ))
 . "$here/scenarios.sh"
 . "$here/../bus/vm-scenarios.sh"
-SCENARIOS+=("${BUS_SCENARIOS[@]}")
+. "$here/vmm-scenarios.sh"
+SCENARIOS+=("${BUS_SCENARIOS[@]}" "${VMM_SCENARIOS[@]}")
 [ $# -gt 0 ] || set -- "${SCENARIOS[@]}"
 pass=0 failn=0
 for n in "$@"; do

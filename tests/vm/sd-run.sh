@@ -8,20 +8,12 @@
 # on a writable share. Prints one line per scenario; exit 0 when all passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VM_BUILD="$(cd "$here/../.." && pwd)/build-vm"
-res=""
-while getopts "B:o:" o; do
-	case $o in
-	B) VM_BUILD=$(realpath "$OPTARG") ;;
-	o) res=$OPTARG ;;
-	*) exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
 . "$here/vm-lib.sh"
+vm_runner_args results-systemd-manual "$@"
+shift "$VM_ARGS_USED"
+res=$VM_RESULTS
 . "$here/sd-package.sh"
 . "$here/sd-scenarios.sh"
-[ -n "$res" ] || res="$VM_BUILD/vm/results-systemd-manual"
 [ $# -gt 0 ] || set -- "${SD_SCENARIOS[@]}"
 
 vm_build_binaries

@@ -14,6 +14,25 @@ VM_MODS="netfs 9pnet 9pnet_virtio 9p overlay"
 vm_log() { echo "vm: $*" >&2; }
 vm_die() { echo "vm: error: $*" >&2; exit 1; }
 
+# vm_runner_args DEFAULT_RESULTS_NAME "$@": the runners' options, -B BUILD_DIR
+# (default build-vm in the checkout) and -o RESULTS_DIR (default
+# BUILD_DIR/vm/DEFAULT_RESULTS_NAME). Sets VM_BUILD, VM_RESULTS and
+# VM_ARGS_USED (how many arguments the caller shifts away).
+vm_runner_args() {
+	local name=$1 o OPTIND=1
+	shift
+	VM_BUILD="$VM_TOP/build-vm" VM_RESULTS=""
+	while getopts "B:o:" o; do
+		case $o in
+		B) VM_BUILD=$(realpath "$OPTARG") ;;
+		o) VM_RESULTS=$OPTARG ;;
+		*) exit 2 ;;
+		esac
+	done
+	VM_ARGS_USED=$((OPTIND - 1))
+	[ -n "$VM_RESULTS" ] || VM_RESULTS="$VM_BUILD/vm/$name"
+}
+
 # The exact release behind Debian's 6.12 metapackage; the module must match it.
 vm_kernel_release() {
 	local rel

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "signature.h"
+#include <tdx/diag.h>
+#include <tdx/signature.h>
 
 /* Beside the hook directories, so one directory holds all of tdxd's configuration. */
 #define TDX_CONFIG_DEFAULT_PATH SYSCONFDIR "/tdxd/tdxd.conf"
@@ -64,6 +64,7 @@ struct tdx_config {
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
 	uint64_t inhibit_max_hold_usec;	    /* [Inhibit] MaxHoldSec= (named keys), 1..86400 s */
+	uint64_t inhibit_young_td_usec;	    /* [Inhibit] YoungTdSec= (young-td.h), 0: off */
 	char *state_dir;		    /* [Daemon] StateDirectory= */
 	char *kernel_module;		    /* [Daemon] KernelModule= "" none */
 	unsigned history_max;		    /* [Daemon] HistoryMax= */

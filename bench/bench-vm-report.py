@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+# Summarises bench-vm-update's guest results (times.txt, delays.txt,
+# notice.txt in RESULTS): median, min, max, p90 per figure, overheads against
+# the /bin/true floor of the same boot, before/after side by side when the
+# run had a baseline. Never judges a number.
+#   bench-vm-report.py RESULTS INSTALL_MS
+import statistics
+import sys
+
+res, ims = sys.argv[1], int(sys.argv[2])
+
+
+def load(path, key):
+    out = {}
+    for line in open(path):
+        f = line.split()
+        out.setdefault(f[0], []).append(float(f[f.index(key) + 1]))
+    return out
+
+
+def stats(xs):
+    xs = sorted(xs)
+    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+    return statistics.median(xs), xs[0], xs[-1], p90, len(xs)
+
+
+def show(name, xs, unit="ms", extra=""):
+    med, lo, hi, p90, n = stats(xs)
+    print(f"{name:50s} n={n:3d}  median {med:8.1f} {unit}  min {lo:8.1f}  max {hi:8.1f}  "
+          f"p90 {p90:8.1f}{extra}")
+    return med
+
+
+wall = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "wall_us").items()}
+cpu = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "cpu_us").items()}
+delays = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/delays.txt", "delay_us").items()}
+builds = [b for b in ("before", "after") if f"{b}_version" in wall]
+
+print("guest: TCG, 2 CPUs; root file system (binaries, libraries) read over 9p")
+floor = show("floor: /bin/true", wall["floor_true"])
+show("floor: python3 -c pass", wall["floor_python"], extra=f"  ({statistics.median(wall['floor_python']) / floor:.1f}x true)")
+for b in builds:
+    print(f"--- {b} ---")
+    v = show(f"{b}: tdxctl --version", wall[f"{b}_version"])
+    print(f"{'':50s} {v / floor:.2f}x the /bin/true floor; CPU median {statistics.median(cpu[f'{b}_version']):.1f} ms")
+    show(f"{b}: tdxctl --direct status", wall[f"{b}_direct_status"])
+    for route, label in (("direct", "--direct update"), ("bus", "update through tdxd")):
+        key = f"{b}_{route}_update"
+        if key not in wall:
+            continue
+        ref = floor if route == "direct" else statistics.median(wall["floor_true_bus"])
+        show(f"{b}: tdxctl {label}, wall", wall[key])
+        over = [w - ims for w in wall[key]]
+        med = show(f"{b}:   minus install_ms={ims} (overhead)", over)
+        print(f"{'':50s} overhead {med / ref:.1f}x the /bin/true floor")
+        show(f"{b}:   kernel done -> tdxctl exited", delays[key])
+    if f"{b}_bus_status" in wall:
+        show(f"{b}: tdxctl status through tdxd", wall[f"{b}_bus_status"])
+if "floor_true_bus" in wall:
+    show("floor: /bin/true during the tdxd blocks", wall["floor_true_bus"])
+notice = load(f"{res}/notice.txt", "notice_us")
+install = load(f"{res}/notice.txt", "install_us")
+show("library engine: kernel done -> sees idle", notice.get("notice_us", sum(notice.values(), [])), "us")
+show("library engine: loading=0 -> idle", [u / 1000 for u in sum(install.values(), [])])
+print("reference: Intel's version_select_and_load.py costs install time + 1.4-1.9 s in a guest")
+print("like this one (one-second status poll, Python start-up, store scan)")
