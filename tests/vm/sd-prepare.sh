@@ -33,6 +33,8 @@ cp -r "$VM_BUILD/vm/catalog/." /usr/lib/firmware/intel/tdx/
 conf=$(tdxd_conf_path)
 printf '\n[Update]\nTrustedSigningKeys=%s\n' "$(cat "$VM_BUILD/vm/test-key-sha256")" >>"$conf"
 cp "$conf" "$conf.shipped"
+# libvirt only for its scenario (sd-libvirt.sh)
+case " $* " in *" sd-libvirt "*) sd_libvirt_prepare ;; esac
 
 # The polkit scenario's user; its group is what a rules file grants.
 groupadd --system tdxops

@@ -20,6 +20,7 @@ vm_build_binaries
 vm_prepare
 "$here/mkcatalog.sh" "$VM_BUILD" "$VM_BUILD/vm/catalog"
 sd_package_build
+case " $* " in *" sd-libvirt "*) sd_libvirt_fetch ;; esac
 rm -rf "$res"
 mkdir -p "$res/state"
 

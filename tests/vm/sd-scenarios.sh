@@ -367,3 +367,6 @@ JQ
 	journalctl -b -o cat --no-pager MESSAGE_ID=$MSG_STARTED >"$SCN_DIR/started"
 	expect_match "journalctl MESSAGE_ID=<started>" "$SCN_DIR/started" "TDX module update"
 }
+
+# Real libvirt and the shipped hook (issue 9).
+. "$(dirname "${BASH_SOURCE[0]}")/sd-libvirt.sh"

@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# The systemd suite with real libvirt (issue 9): Debian's libvirt 9.0
+# (libvirt-daemon-system, unpacked into the guest's overlay only, from .debs
+# fetched once into the VM cache), the shipped hook qemu.d/50-tdxctl in its
+# testing mode (Domains=all: libvirt 9.0 cannot parse a TDX domain) and a
+# tiny TCG domain (type='qemu', direct kernel boot, no disk). Sourced by
+# sd-scenarios.sh.
+
+SD_SCENARIOS+=(sd-libvirt)
+SD_LIBVIRT_CACHE=${TDX_VM_CACHE:-/var/cache/tdxctl-vm}/libvirt
+SD_LIBVIRT_WINDOW=/run/tdx-test-window
+SD_LIBVIRT_UUID=5a1c0ffe-0000-4000-8000-00000000d0d1
+SD_LIBVIRT_BAD_UUID=5a1c0ffe-0000-4000-8000-00000000bad0
+MSG_HELD=5c1f0e7a9b2d4e0c8a61f3d2b7e49a20
+MSG_RELEASED=5c1f0e7a9b2d4e0c8a61f3d2b7e49a21
+MSG_EXPIRED=5c1f0e7a9b2d4e0c8a61f3d2b7e49a22
+
+# Host, before the boot: the packages libvirt needs beyond this machine's
+# (apt-get --download-only: never installed here), unpacked once into a
+# cached tree. Installing them with apt inside the TCG guest took over 15
+# minutes (maintainer scripts, triggers); the unpacked tree is copied in
+# seconds and sd_libvirt_prepare does the little setup libvirtd needs.
+sd_libvirt_fetch() {
+	local d=$SD_LIBVIRT_CACHE f
+	[ -f "$d/.complete" ] && return 0
+	rm -rf "$d"
+	mkdir -p "$d/debs/partial" "$d/root"
+	vm_log "fetching libvirt's packages into $d"
+	apt-get install -y -q --download-only --no-install-recommends \
+		-o Dir::Cache::archives="$d/debs" libvirt-daemon-system libvirt-clients \
+		>"$d/fetch.log" 2>&1 ||
+		{ cat "$d/fetch.log" >&2; vm_die "cannot fetch libvirt's packages"; }
+	for f in "$d"/debs/*.deb; do
+		dpkg-deb -x "$f" "$d/root" || vm_die "cannot unpack $f"
+	done
+	touch "$d/.complete"
+}
+
+# Guest, in the overlay before systemd starts (sd-prepare.sh), only when
+# sd-libvirt runs: the unpacked tree over / (merged /usr kept), then what the
+# maintainer scripts would have done that libvirtd needs.
+sd_libvirt_prepare() {
+	tar -C "$SD_LIBVIRT_CACHE/root" -c . | tar -C / -x --keep-directory-symlink
+	ldconfig
+	getent group libvirt >/dev/null || groupadd --system libvirt
+	mkdir -p /var/lib/libvirt/qemu /var/cache/libvirt/qemu /var/log/libvirt/qemu \
+		/var/lib/libvirt/images /etc/libvirt/qemu/networks/autostart
+	# QEMU as root without relabelling: the kernel it boots is on the read-only share
+	printf 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nsecurity_driver = "none"\n' \
+		>>/etc/libvirt/qemu.conf
+	# no default network: it wants dnsmasq, and the domain has no interface
+	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+	printf 'Domains=all\nTTLSec=120\nTestHoldPrepareWhile=%s\n' "$SD_LIBVIRT_WINDOW" \
+		>/etc/tdxd/libvirt-hook.conf
+}
+
+sd_libvirt_domain() { # NAME UUID KERNEL
+	cat <<EOX
+<domain type='qemu'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <memory unit='MiB'>96</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$3</kernel>
+    <cmdline>console=ttyS0</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'><source path='/run/$1.console'/></serial>
+    <graphics type='none'/>
+  </devices>
+</domain>
+EOX
+}
+
+sd_held() { bprop HeldInhibitors; } # quotes removed: a(sssut) 1 KEY WHO WHY UID EXPIRY
+
+# sd_wait_held REGEX TENTHS: until HeldInhibitors matches.
+sd_wait_held() {
+	for _ in $(seq 1 "$2"); do
+		[[ "$(sd_held)" =~ $1 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+journal_key() { # MESSAGE_ID KEY: entries of this boot
+	journalctl -b -o cat --no-pager "MESSAGE_ID=$1" "TDX_INHIBIT_KEY=$2"
+}
+
+scn_sd-libvirt() {
+	local key=libvirt:$SD_LIBVIRT_UUID bad=libvirt:$SD_LIBVIRT_BAD_UUID start_pid kernel
+	# the guest's own kernel: QEMU only has to load it (no disk, nothing to boot into)
+	kernel=(/var/cache/tdxctl-vm/"$(uname -r)"/root/boot/vmlinuz-*)
+	sd_sim 1.5.06
+	systemctl start libvirtd.service || fail "systemctl start libvirtd"
+	virsh -c qemu:///system version >"$SCN_DIR/virsh" 2>&1 || fail "virsh: $(cat "$SCN_DIR/virsh")"
+	sed 's/^/    | /' "$SCN_DIR/virsh"
+	sd_libvirt_domain tdxtest "$SD_LIBVIRT_UUID" "${kernel[0]}" >"$SCN_DIR/td.xml"
+	virsh -c qemu:///system define "$SCN_DIR/td.xml" >/dev/null || fail "virsh define"
+
+	# prepare holds the key; the test switch keeps prepare open meanwhile
+	touch "$SD_LIBVIRT_WINDOW"
+	virsh -c qemu:///system start tdxtest >"$SCN_DIR/start" 2>&1 &
+	start_pid=$!
+	sd_wait_held "$key libvirt:tdxtest" 600 || fail "no key after prepare: $(sd_held)"
+	tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update while prepare holds: exit" "$?" 1
+	expect_match "update while prepare holds" "$SCN_DIR/update" "key $key held by libvirt:tdxtest"
+	expect_eq "uploads while held (nothing reached data)" "$(sim_state uploads)" 0
+	TDXCTL_STORE=$STORE_DIR tdxctl --direct update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "--direct update while prepare holds: exit" "$?" 1
+	expect_eq "uploads while held (--direct)" "$(sim_state uploads)" 0
+	# the window closes: QEMU starts, started releases
+	rm -f "$SD_LIBVIRT_WINDOW"
+	wait "$start_pid"
+	expect_eq "virsh start: exit" "$?" 0
+	sed 's/^/    | /' "$SCN_DIR/start"
+	expect_eq "domain state" "$(virsh -c qemu:///system domstate tdxtest 2>&1)" running
+	sd_wait_held '^a\(sssut\) 0$' 100 || fail "key not released after started: $(sd_held)"
+	tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update after started: exit" "$?" 0
+	expect_state 1.5.10 15 1
+	virsh -c qemu:///system destroy tdxtest >/dev/null 2>&1
+
+	# a start that fails (no kernel there) is released by `release end`
+	sd_libvirt_domain tdxbad "$SD_LIBVIRT_BAD_UUID" /nonexistent/vmlinuz >"$SCN_DIR/bad.xml"
+	virsh -c qemu:///system define "$SCN_DIR/bad.xml" >/dev/null || fail "virsh define bad"
+	virsh -c qemu:///system start tdxbad >"$SCN_DIR/start-bad" 2>&1
+	expect_ne "virsh start of a missing kernel: exit" "$?" 0
+	sed 's/^/    | /' "$SCN_DIR/start-bad"
+	journal_key "$MSG_HELD" "$bad" >"$SCN_DIR/j-held"
+	journal_key "$MSG_RELEASED" "$bad" >"$SCN_DIR/j-released"
+	expect_match "failed start: held at prepare" "$SCN_DIR/j-held" "inhibitor key $bad held"
+	expect_match "failed start: released" "$SCN_DIR/j-released" "inhibitor key $bad released"
+	expect_eq "HeldInhibitors after the failed start" "$(sd_held)" "a(sssut) 0"
+
+	# a key nobody releases expires, is logged, and the update goes ahead
+	tdxctl inhibit --hold=libvirt:lost --who=libvirt --why="start never finished" --ttl=2 \
+		>/dev/null || fail "inhibit --hold"
+	tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update under the lost key: exit" "$?" 1
+	for _ in $(seq 1 100); do
+		[ -n "$(journal_key "$MSG_EXPIRED" libvirt:lost)" ] && break
+		sleep 0.1
+	done
+	journal_key "$MSG_EXPIRED" libvirt:lost >"$SCN_DIR/j-expired"
+	expect_match "expiry logged" "$SCN_DIR/j-expired" "inhibitor key libvirt:lost expired"
+	expect_eq "HeldInhibitors after the expiry" "$(sd_held)" "a(sssut) 0"
+	tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
+	expect_eq "update after the expiry: exit" "$?" 0
+	expect_state 1.5.20 14 2
+	systemctl stop libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket 2>/dev/null
+}
