@@ -3,7 +3,8 @@
 # packages. Idempotent; quiet when everything is present.
 set -euo pipefail
 
-# build: meson .. scdoc; tests: clang (fuzz), dbus (bus suite), python3;
+# build: meson .. scdoc; tests: clang (fuzz), dbus (bus suite), jq (JSON checks),
+# python3;
 # vm suite and demo: qemu, busybox, cpio, xz, kmod, dwarves (pahole, which
 # the kernel module build runs for BTF), apt-get download of the kernel;
 # bus suite: gdbus (libglib2.0-bin) calls as another user;
@@ -12,7 +13,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc make clang clang-format libclang-rt-14-dev
       libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
       nettle-dev libgmp-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
-      qemu-system-x86 python3 util-linux bash-completion zsh dwarves polkitd passwd libglib2.0-bin git
+      qemu-system-x86 jq python3 util-linux bash-completion zsh dwarves polkitd passwd libglib2.0-bin git
       ca-certificates debhelper dpkg-dev fakeroot lintian debootstrap)
 
 missing=()

@@ -18,6 +18,7 @@
 #include <tdx/preflight.h>
 #include <tdx/store.h>
 #include <tdx/sysfs.h>
+#include <tdx/view.h>
 #include <tdx/young-td.h>
 
 static const char *const check_names[] = {
@@ -140,7 +141,7 @@ int tdx_check_updates_left(const struct tdx_host *h, unsigned reserve, struct td
 		return verdict(r, -ENOSPC,
 			       "num_remaining_updates is 0: the update would fail after the old "
 			       "module is shut down and kill every TD; reboot to reset it");
-	if (n <= reserve)
+	if (tdx_update_budget(h, reserve) == 0)
 		return verdict(r, -ENOSPC,
 			       "num_remaining_updates is %u, not above the reserve of %u", n,
 			       reserve);

@@ -12,16 +12,12 @@
 
 #include <tdx/lock.h>
 #include <tdx/update.h>
+#include <tdx/view.h>
 
+/* The host changes every hop; the CPU does not. */
 static void sync_policy_host(struct tdx_update_ctx *ctx)
 {
-	const struct tdx_host *h = ctx->host;
-
-	ctx->policy_host.running =
-		h->version_err == 0 ? h->module_version : (struct tdx_version){0};
-	ctx->policy_host.seamldr_known = h->seamldr_err == 0;
-	ctx->policy_host.seamldr =
-		h->seamldr_err == 0 ? h->seamldr_version : (struct tdx_version){0};
+	tdx_policy_host_from_host(ctx->host, ctx->policy_host.cpu_signature, &ctx->policy_host);
 }
 
 int tdx_update_ctx_init_policy_host(struct tdx_update_ctx *ctx, uint32_t cpu_signature)

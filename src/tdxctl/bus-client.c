@@ -9,20 +9,11 @@
 
 #include "bus-client.h"
 #include "bus-names.h"
-#include "output.h"
-#include "verbs.h"
-
-bool arg_direct;
-const char *arg_direct_only_option;
-const char *arg_inhibit_who;
-const char *arg_inhibit_why;
 
 int bus_client_open(sd_bus **ret)
 {
 	int r;
 
-	if (arg_direct)
-		return -EHOSTDOWN;
 	r = sd_bus_open_system(ret);
 	if (r < 0)
 		return -EHOSTDOWN; /* no system bus: initramfs, containers */
@@ -60,7 +51,7 @@ bool bus_client_error_is_unreachable(const sd_bus_error *e, int r)
 					   r == -ECONNRESET || r == -ETIMEDOUT);
 }
 
-static int call_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
+int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
 {
 	if (bus_client_error_is_unreachable(e, r))
 		return tdx_diag_set(diag, -EHOSTDOWN, "%s",
@@ -109,7 +100,7 @@ int bus_client_history(sd_bus *bus, struct tdx_history **ret, struct tdx_diag *d
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "History", &e,
 			       &reply, NULL);
 	if (r < 0)
-		return call_failed(&e, r, "History", diag);
+		return bus_client_failed(&e, r, "History", diag);
 	r = tdx_history_new(&h);
 	if (r < 0)
 		return r;
@@ -132,7 +123,7 @@ int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_f
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "Inhibit", &e,
 			       &reply, "ss", who, why);
 	if (r < 0)
-		return call_failed(&e, r, "Inhibit", diag);
+		return bus_client_failed(&e, r, "Inhibit", diag);
 	r = sd_bus_message_read(reply, "h", &fd);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Inhibit: malformed reply");
@@ -144,92 +135,8 @@ int bus_client_inhibit(sd_bus *bus, const char *who, const char *why, int *ret_f
 	return 0;
 }
 
-void bus_report_done(struct bus_report *r)
-{
-	free(r->out);
-	free(r->err);
-	*r = (struct bus_report){};
-}
-
-/*
- * The a{sv} of the command line options tdxd honours (tdxctl-dbus(5));
- * with_output: also how to print (Report, not Update).
- */
-static int append_options(sd_bus_message *m, bool with_output)
-{
-	int r;
-
-	r = sd_bus_message_open_container(m, 'a', "{sv}");
-	if (r >= 0 && with_output)
-		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "json", "b", arg_json, "color", "b",
-					  output_is_color(), "quiet", "b", arg_quiet);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "dry_run", "b", arg_dry_run,
-					  "allow_debug", "b", arg_allow_debug, "reinstall", "b",
-					  arg_reinstall);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	return r;
-}
-
-static int call_report(sd_bus *bus, sd_bus_message *call, const char *what, struct bus_report *ret,
-		       struct tdx_diag *diag)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	const char *out, *err;
-	int32_t code;
-	int r;
-
-	r = sd_bus_call(bus, call, 0, &e, &reply);
-	if (r < 0)
-		return call_failed(&e, r, what, diag);
-	r = sd_bus_message_read(reply, "iss", &code, &out, &err);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "%s: malformed reply", what);
-	ret->out = strdup(out);
-	ret->err = strdup(err);
-	if (!ret->out || !ret->err) {
-		bus_report_done(ret);
-		return tdx_diag_set(diag, -ENOMEM, "out of memory");
-	}
-	ret->exit_status = code;
-	return 0;
-}
-
-int bus_client_report(sd_bus *bus, const char *verb, const char *target, struct bus_report *ret,
-		      struct tdx_diag *diag)
-{
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	int r;
-
-	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
-					   "Report");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", verb, target ?: "");
-	if (r >= 0)
-		r = append_options(m, true);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "Report: %s", strerror(-r));
-	return call_report(bus, m, "Report", ret, diag);
-}
-
-int bus_client_job_report(sd_bus *bus, const char *job, struct bus_report *ret,
-			  struct tdx_diag *diag)
-{
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	int r;
-
-	r = sd_bus_message_new_method_call(bus, &m, TDX_BUS_NAME, job, TDX_BUS_JOB_IFACE, "Report");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "a{sv}", 2, "json", "b", arg_json, "color", "b",
-					  output_is_color());
-	if (r < 0)
-		return tdx_diag_set(diag, r, "Report: %s", strerror(-r));
-	return call_report(bus, m, "job report", ret, diag);
-}
-
-int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct tdx_diag *diag)
+int bus_client_update(sd_bus *bus, const char *target, const struct tdxctl_options *o,
+		      char **ret_job, struct tdx_diag *diag)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -242,13 +149,14 @@ int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct td
 	if (r >= 0)
 		r = sd_bus_message_append(m, "s", target ?: "");
 	if (r >= 0)
-		r = append_options(m, false);
+		r = sd_bus_message_append(m, "a{sv}", 3, "dry_run", "b", o->dry_run, "allow_debug",
+					  "b", o->allow_debug, "reinstall", "b", o->reinstall);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Update: %s", strerror(-r));
 	/* polkit may ask a human: no bus timeout. */
 	r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
 	if (r < 0)
-		return call_failed(&e, r, "Update", diag);
+		return bus_client_failed(&e, r, "Update", diag);
 	r = sd_bus_message_read(reply, "o", &job);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Update: malformed reply");
@@ -257,9 +165,4 @@ int bus_client_update(sd_bus *bus, const char *target, char **ret_job, struct td
 		return tdx_diag_set(diag, -ENOMEM, "out of memory");
 	*ret_job = copy;
 	return 0;
-}
-
-int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx_diag *diag)
-{
-	return call_failed(e, r, what, diag);
 }

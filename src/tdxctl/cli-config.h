@@ -9,3 +9,5 @@
  * history's location, MaxHoldSec= and YoungTdSec=. Prints why not.
  */
 int cli_config_load(struct tdx_config **ret);
+/* $TDXD_CONFIG, else tdxd's default path. */
+const char *cli_config_path(void);

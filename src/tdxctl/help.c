@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tdx/store.h>
+#include <tdx/update.h>
 #include "verbs.h"
 
 /* The help text spells the defaults out. */

@@ -4,7 +4,18 @@
 #include <inttypes.h>
 
 #include "inhibit-named.h"
-#include "output.h"
+
+/* Adds key=value to o, taking value (freed on failure); -ENOMEM when value or o is NULL. */
+static int json_add(json_object *o, const char *key, json_object *value)
+{
+	if (!value)
+		return -ENOMEM;
+	if (!o || json_object_object_add(o, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 static json_object *key_to_json(const struct tdx_inhibit_key *k)
 {

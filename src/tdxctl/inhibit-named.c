@@ -22,13 +22,9 @@
 #include "inhibit-named.h"
 #include <tdx/json.h>
 #include <tdx/lock.h>
-#include "output.h"
+#include "log.h"
+#include "render.h"
 #include "verbs.h"
-
-const char *arg_inhibit_hold;
-const char *arg_inhibit_release;
-bool arg_inhibit_list;
-uint32_t arg_inhibit_ttl_sec = 600;
 
 /* As tdxd logs them, so `journalctl MESSAGE_ID=` finds a key whichever path handled it. */
 static void key_journal(const char *message_id, const char *verb, const struct tdx_inhibit_key *k)
@@ -54,15 +50,15 @@ static void sweep_local(void)
 	}
 }
 
-static int hold_local(uint64_t *ret_expires_realtime)
+static int hold_local(const struct tdxctl_options *o, uint64_t *ret_expires_realtime)
 {
 	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
 	struct tdx_inhibit_hold_req req = {
-		.key = arg_inhibit_hold,
-		.who = arg_inhibit_who,
-		.why = arg_inhibit_why ?: "",
+		.key = o->inhibit_hold,
+		.who = o->inhibit_who,
+		.why = o->inhibit_why ?: "",
 		.uid = (uint32_t)geteuid(),
-		.ttl_usec = (uint64_t)arg_inhibit_ttl_sec * USEC_PER_SEC,
+		.ttl_usec = (uint64_t)o->inhibit_ttl_sec * USEC_PER_SEC,
 	};
 	struct tdx_diag diag = {""};
 	struct tdx_inhibit_key k;
@@ -75,21 +71,22 @@ static int hold_local(uint64_t *ret_expires_realtime)
 	sweep_local();
 	r = tdx_inhibit_key_hold(NULL, &req, NULL, &k, &diag);
 	if (r < 0)
-		return log_error(r, "inhibit --hold=%s: %s", arg_inhibit_hold, diag.msg);
+		return log_error(r, "inhibit --hold=%s: %s", o->inhibit_hold, diag.msg);
 	key_journal(TDX_MESSAGE_INHIBIT_HELD, "held", &k);
 	*ret_expires_realtime = k.expires_realtime_usec;
 	return 0;
 }
 
-static int hold_bus(sd_bus *bus, uint64_t *ret_expires_realtime, struct tdx_diag *diag)
+static int hold_bus(const struct tdxctl_options *o, sd_bus *bus, uint64_t *ret_expires_realtime,
+		    struct tdx_diag *diag)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	int r;
 
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "HoldInhibitor", &e,
-			       &reply, "sssu", arg_inhibit_hold, arg_inhibit_who,
-			       arg_inhibit_why ?: "", arg_inhibit_ttl_sec);
+			       &reply, "sssu", o->inhibit_hold, o->inhibit_who,
+			       o->inhibit_why ?: "", o->inhibit_ttl_sec);
 	if (r < 0)
 		return bus_client_failed(&e, r, "HoldInhibitor", diag);
 	r = sd_bus_message_read(reply, "t", ret_expires_realtime);
@@ -98,14 +95,15 @@ static int hold_bus(sd_bus *bus, uint64_t *ret_expires_realtime, struct tdx_diag
 	return 0;
 }
 
-static int release_bus(sd_bus *bus, bool *ret_was_held, struct tdx_diag *diag)
+static int release_bus(const struct tdxctl_options *o, sd_bus *bus, bool *ret_was_held,
+		       struct tdx_diag *diag)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	int was_held, r;
 
 	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "ReleaseInhibitor",
-			       &e, &reply, "s", arg_inhibit_release);
+			       &e, &reply, "s", o->inhibit_release);
 	if (r < 0)
 		return bus_client_failed(&e, r, "ReleaseInhibitor", diag);
 	r = sd_bus_message_read(reply, "b", &was_held);
@@ -115,18 +113,18 @@ static int release_bus(sd_bus *bus, bool *ret_was_held, struct tdx_diag *diag)
 	return 0;
 }
 
-static int release_local(bool *ret_was_held)
+static int release_local(const struct tdxctl_options *o, bool *ret_was_held)
 {
 	struct tdx_diag diag = {""};
 	struct tdx_inhibit_key k = {0};
 	int r;
 
-	(void)tdx_inhibit_key_get(NULL, arg_inhibit_release, NULL, &k, NULL);
-	r = tdx_inhibit_key_release(NULL, arg_inhibit_release, &diag);
+	(void)tdx_inhibit_key_get(NULL, o->inhibit_release, NULL, &k, NULL);
+	r = tdx_inhibit_key_release(NULL, o->inhibit_release, &diag);
 	if (r < 0)
-		return log_error(r, "inhibit --release=%s: %s", arg_inhibit_release, diag.msg);
+		return log_error(r, "inhibit --release=%s: %s", o->inhibit_release, diag.msg);
 	if (r > 0) {
-		snprintf(k.key, sizeof(k.key), "%s", arg_inhibit_release);
+		snprintf(k.key, sizeof(k.key), "%s", o->inhibit_release);
 		key_journal(TDX_MESSAGE_INHIBIT_RELEASED, "released", &k);
 	}
 	sweep_local();
@@ -135,24 +133,26 @@ static int release_local(bool *ret_was_held)
 }
 
 /* Runs the bus call, or the local one when tdxd is not there (or --direct). */
-static int hold_or_release(uint64_t *ret_expires, bool *ret_was_held)
+static int hold_or_release(const struct tdxctl_options *o, uint64_t *ret_expires,
+			   bool *ret_was_held)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {""};
 	int r;
 
-	r = bus_client_open(&bus);
+	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
 	if (r >= 0)
-		r = arg_inhibit_hold ? hold_bus(bus, ret_expires, &diag)
-				     : release_bus(bus, ret_was_held, &diag);
+		r = o->inhibit_hold ? hold_bus(o, bus, ret_expires, &diag)
+				    : release_bus(o, bus, ret_was_held, &diag);
 	if (r == -EHOSTDOWN)
-		return arg_inhibit_hold ? hold_local(ret_expires) : release_local(ret_was_held);
+		return o->inhibit_hold ? hold_local(o, ret_expires)
+				       : release_local(o, ret_was_held);
 	if (r < 0)
 		return log_error(r, "%s", diag.msg);
 	return 0;
 }
 
-static void print_expiry(uint64_t expires_realtime)
+static void print_expiry(const char *key, uint64_t expires_realtime)
 {
 	time_t t = (time_t)(expires_realtime / USEC_PER_SEC);
 	char when[64] = "";
@@ -160,10 +160,10 @@ static void print_expiry(uint64_t expires_realtime)
 
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
-	printf("%s held until %s\n", arg_inhibit_hold, when);
+	printf("%s held until %s\n", key, when);
 }
 
-static int list_held(void)
+static int list_held(const struct tdxctl_options *o)
 {
 	_cleanup_(tdx_inhibit_keys_done) struct tdx_inhibit_keys keys = {0};
 	struct tdx_diag diag = {""};
@@ -172,48 +172,49 @@ static int list_held(void)
 	r = tdx_inhibit_keys_list(NULL, NULL, false, &keys, &diag);
 	if (r < 0)
 		return log_error(r, "inhibit --list: %s", diag.msg);
-	if (output_is_json())
-		return output_json(inhibit_keys_to_json(&keys));
+	if (o->json)
+		return render_json(&(struct render_ctx){.out = stdout, .err = stderr},
+				   inhibit_keys_to_json(&keys));
 	inhibit_keys_print_text(stdout, &keys);
 	return 0;
 }
 
-static int named_usage_check(int argc)
+static int named_usage_check(const struct tdxctl_options *o, int argc)
 {
-	int n = !!arg_inhibit_hold + !!arg_inhibit_release + arg_inhibit_list;
+	int n = !!o->inhibit_hold + !!o->inhibit_release + o->inhibit_list;
 
 	if (n > 1)
 		return cli_usage_error("inhibit: --hold, --release and --list exclude each other");
 	if (argc > 1)
 		return cli_usage_error("inhibit: --hold, --release and --list take no command");
-	if (arg_inhibit_hold && (!arg_inhibit_who || !arg_inhibit_who[0]))
+	if (o->inhibit_hold && (!o->inhibit_who || !o->inhibit_who[0]))
 		return cli_usage_error("inhibit --hold: --who is required");
-	if (arg_inhibit_hold && arg_inhibit_ttl_sec == 0)
+	if (o->inhibit_hold && o->inhibit_ttl_sec == 0)
 		return cli_usage_error("inhibit --hold: --ttl must be at least 1 second");
 	return 0;
 }
 
-int verb_inhibit_named(int argc, char **argv)
+int verb_inhibit_named(const struct tdxctl_options *o, int argc, char **argv)
 {
 	struct tdx_diag diag = {""};
 	uint64_t expires = 0;
 	bool was_held = false;
 	int r;
 
-	r = named_usage_check(argc);
+	r = named_usage_check(o, argc);
 	if (r != 0)
 		return r;
-	if (arg_inhibit_list)
-		return list_held();
-	r = tdx_inhibit_key_validate(arg_inhibit_hold ?: arg_inhibit_release, &diag);
+	if (o->inhibit_list)
+		return list_held(o);
+	r = tdx_inhibit_key_validate(o->inhibit_hold ?: o->inhibit_release, &diag);
 	if (r < 0)
 		return cli_usage_error("inhibit: %s", diag.msg);
-	r = hold_or_release(&expires, &was_held);
+	r = hold_or_release(o, &expires, &was_held);
 	if (r < 0)
 		return r;
-	if (arg_inhibit_hold)
-		print_expiry(expires);
+	if (o->inhibit_hold)
+		print_expiry(o->inhibit_hold, expires);
 	else
-		printf("%s %s\n", arg_inhibit_release, was_held ? "released" : "was not held");
+		printf("%s %s\n", o->inhibit_release, was_held ? "released" : "was not held");
 	return CLI_EXIT_SUCCESS;
 }

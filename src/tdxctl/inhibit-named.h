@@ -10,13 +10,10 @@
 #include <tdx/tdxd-conf.h>
 #include <tdx/inhibit-keys.h>
 
-extern const char *arg_inhibit_hold;
-extern const char *arg_inhibit_release;
-extern bool arg_inhibit_list;
-extern uint32_t arg_inhibit_ttl_sec; /* --ttl=, default 600 */
+#include "verbs.h"
 
 /* inhibit --hold/--release/--list (verb-inhibit.c hands over when one is given). */
-int verb_inhibit_named(int argc, char **argv);
+int verb_inhibit_named(const struct tdxctl_options *o, int argc, char **argv);
 
 /*
  * [{"key", "who", "why", "uid", "time_left_sec", "expires_usec"}] (the last

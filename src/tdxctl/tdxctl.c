@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * tdxctl: command line parsing and verb dispatch. Each verb computes its
- * result with the library and prints it through output.c; status, list,
- * plan and update are routed to tdxd unless --direct (route.c), where the
- * same verb code renders the output.
+ * tdxctl: command line parsing and verb dispatch. The options live here,
+ * file-static as in systemd's *ctl tools, and reach the verbs as one
+ * explicit struct tdxctl_options. status, list, plan and update get their
+ * documents from tdxd or the library (route.c) and render.c draws them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+#include <unistd.h>
+
 #include <tdx/cpu.h>
-#include "output.h"
+#include <tdx/fwupload.h>
+#include "log.h"
 #include <tdx/sysfs.h>
 #include <tdx/update.h>
-#include "bus-client.h"
 #include "inhibit-named.h"
 #include "verbs.h"
 
@@ -74,6 +77,40 @@ static const struct option options[] = {
 	{"ttl", required_argument, NULL, ARG_TTL},
 	{}};
 
+static struct tdxctl_options arg = {
+	.reserve = TDX_DEFAULT_RESERVE,
+	.timeout_usec = TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC,
+	.format = TDX_IMAGE_FORMAT_INVALID,
+	.inhibit_ttl_sec = 600,
+};
+static bool arg_trusted_keys_set;
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_errorv(fmt, ap);
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+/*
+ * The terminal rule of systemd (on_tty(), getenv_terminal_is_dumb()) and
+ * no-color.org: both streams on a terminal, TERM set and not "dumb", NO_COLOR
+ * unset or empty.
+ */
+static bool color_wanted(void)
+{
+	const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+
+	if (no_color && *no_color)
+		return false;
+	if (!term || strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+}
+
 static int parse_timeout(const char *s, uint64_t *ret)
 {
 	unsigned secs;
@@ -87,8 +124,8 @@ static int parse_timeout(const char *s, uint64_t *ret)
 /* Remembers the first option that tdxd cannot honour, for the routing (route.c). */
 static void direct_only_option(const char *name)
 {
-	if (!arg_direct_only_option)
-		arg_direct_only_option = name;
+	if (!arg.direct_only_option)
+		arg.direct_only_option = name;
 }
 
 static int parse_trusted_keys(const char *what, const char *text)
@@ -96,7 +133,7 @@ static int parse_trusted_keys(const char *what, const char *text)
 	struct tdx_diag diag = {};
 	int r;
 
-	r = tdx_trusted_keys_parse(text, &arg_trusted_keys, &diag);
+	r = tdx_trusted_keys_parse(text, &arg.trusted_keys, &diag);
 	if (r < 0)
 		return log_error(r, "%s: %s", what, diag.msg);
 	return 0;
@@ -115,80 +152,80 @@ static int parse_option(int c, const char *optarg_value)
 		printf("tdxctl %s\n", PACKAGE_VERSION);
 		return 0;
 	case ARG_DIRECT:
-		arg_direct = true;
+		arg.direct = true;
 		return 1;
 	case ARG_WHO:
-		arg_inhibit_who = optarg_value;
+		arg.inhibit_who = optarg_value;
 		return 1;
 	case ARG_WHY:
-		arg_inhibit_why = optarg_value;
+		arg.inhibit_why = optarg_value;
 		return 1;
 	case ARG_HOLD:
-		arg_inhibit_hold = optarg_value;
+		arg.inhibit_hold = optarg_value;
 		return 1;
 	case ARG_RELEASE:
-		arg_inhibit_release = optarg_value;
+		arg.inhibit_release = optarg_value;
 		return 1;
 	case ARG_LIST:
-		arg_inhibit_list = true;
+		arg.inhibit_list = true;
 		return 1;
 	case ARG_TTL:
-		if (tdx_parse_uint32(optarg_value, &arg_inhibit_ttl_sec) < 0)
+		if (tdx_parse_uint32(optarg_value, &arg.inhibit_ttl_sec) < 0)
 			return log_error(-EINVAL, "--ttl: \"%s\" is not a number of seconds",
 					 optarg_value);
 		return 1;
 	case ARG_SYSFS_ROOT:
 		direct_only_option("--sysfs-root");
-		arg_sysfs_root = optarg_value;
+		arg.sysfs_root = optarg_value;
 		return 1;
 	case ARG_STORE:
 		direct_only_option("--store");
-		arg_store = optarg_value;
+		arg.store = optarg_value;
 		return 1;
 	case ARG_CPU_SIGNATURE:
 		direct_only_option("--cpu-signature");
-		if (tdx_cpu_signature_parse(optarg_value, &arg_cpu_signature) < 0)
+		if (tdx_cpu_signature_parse(optarg_value, &arg.cpu_signature) < 0)
 			return log_error(-EINVAL, "--cpu-signature: \"%s\" is not a CPU signature",
 					 optarg_value);
-		arg_cpu_signature_set = true;
+		arg.cpu_signature_set = true;
 		return 1;
 	case ARG_RESERVE:
 		direct_only_option("--reserve");
-		if (tdx_parse_uint32(optarg_value, &arg_reserve) < 0)
+		if (tdx_parse_uint32(optarg_value, &arg.reserve) < 0)
 			return log_error(-EINVAL, "--reserve: \"%s\" is not a number",
 					 optarg_value);
 		return 1;
 	case ARG_STRICT_COMPAT:
 		direct_only_option("--strict-compat");
-		arg_strict_compat = true;
+		arg.strict_compat = true;
 		return 1;
 	case ARG_ALLOW_DEBUG:
-		arg_allow_debug = true;
+		arg.allow_debug = true;
 		return 1;
 	case ARG_REINSTALL:
-		arg_reinstall = true;
+		arg.reinstall = true;
 		return 1;
 	case ARG_JSON:
-		arg_json = true;
+		arg.json = true;
 		return 1;
 	case 'q':
-		arg_quiet = true;
+		arg.quiet = true;
 		return 1;
 	case ARG_DRY_RUN:
-		arg_dry_run = true;
+		arg.dry_run = true;
 		return 1;
 	case 'y':
-		arg_yes = true;
+		arg.yes = true;
 		return 1;
 	case ARG_TIMEOUT:
 		direct_only_option("--timeout");
-		if (parse_timeout(optarg_value, &arg_timeout_usec) < 0)
+		if (parse_timeout(optarg_value, &arg.timeout_usec) < 0)
 			return log_error(-EINVAL, "--timeout: \"%s\" is not a number of seconds",
 					 optarg_value);
 		return 1;
 	case ARG_WAIT_LOCK:
 		direct_only_option("--wait-lock");
-		arg_wait_lock = true;
+		arg.wait_lock = true;
 		return 1;
 	case ARG_TRUSTED_KEYS:
 		direct_only_option("--trusted-keys");
@@ -197,7 +234,7 @@ static int parse_option(int c, const char *optarg_value)
 		arg_trusted_keys_set = true;
 		return 1;
 	case ARG_FORMAT:
-		if (tdx_image_format_from_string(optarg_value, &arg_format) < 0)
+		if (tdx_image_format_from_string(optarg_value, &arg.format) < 0)
 			return log_error(-EINVAL, "--format: \"%s\" is not 0x100 or 0x200",
 					 optarg_value);
 		return 1;
@@ -228,11 +265,11 @@ static int apply_environment(void)
 {
 	const char *e;
 
-	if (!arg_sysfs_root)
-		arg_sysfs_root = tdx_sysfs_default_root();
-	if (!arg_store) {
+	if (!arg.sysfs_root)
+		arg.sysfs_root = tdx_sysfs_default_root();
+	if (!arg.store) {
 		e = secure_getenv(TDXCTL_STORE_ENV);
-		arg_store = e && *e ? e : TDX_STORE_DEFAULT_PATH;
+		arg.store = e && *e ? e : TDX_STORE_DEFAULT_PATH;
 	}
 	if (!arg_trusted_keys_set) {
 		e = secure_getenv(TDXCTL_TRUSTED_KEYS_ENV);
@@ -245,15 +282,14 @@ struct verb {
 	const char *name;
 	int min_args; /* counting the verb itself */
 	int max_args;
-	int (*run)(int argc, char **argv);
-	bool routed; /* runs in tdxd unless --direct (route.c) */
+	verb_fn run;
 };
 
 static const struct verb verbs[] = {
-	{"status", 1, 1, verb_status, true},	{"list", 1, 1, verb_list, true},
-	{"plan", 1, 2, verb_plan, true},	{"update", 1, 2, verb_update, true},
-	{"blob", 2, 5, verb_blob, false},	{"mapping", 2, 3, verb_mapping, false},
-	{"history", 1, 1, verb_history, false}, {"inhibit", 1, INT_MAX, verb_inhibit, false},
+	{"status", 1, 1, verb_status},	 {"list", 1, 1, verb_list},
+	{"plan", 1, 2, verb_plan},	 {"update", 1, 2, verb_update},
+	{"blob", 2, 5, verb_blob},	 {"mapping", 2, 3, verb_mapping},
+	{"history", 1, 1, verb_history}, {"inhibit", 1, INT_MAX, verb_inhibit},
 };
 
 static int dispatch(int argc, char **argv)
@@ -271,9 +307,9 @@ static int dispatch(int argc, char **argv)
 		if (argc > v->max_args)
 			return cli_usage_error("%s: too many arguments", v->name);
 		/* Its exit codes mean something only for status: refuse rather than ignore. */
-		if (arg_quiet && strcmp(v->name, "status") != 0)
+		if (arg.quiet && strcmp(v->name, "status") != 0)
 			return cli_usage_error("--quiet: only status takes it");
-		return v->routed ? route_verb(v->name, argc, argv, v->run) : v->run(argc, argv);
+		return v->run(&arg, argc, argv);
 	}
 	return cli_usage_error("unknown command \"%s\", see --help", argv[0]);
 }
@@ -287,8 +323,7 @@ int main(int argc, char *argv[])
 		return r < 0 ? CLI_EXIT_USAGE : CLI_EXIT_SUCCESS;
 	if (apply_environment() < 0)
 		return CLI_EXIT_USAGE;
-	output_set_json(arg_json);
-	output_set_color(!arg_json && output_color_wanted());
+	arg.color = !arg.json && color_wanted();
 
 	/* Verbs return an exit code, or -errno after printing why they failed. */
 	r = dispatch(argc - optind, argv + optind);

@@ -13,7 +13,8 @@
 #include <tdx/tdxd-conf.h>
 #include "cli-config.h"
 #include <tdx/json.h>
-#include "output.h"
+#include "log.h"
+#include "render.h"
 #include "verbs.h"
 
 static int history_load_direct(struct tdx_history **ret)
@@ -34,13 +35,13 @@ static int history_load_direct(struct tdx_history **ret)
 	return 0;
 }
 
-static int history_load(struct tdx_history **ret)
+static int history_load(const struct tdxctl_options *o, struct tdx_history **ret)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = bus_client_open(&bus);
+	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
 	if (r >= 0)
 		r = bus_client_history(bus, ret, &diag);
 	if (r == -EHOSTDOWN)
@@ -88,17 +89,19 @@ static void history_print(const struct tdx_history *h)
 	}
 }
 
-int verb_history(int argc, char **argv)
+int verb_history(const struct tdxctl_options *o, int argc, char **argv)
 {
 	_cleanup_(tdx_history_freep) struct tdx_history *h = NULL;
 	int r;
 
-	r = history_load(&h);
+	r = history_load(o, &h);
 	if (r < 0)
 		return r;
-	if (arg_json)
-		return output_json(tdx_history_to_json(h)) < 0 ? CLI_EXIT_FAILURE
-							       : CLI_EXIT_SUCCESS;
+	if (o->json)
+		return render_json(&(struct render_ctx){.out = stdout, .err = stderr},
+				   tdx_history_to_json(h)) < 0
+			       ? CLI_EXIT_FAILURE
+			       : CLI_EXIT_SUCCESS;
 	history_print(h);
 	return CLI_EXIT_SUCCESS;
 }

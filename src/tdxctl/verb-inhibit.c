@@ -15,7 +15,7 @@
 #include "bus-client.h"
 #include "inhibit-named.h"
 #include <tdx/lock.h>
-#include "output.h"
+#include "log.h"
 #include "verbs.h"
 
 /*
@@ -35,15 +35,15 @@ static int inhibit_take_local(int *ret_fd)
 	return 0;
 }
 
-static int inhibit_take(int *ret_fd)
+static int inhibit_take(const struct tdxctl_options *o, int *ret_fd)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = bus_client_open(&bus);
+	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
 	if (r >= 0)
-		r = bus_client_inhibit(bus, arg_inhibit_who, arg_inhibit_why ?: "", ret_fd, &diag);
+		r = bus_client_inhibit(bus, o->inhibit_who, o->inhibit_why ?: "", ret_fd, &diag);
 	if (r == -EHOSTDOWN)
 		return inhibit_take_local(ret_fd);
 	if (r < 0)
@@ -78,18 +78,18 @@ static int run_command(char **argv)
 	return 128 + WTERMSIG(status);
 }
 
-int verb_inhibit(int argc, char **argv)
+int verb_inhibit(const struct tdxctl_options *o, int argc, char **argv)
 {
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	if (arg_inhibit_hold || arg_inhibit_release || arg_inhibit_list)
-		return verb_inhibit_named(argc, argv);
-	if (!arg_inhibit_who || !arg_inhibit_who[0])
+	if (o->inhibit_hold || o->inhibit_release || o->inhibit_list)
+		return verb_inhibit_named(o, argc, argv);
+	if (!o->inhibit_who || !o->inhibit_who[0])
 		return cli_usage_error("inhibit: --who is required");
 	if (argc < 2)
 		return cli_usage_error("inhibit: a command to run is required (after --)");
-	r = inhibit_take(&fd);
+	r = inhibit_take(o, &fd);
 	if (r < 0)
 		return r;
 	return run_command(argv + 1);

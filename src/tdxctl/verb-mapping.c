@@ -3,17 +3,18 @@
 #include <errno.h>
 #include <string.h>
 
-#include "output.h"
+#include "log.h"
+#include "render.h"
 #include <tdx/sysfs.h>
 #include "verbs.h"
 
 #define MAPPING_FILE_NAME "mapping_file.json"
 
-int verb_mapping(int argc, char **argv)
+int verb_mapping(const struct tdxctl_options *o, int argc, char **argv)
 {
 	_cleanup_(tdx_mapping_freep) struct tdx_mapping *m = NULL;
 	_cleanup_free_ char *store_file = NULL, *error = NULL;
-	struct cli_mapping_check check = {};
+	struct mapping_check check = {};
 	struct tdx_diag diag = {};
 	const char *path;
 	int r, k;
@@ -23,7 +24,7 @@ int verb_mapping(int argc, char **argv)
 	if (argc > 2) {
 		path = argv[2];
 	} else {
-		store_file = tdx_path_join(arg_store, MAPPING_FILE_NAME, NULL);
+		store_file = tdx_path_join(o->store, MAPPING_FILE_NAME, NULL);
 		if (!store_file)
 			return log_error(-ENOMEM, "out of memory");
 		path = store_file;
@@ -35,8 +36,9 @@ int verb_mapping(int argc, char **argv)
 		if (!error)
 			return log_error(-ENOMEM, "out of memory");
 	}
-	check = (struct cli_mapping_check){.path = path, .mapping = m, .error = error};
-	k = output_mapping_check(&check);
+	check = (struct mapping_check){.path = path, .mapping = m, .error = error};
+	k = render_mapping_check(
+		&(struct render_ctx){.out = stdout, .err = stderr, .json = o->json}, &check);
 	if (k < 0)
 		return k;
 	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;

@@ -2,7 +2,8 @@
 /*
  * org.tdxctl.tdx1.Manager: properties from the cache, read-only methods open
  * to everyone, mutations behind auth_check(). Handler shape, as in systemd's
- * daemons: parse and validate, authorize, act, reply.
+ * daemons: parse and validate, authorize, act, reply. The view documents
+ * are bus-views.c's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -64,7 +65,7 @@ static int require_store(struct manager *m, sd_bus_error *error)
 {
 	if (!m->store)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_FAILED, "module store unusable: %s",
-					 m->store_error);
+					 m->facts.store_error);
 	if (!m->host || m->host->module_state != TDX_MODULE_RUNNING)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_UNSUPPORTED,
 					 "TDX module version unknown (state %s)",
@@ -72,20 +73,11 @@ static int require_store(struct manager *m, sd_bus_error *error)
 	return 0;
 }
 
-static unsigned manager_budget(const struct manager *m)
-{
-	if (m->host->remaining_err < 0)
-		return UINT_MAX;
-	return m->host->num_remaining_updates > m->config->reserve
-		       ? m->host->num_remaining_updates - m->config->reserve
-		       : 0;
-}
-
 /* Plans from the cache; the worker plans again under the lock before acting. */
 static int plan_cached(struct manager *m, const char *target, bool allow_debug, bool reinstall,
 		       struct tdx_plan *ret, sd_bus_error *error)
 {
-	struct tdx_policy_opts opts;
+	struct tdx_view_input in;
 	struct tdx_diag diag = {};
 	struct tdx_version v;
 	bool set;
@@ -97,9 +89,8 @@ static int plan_cached(struct manager *m, const char *target, bool allow_debug, 
 	r = require_store(m, error);
 	if (r < 0)
 		return r;
-	manager_policy_opts(m, allow_debug, reinstall, &opts);
-	r = tdx_plan_compute(m->store, &m->policy_host, &opts, set ? &v : NULL, manager_budget(m),
-			     ret, &diag);
+	manager_view_input(m, &m->facts, allow_debug, reinstall, &in);
+	r = tdx_view_plan_compute(&in, set ? &v : NULL, ret, &diag);
 	if (r < 0)
 		return plan_error(r, diag.msg, error);
 	return 0;
@@ -141,15 +132,17 @@ static int method_list_candidates(sd_bus_message *msg, void *userdata, sd_bus_er
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_free_ struct tdx_candidate *cands = NULL;
 	struct manager *m = userdata;
-	struct tdx_policy_opts opts;
+	struct tdx_policy_host ph;
+	struct tdx_view_input in;
 	size_t n = 0;
 	int r;
 
 	if (!m->store)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_FAILED, "module store unusable: %s",
-					 m->store_error);
-	manager_policy_opts(m, false, false, &opts);
-	r = tdx_policy_evaluate(m->store, &m->policy_host, &opts, &cands, &n);
+					 m->facts.store_error);
+	manager_view_input(m, &m->facts, false, false, &in);
+	tdx_policy_host_from_host(in.host, in.cpu_err ? 0 : in.cpu_signature, &ph);
+	r = tdx_policy_evaluate(m->store, &ph, &in.policy, &cands, &n);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_new_method_return(msg, &reply);
@@ -273,68 +266,6 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 	};
 
 	return bus_read_options(msg, opts, ELEMENTSOF(opts), ret_version, error);
-}
-
-/*
- * Report(verb, target, options): what `tdxctl --direct VERB [TARGET]` prints
- * on this host with tdxd's configuration, read-only and open to everyone.
- * Queued (report-queue.c) and answered here when the bus is idle.
- */
-static int report_answer_or_error(struct manager *m, sd_bus_message *msg, sd_bus_error *error)
-{
-	_cleanup_(report_done) struct report rep = {};
-	struct report_opts o = {};
-	const struct bus_option opts[] = {
-		{"json", &o.json},
-		{"color", &o.color},
-		{"quiet", &o.quiet},
-		{"dry_run", &o.dry_run},
-		{"allow_debug", &o.allow_debug},
-		{"reinstall", &o.reinstall},
-	};
-	const char *verb, *target;
-	int r;
-
-	r = sd_bus_message_read(msg, "ss", &verb, &target);
-	if (r >= 0)
-		r = bus_read_options(msg, opts, ELEMENTSOF(opts), NULL, error);
-	if (r < 0)
-		return r;
-	/* It probes sysfs like Refresh, which waits for the job too. */
-	if (m->running_job)
-		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY,
-					 "job %u is running; ask again when it has finished",
-					 m->running_job->id);
-	r = report_verb(m, verb, target, &o, &rep);
-	if (r == -EOPNOTSUPP)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "'%s' is not status, list, plan or update", verb);
-	if (r == -EINVAL)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s takes no target",
-					 verb);
-	if (r < 0)
-		return r;
-	return sd_bus_reply_method_return(msg, "iss", rep.exit_status, rep.out, rep.err);
-}
-
-int report_answer(struct manager *m, sd_bus_message *msg)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r;
-
-	r = sd_bus_message_rewind(msg, true);
-	if (r >= 0)
-		r = report_answer_or_error(m, msg, &error);
-	if (r < 0 && !sd_bus_error_is_set(&error))
-		sd_bus_error_set_errno(&error, r);
-	if (r < 0)
-		return sd_bus_reply_method_error(msg, &error);
-	return r;
-}
-
-static int method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
-{
-	return report_queue_push(userdata, msg, error);
 }
 
 /* Plans from the cache first so that a hopeless request fails now, not in a job. */
@@ -548,9 +479,6 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_ARGS("s", target),
 				SD_BUS_RESULT("s", from, "as", hops), method_plan,
 				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("Report", SD_BUS_ARGS("s", verb, "s", target, "a{sv}", options),
-				SD_BUS_RESULT("i", exit_status, "s", stdout, "s", stderr),
-				method_report, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("s", target, "a{sv}", options),
 				SD_BUS_RESULT("o", job), method_update, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("UpdateFromFd", SD_BUS_ARGS("h", image, "a{sv}", options),
@@ -571,6 +499,8 @@ int manager_bus_register(struct manager *m)
 	int r;
 
 	r = sd_bus_add_object_vtable(m->bus, NULL, TDX_BUS_PATH, TDX_BUS_IFACE, manager_vtable, m);
+	if (r >= 0)
+		r = manager_views_register(m);
 	if (r < 0)
 		return r;
 	return sd_bus_add_object_manager(m->bus, NULL, TDX_BUS_PATH);

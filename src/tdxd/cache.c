@@ -64,16 +64,28 @@ static int set_version(char **field, bool known, const struct tdx_version *v)
 	return set_str(field, known ? tdx_version_format(v, buf) : "");
 }
 
-void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinstall,
-			 struct tdx_policy_opts *ret)
+void manager_view_input(const struct manager *m, const struct tdxd_facts *f, bool allow_debug,
+			bool reinstall, struct tdx_view_input *ret)
 {
-	*ret = (struct tdx_policy_opts){
-		.trusted_keys = &m->config->trusted_keys,
-		.allow_debug = allow_debug || m->config->allow_debug,
-		.reinstall = reinstall,
-		.strict_compat = m->config->strict_compat,
-		.approved = m->config->fleet.approved,
-		.n_approved = m->config->fleet.n_approved,
+	*ret = (struct tdx_view_input){
+		.host = f->host,
+		.cpu_err = f->cpu_err,
+		.cpu_signature = f->cpu_signature,
+		.store = f->store,
+		.store_path = m->config->store_path,
+		.store_error = f->store_error,
+		.policy =
+			{
+				.trusted_keys = &m->config->trusted_keys,
+				.allow_debug = allow_debug || m->config->allow_debug,
+				.reinstall = reinstall,
+				.strict_compat = m->config->strict_compat,
+				.approved = m->config->fleet.approved,
+				.n_approved = m->config->fleet.n_approved,
+			},
+		.reserve = m->config->reserve,
+		.fw_status_err = f->fw_status_err,
+		.fw_status = f->fw_status,
 	};
 }
 
@@ -96,87 +108,75 @@ static const char *sandbox_hint(const char *path)
 	return NULL;
 }
 
-static void store_error_explain(struct tdx_diag *diag, const char *path)
+/* Why the store is unusable, as tdxctl --direct says it, and the sandbox when it is that. */
+static void store_error_explain(const struct tdx_diag *diag, int err, const char *path,
+				char buf[static TDX_DIAG_MAX])
 {
-	const char *hint = sandbox_hint(path);
-	char msg[TDX_DIAG_MAX];
+	const char *hint = sandbox_hint(path), *why = diag->msg[0] ? diag->msg : strerror(-err);
 
-	tdx_diag_prefix(diag, path);
-	if (!hint)
-		return;
-	snprintf(msg, sizeof(msg), "%s", diag->msg);
-	tdx_diag_set(diag, 0, "%s (%s)", msg, hint);
+	struct tdx_diag out = {};
+
+	if (hint)
+		tdx_diag_set(&out, 0, "%s (%s)", why, hint);
+	else
+		tdx_diag_set(&out, 0, "%s", why);
+	memcpy(buf, out.msg, TDX_DIAG_MAX);
 }
 
-/* Probes host, CPU and store: used by the refresh and by each job's worker. */
-int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
-			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,
-			      struct tdx_diag *diag)
+void tdxd_facts_done(struct tdxd_facts *f)
 {
-	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
-	struct tdx_policy_host ph = {};
-	uint32_t sig = 0;
+	tdx_store_free(f->store);
+	tdx_host_free(f->host);
+	*f = (struct tdxd_facts){};
+}
+
+int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_diag *diag)
+{
+	struct tdxd_facts f = {};
+	struct tdx_diag store_diag = {};
 	int r;
 
-	r = tdx_host_probe(m->sysfs_root, &host);
+	r = tdx_host_probe(m->sysfs_root, &f.host);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "%s: cannot probe: %s", m->sysfs_root, strerror(-r));
-	if (tdx_cpu_signature(&sig) < 0)
-		sig = 0; /* the policy then finds no CPU match and says so */
-	ph.cpu_signature = sig;
-	ph.running = host->module_version;
-	ph.seamldr_known = host->seamldr_err == 0;
-	ph.seamldr = host->seamldr_version;
-	if (ret_store) {
-		r = tdx_store_scan(m->config->store_path, ret_store, diag);
-		if (r < 0) {
-			store_error_explain(diag, m->config->store_path);
-			*ret_store = NULL;
-		}
+	/* Without a signature the policy finds no CPU match and says so. */
+	f.cpu_err = tdx_cpu_signature(&f.cpu_signature);
+	if (f.host->paths.fwupload_dir)
+		f.fw_status_err =
+			tdx_fwupload_read_status(f.host->paths.fwupload_dir, &f.fw_status);
+	r = tdx_store_scan(m->config->store_path, &f.store, &store_diag);
+	if (r < 0) {
+		f.store = NULL;
+		store_error_explain(&store_diag, r, m->config->store_path, f.store_error);
 	}
-	*ret_ph = ph;
-	*ret_host = TAKE_PTR(host);
+	*ret = f;
 	return 0;
-}
-
-static unsigned budget_of(const struct manager *m, const struct tdx_host *h)
-{
-	if (h->remaining_err < 0)
-		return UINT_MAX; /* pre-flight re-checks the real count under the lock */
-	return h->num_remaining_updates > m->config->reserve
-		       ? h->num_remaining_updates - m->config->reserve
-		       : 0;
 }
 
 static int props_best_update(struct manager *m, struct tdxd_props *p)
 {
-	struct tdx_policy_opts opts;
+	struct tdx_view_input in;
 	struct tdx_plan plan = {};
 	struct tdx_diag diag = {};
-	char buf[TDX_VERSION_STRING_MAX];
+	char buf[TDX_VERSION_STRING_MAX], why[64];
 	int r;
 
 	if (!m->store)
 		return set_str(&p->best_update, "")
-			       ?: set_str(&p->best_update_reason, m->store_error);
+			       ?: set_str(&p->best_update_reason, m->facts.store_error);
 	if (m->host->module_state != TDX_MODULE_RUNNING)
 		return set_str(&p->best_update, "")
 			       ?: set_str(&p->best_update_reason, "module version unknown");
-	manager_policy_opts(m, false, false, &opts);
-	r = tdx_plan_compute(m->store, &m->policy_host, &opts, NULL, budget_of(m, m->host), &plan,
-			     &diag);
+	manager_view_input(m, &m->facts, false, false, &in);
+	r = tdx_view_plan_compute(&in, NULL, &plan, &diag);
 	if (r == -EALREADY)
 		return set_str(&p->best_update, "")
 			       ?: set_str(&p->best_update_reason, "up to date");
 	if (r < 0)
 		return set_str(&p->best_update, "") ?: set_str(&p->best_update_reason, diag.msg);
-	r = set_str(&p->best_update, tdx_version_format(&plan.hops[plan.n_hops - 1]->version, buf));
-	if (r >= 0) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "%zu hop%s", plan.n_hops, plan.n_hops == 1 ? "" : "s");
-		r = set_str(&p->best_update_reason, why);
-	}
+	snprintf(why, sizeof(why), "%zu hop%s", plan.n_hops, plan.n_hops == 1 ? "" : "s");
+	r = set_str(&p->best_update, tdx_version_format(&plan.hops[plan.n_hops - 1]->version, buf))
+		    ?: set_str(&p->best_update_reason, why);
 	tdx_plan_done(&plan);
 	return r;
 }
@@ -319,7 +319,6 @@ int manager_save_installed(struct manager *m, const struct tdx_hop_result *r)
 static int props_from_host(struct manager *m, struct tdxd_props *p)
 {
 	const struct tdx_host *h = m->host;
-	enum tdx_fw_status fw;
 	int r;
 
 	r = set_version(&p->module_version, h->module_state == TDX_MODULE_RUNNING,
@@ -340,10 +339,10 @@ static int props_from_host(struct manager *m, struct tdxd_props *p)
 		return r;
 	p->remaining_updates = h->remaining_err < 0 ? -1 : (int32_t)h->num_remaining_updates;
 	p->runtime_update = h->update_support == TDX_UPDATE_SUPPORTED;
-	p->cpu_signature = m->policy_host.cpu_signature;
-	if (!h->paths.fwupload_dir || tdx_fwupload_read_status(h->paths.fwupload_dir, &fw) < 0)
+	p->cpu_signature = m->facts.cpu_err ? 0 : m->facts.cpu_signature;
+	if (!h->paths.fwupload_dir || m->facts.fw_status_err)
 		return set_str(&p->fw_status, "");
-	return set_str(&p->fw_status, tdx_fw_status_to_string(fw));
+	return set_str(&p->fw_status, tdx_fw_status_to_string(m->facts.fw_status));
 }
 
 /* Names of the properties whose value differs; for PropertiesChanged. */
@@ -437,26 +436,22 @@ static int props_carry(const struct tdxd_props *cur, struct tdxd_props *next)
 
 int manager_refresh(struct manager *m)
 {
-	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
-	struct tdx_store *store = NULL;
+	struct tdxd_facts facts;
 	struct tdxd_props next = {}, old;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = manager_load_policy_facts(m, &host, &store, &m->policy_host, &diag);
-	if (r < 0) {
-		log_error("refresh failed: %s", diag.msg);
-		return r;
-	}
-	tdx_host_free(m->host);
-	m->host = TAKE_PTR(host);
-	report_cache_clear(m); /* rendered from what is replaced now */
-	tdx_store_free(m->store);
-	m->store = store;
-	m->store_err = store ? 0 : -ENOENT;
-	snprintf(m->store_error, sizeof(m->store_error), "%s", store ? "" : diag.msg);
-	if (!store)
-		log_warning("module store unusable: %s", diag.msg);
+	r = manager_probe(m, &facts, &diag);
+	if (r < 0)
+		return log_error_errno(r, "refresh failed: %s", diag.msg);
+	views_clear(m); /* built from what is replaced now */
+	tdxd_facts_done(&m->facts);
+	m->facts = facts;
+	m->host = facts.host;
+	m->store = facts.store;
+	if (!m->store)
+		log_warning("module store unusable: %s: %s", m->config->store_path,
+			    m->facts.store_error);
 
 	r = props_from_host(m, &next) ?: props_tcb_fill(m, &next) ?: props_best_update(m, &next)
 		?: props_carry(&m->props, &next);

@@ -239,8 +239,7 @@ static void job_hop_done(void *ud, const struct tdx_hop_result *res)
 
 /* One history record per hop that ran or was refused. */
 static void job_record_hops(struct job *j, const struct tdx_host *host,
-			    const struct tdx_hop_result *res, size_t done, int run_err,
-			    const char *run_msg)
+			    const struct tdx_hop_result *res, size_t done, const char *run_msg)
 {
 	for (size_t i = 0; i < done; i++) {
 		const struct tdx_hop_result *h = &res[i];
@@ -274,7 +273,6 @@ static void job_record_hops(struct job *j, const struct tdx_host *host,
 			rec.remaining_after = rec.remaining_before;
 		(void)job_add_record(j, &rec);
 	}
-	(void)run_err;
 }
 
 static void job_finish(struct job *j, const char *result, const char *error)
@@ -302,40 +300,53 @@ static void job_refuse_early(struct job *j, const struct tdx_host *host, const c
 	job_finish(j, result, error);
 }
 
-/* What `tdxctl update` prints for this job, rendered while the results exist. */
-static void job_report(struct job *j, const struct job_outcome *o)
+/* The job's update document (view.h), built while the results exist; GetResult() returns it. */
+static void job_set_document(struct job *j, json_object *doc)
 {
-	struct report reports[REPORT_VARIANTS] = {};
-	int r;
+	_cleanup_(json_object_putp) json_object *owned = doc;
+	char *text = NULL;
 
-	r = report_job(j->manager, j->req.dry_run, o, reports);
-	if (r < 0) {
-		log_warning("job %u: cannot render its report: %s", j->id, strerror(-r));
-		for (size_t i = 0; i < ELEMENTSOF(reports); i++)
-			report_done(&reports[i]);
-		return;
-	}
+	if (owned)
+		text = tdx_utf8_sanitize(strdup(
+			json_object_to_json_string_ext(
+				owned, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+				?: ""));
+	if (!text)
+		log_warning("job %u: no result document: out of memory", j->id);
 	pthread_mutex_lock(&j->lock);
-	memcpy(j->reports, reports, sizeof(reports));
+	free(j->result_document);
+	j->result_document = text;
 	pthread_mutex_unlock(&j->lock);
 }
 
-static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *store,
-		    struct tdx_policy_host *ph)
+/* Planning refused the job: recorded, and its document (as tdxctl --direct words it). */
+static void job_refuse_with_document(struct job *j, const struct tdx_view_input *in,
+				     enum tdx_update_result res, const char *record_result,
+				     const char *error)
+{
+	char line[2 * TDX_DIAG_MAX];
+
+	snprintf(line, sizeof(line), "update refused: no plan: %s", error);
+	job_refuse_early(j, in->host, record_result, error);
+	job_set_document(j, tdx_view_update_verdict(in, j->req.dry_run, res,
+						    res == TDX_RESULT_UP_TO_DATE ? NULL : line));
+}
+
+static void job_run(struct job *j, struct tdxd_facts *f)
 {
 	struct manager *m = j->manager;
 	_cleanup_free_ struct tdx_hop_result *results = NULL;
+	struct tdx_host *host = f->host;
 	struct tdx_plan plan = {};
 	struct tdx_diag diag = {};
 	struct tdx_version target;
+	struct tdx_view_input in;
 	size_t done = 0;
-	unsigned budget;
 	int r;
 
 	struct tdx_update_ctx ctx = {
 		.host = host,
-		.store = store,
-		.policy_host = *ph,
+		.store = f->store,
 		.reserve = m->config->reserve,
 		.young_td_usec = m->config->inhibit_young_td_usec,
 		.fw = {.timeout_usec = m->config->upload_timeout_usec,
@@ -348,20 +359,18 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 		.before_write = job_before_write,
 		.before_write_ud = j,
 	};
-	manager_policy_opts(m, j->req.allow_debug, j->req.reinstall, &ctx.policy);
+	manager_view_input(m, f, j->req.allow_debug, j->req.reinstall, &in);
+	ctx.policy = in.policy;
+	tdx_policy_host_from_host(host, f->cpu_err ? 0 : f->cpu_signature, &ctx.policy_host);
 	if (host->module_state == TDX_MODULE_RUNNING)
 		tdx_version_format(&host->module_version, j->from);
-	budget = host->remaining_err < 0 ? UINT32_MAX
-		 : host->num_remaining_updates > ctx.reserve
-			 ? host->num_remaining_updates - ctx.reserve
-			 : 0;
 	if (j->req.target[0])
 		(void)tdx_version_parse(j->req.target, &target);
-	r = tdx_plan_compute(store, ph, &ctx.policy, j->req.target[0] ? &target : NULL, budget,
-			     &plan, &diag);
+	r = tdx_view_plan_compute(&in, j->req.target[0] ? &target : NULL, &plan, &diag);
 	if (r < 0) {
-		job_refuse_early(j, host, r == -EALREADY ? "up-to-date" : "no-plan", diag.msg);
-		job_report(j, &(struct job_outcome){.host = host, .plan_err = r, .diag = &diag});
+		job_refuse_with_document(j, &in, tdx_plan_error_result(r),
+					 r == -EALREADY ? "up-to-date" : "no-plan",
+					 diag.msg[0] ? diag.msg : strerror(-r));
 		return;
 	}
 	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
@@ -369,13 +378,18 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 	j->host = host;
 	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, job_hop_done, j, &results, &done,
 				&diag);
-	job_record_hops(j, host, results, done, r, diag.msg);
-	job_report(j, &(struct job_outcome){.host = host,
-					    .plan = &plan,
-					    .results = results,
-					    .done = done,
-					    .err = r,
-					    .diag = &diag});
+	job_record_hops(j, host, results, done, diag.msg);
+	job_set_document(
+		j, tdx_view_update(&(struct tdx_update_view){
+			   .in = &in,
+			   .plan = &plan,
+			   .dry_run = j->req.dry_run,
+			   .result = tdx_update_result_of_run(results, done, r, j->req.dry_run),
+			   .results = results,
+			   .n_results = done,
+			   .error = r < 0 ? (diag.msg[0] ? diag.msg : strerror(-r)) : NULL,
+			   .upload_timeout_usec = m->config->upload_timeout_usec,
+		   }));
 	if (r < 0 && (done == 0 || results[done - 1].attempted ||
 		      tdx_preflight_passed(&results[done - 1].preflight))) {
 		/* The run stopped before a hop result existed (lock, image load, ...). */
@@ -393,20 +407,28 @@ static void job_run(struct job *j, struct tdx_host *host, struct tdx_store *stor
 static void *job_worker(void *userdata)
 {
 	struct job *j = userdata;
-	_cleanup_(tdx_host_freep) struct tdx_host *host = NULL;
-	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
-	struct tdx_policy_host ph;
+	struct tdxd_facts f = {};
 	struct tdx_diag diag = {};
+	int r;
 
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_RUNNING;
 	pthread_mutex_unlock(&j->lock);
 	job_set_phase(j, "probing", 1);
-	if (manager_load_policy_facts(j->manager, &host, &store, &ph, &diag) < 0 || !store) {
-		job_refuse_early(j, host, "failed", diag.msg);
-		job_report(j, &(struct job_outcome){.plan_err = -EIO, .diag = &diag});
+	r = manager_probe(j->manager, &f, &diag);
+	if (r < 0 || !f.store) {
+		char line[2 * TDX_DIAG_MAX];
+
+		if (r >= 0)
+			tdx_diag_set(&diag, -ENOENT, "%s: %s", j->manager->config->store_path,
+				     f.store_error);
+		snprintf(line, sizeof(line), "update refused: %s", diag.msg);
+		job_refuse_early(j, f.host, "failed", diag.msg);
+		job_set_document(
+			j, tdx_view_update_verdict(NULL, j->req.dry_run, TDX_RESULT_REFUSED, line));
 	} else
-		job_run(j, host, store, &ph);
+		job_run(j, &f);
+	tdxd_facts_done(&f);
 	if (!j->req.dry_run && j->n_records > 0)
 		job_run_post_hooks(j);
 	pthread_mutex_lock(&j->lock);
@@ -455,31 +477,25 @@ static int job_get_prop(sd_bus *bus, const char *path, const char *interface, co
 	return r;
 }
 
-/* Job.Report(a{sv}): what `tdxctl update` prints for it; json=true for --json. */
-static int job_method_report(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* Job.GetResult(): the job's update document (tdxctl-dbus(5)), once it has finished. */
+static int job_method_get_result(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
+	_cleanup_free_ char *doc = NULL;
 	struct job *j = userdata;
-	bool json = false, color = false;
-	const struct bus_option opts[] = {{"json", &json}, {"color", &color}};
-	const struct report *rep;
-	int r;
+	bool done;
 
-	r = bus_read_options(msg, opts, ELEMENTSOF(opts), NULL, error);
-	if (r < 0)
-		return r;
 	pthread_mutex_lock(&j->lock);
-	rep = !j->done ? NULL
-	      : json   ? &j->reports[REPORT_JSON]
-	      : color  ? &j->reports[REPORT_COLOR]
-		       : &j->reports[REPORT_TEXT];
+	done = j->done;
+	if (done && j->result_document)
+		doc = strdup(j->result_document);
 	pthread_mutex_unlock(&j->lock);
-	if (!rep)
+	if (!done)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_BUSY, "job %u has not finished",
 					 j->id);
-	if (!rep->out)
+	if (!doc)
 		return sd_bus_error_setf(error, TDX_BUS_ERROR_FAILED,
-					 "job %u has no report (out of memory)", j->id);
-	return sd_bus_reply_method_return(msg, "iss", rep->exit_status, rep->out, rep->err);
+					 "job %u has no result document (out of memory)", j->id);
+	return sd_bus_reply_method_return(msg, "s", doc);
 }
 
 #define JOB_PROP(name, sig) \
@@ -497,9 +513,8 @@ static const sd_bus_vtable job_vtable[] = {
 	JOB_PROP("Error", "s"),
 	JOB_PROP("From", "s"),
 	JOB_PROP("To", "s"),
-	SD_BUS_METHOD_WITH_ARGS("Report", SD_BUS_ARGS("a{sv}", options),
-				SD_BUS_RESULT("i", exit_status, "s", stdout, "s", stderr),
-				job_method_report, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetResult", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", document),
+				job_method_get_result, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };
 
@@ -516,8 +531,7 @@ static struct job *job_free(struct job *j)
 	free(j->req.target);
 	free(j->records);
 	free(j->pending);
-	for (size_t i = 0; i < ELEMENTSOF(j->reports); i++)
-		report_done(&j->reports[i]);
+	free(j->result_document);
 	free(j->path);
 	free(j);
 	return NULL;

@@ -6,6 +6,7 @@
  * `journalctl MESSAGE_ID=...` finds every fatal update on a fleet; without a
  * journal (tests, containers) they fall back to stderr with the id inline.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <systemd/sd-journal.h>
@@ -23,6 +24,21 @@ void log_msg(int prio, const char *fmt, ...)
 	fputc('\n', stderr);
 	funlockfile(stderr);
 	va_end(ap);
+}
+
+int log_msg_errno(int prio, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	flockfile(stderr);
+	fprintf(stderr, "<%d>", prio);
+	errno = err < 0 ? -err : err; /* for %m */
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+	va_end(ap);
+	return err;
 }
 
 void log_update_event(const char *message_id, int prio, unsigned job, const char *from,

@@ -206,11 +206,9 @@ static void manager_free(struct manager *m)
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	props_done(&m->props);
-	report_queue_free(m);
-	report_cache_clear(m);
-	free(m->report_cache);
-	tdx_host_free(m->host);
-	tdx_store_free(m->store);
+	pacing_free(m);
+	views_free(m);
+	tdxd_facts_done(&m->facts);
 	tdx_history_free(m->history);
 	tdx_config_free(m->config);
 	free(m->history_path);

@@ -18,6 +18,7 @@
 #include <tdx/inhibit-keys.h>
 #include <tdx/hooks.h>
 #include <tdx/update.h>
+#include <tdx/view.h>
 
 /* The cached facts served as properties; never read from sysfs by a getter. */
 struct tdxd_props {
@@ -70,43 +71,19 @@ struct job_request {
 	bool reinstall;
 };
 
-/* A verb's output as tdxctl prints it (report.c, tdxctl-dbus(5) Report()). */
-struct report {
-	int exit_status; /* tdxctl's exit code; REPORT_PLAN_READY: see report_verb() */
-	char *out;	 /* stdout */
-	char *err;	 /* stderr */
-};
-#define REPORT_PLAN_READY (-1)
-struct report_cached {
-	char *key; /* verb, target and options */
-	struct report rep;
-};
-/* The renderings of a finished job tdxd keeps: what tdxctl update prints. */
-enum report_variant {
-	REPORT_TEXT,
-	REPORT_JSON,
-	REPORT_COLOR, /* text with colour, for a client on a terminal */
-	REPORT_VARIANTS,
-};
-
-struct report_opts {
-	bool json;
-	bool color; /* text with colour (ignored with json) */
-	bool quiet; /* status --quiet */
-	bool dry_run;
-	bool allow_debug;
-	bool reinstall;
-};
-
-/* What a job's worker knows at the end, for its report. */
-struct job_outcome {
-	const struct tdx_host *host; /* NULL: the probe failed */
-	const struct tdx_plan *plan;
-	int plan_err; /* planning's error (-EALREADY: up to date), else 0 */
-	const struct tdx_hop_result *results;
-	size_t done;
-	int err; /* tdx_update_run_plan()'s */
-	const struct tdx_diag *diag;
+/*
+ * What the views are computed from, probed at once: the host, the CPU, the
+ * store (NULL when unusable, store_error says why) and fw_upload's status.
+ * The refresh keeps one (struct manager), each job's worker probes its own.
+ */
+struct tdxd_facts {
+	struct tdx_host *host;
+	int cpu_err;
+	uint32_t cpu_signature;
+	struct tdx_store *store;
+	char store_error[TDX_DIAG_MAX];
+	int fw_status_err;
+	enum tdx_fw_status fw_status;
 };
 
 struct job {
@@ -141,7 +118,7 @@ struct job {
 	struct tdx_hop_result installed;
 	enum tdx_update_outcome last_outcome;
 	bool attempted;
-	struct report reports[REPORT_VARIANTS];
+	char *result_document; /* the update document (view.h), once done */
 	struct job *next;
 };
 
@@ -152,20 +129,16 @@ struct manager {
 	const char *config_path;
 	const char *sysfs_root;
 	struct tdxd_props props;
-	/* The last refresh's view, loop thread only (ListCandidates, Plan). */
-	struct tdx_host *host;
-	struct tdx_store *store;
-	int store_err;
-	char store_error[TDX_DIAG_MAX];
-	struct tdx_policy_host policy_host;
+	/* The last refresh's facts, loop thread only: properties and views come from here. */
+	struct tdxd_facts facts;
+	struct tdx_host *host;	  /* facts.host */
+	struct tdx_store *store;  /* facts.store */
+	struct view_cache *views; /* bus-views.c: documents until the next refresh */
+	struct pacing *pacing;	  /* pacing.c: unprivileged reads, per uid */
 	struct tdx_history *history;
 	char *history_path;
 	char *installed_path;
-	char *pending_path;		      /* pending.c: the attempt in progress */
-	struct report_cached *report_cache;   /* report.c: renderings until the next refresh */
-	struct report_sender *report_senders; /* report-queue.c: round-robin order */
-	sd_event_source *report_source;
-	size_t n_report_cache;
+	char *pending_path; /* pending.c: the attempt in progress */
 
 	struct inhibitor *inhibitors;
 	unsigned n_inhibitors;	 /* mirrored under inhibit_lock for the worker */
@@ -198,6 +171,10 @@ void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 #define log_notice(...)	 log_msg(5, __VA_ARGS__)
 #define log_warning(...) log_msg(4, __VA_ARGS__)
 #define log_error(...)	 log_msg(3, __VA_ARGS__)
+/* systemd's log_*_errno(): %m is err's text; returns err, for `return log_error_errno(r, ...)`. */
+int log_msg_errno(int prio, int err, const char *fmt, ...) _printf_(3, 4);
+#define log_warning_errno(err, ...) log_msg_errno(4, err, __VA_ARGS__)
+#define log_error_errno(err, ...)   log_msg_errno(3, err, __VA_ARGS__)
 /* One journal entry with MESSAGE_ID and update fields; stderr when there is no journal. */
 void log_update_event(const char *message_id, int prio, unsigned job, const char *from,
 		      const char *to, const char *result, const char *error);
@@ -210,11 +187,12 @@ int manager_refresh(struct manager *m);
 /* The version in installed.json: what tdxd installed last. -ENOENT: nothing yet. */
 int manager_installed_version(const struct manager *m, char *buf, size_t size);
 void props_done(struct tdxd_props *p);
-int manager_load_policy_facts(const struct manager *m, struct tdx_host **ret_host,
-			      struct tdx_store **ret_store, struct tdx_policy_host *ret_ph,
-			      struct tdx_diag *diag);
-void manager_policy_opts(const struct manager *m, bool allow_debug, bool reinstall,
-			 struct tdx_policy_opts *ret);
+/* Probes host, CPU, fw_upload and store: the refresh and each job's worker. diag: the probe's. */
+int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_diag *diag);
+void tdxd_facts_done(struct tdxd_facts *f);
+/* The library's view input for these facts with tdxd's configuration. */
+void manager_view_input(const struct manager *m, const struct tdxd_facts *f, bool allow_debug,
+			bool reinstall, struct tdx_view_input *ret);
 int manager_save_installed(struct manager *m, const struct tdx_hop_result *r);
 int manager_set_update_state(struct manager *m, const char *state, uint32_t progress,
 			     const char *last_result);
@@ -269,34 +247,27 @@ int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_b
 void jobs_free(struct manager *m);
 int job_request_check(struct manager *m, const struct job_request *req, sd_bus_error *error);
 
-/* report.c */
-void report_done(struct report *r);
-/*
- * Renders `tdxctl VERB [TARGET]` (status, list, plan, update) as --direct
- * would print it on this host. For update only the part before the job: a
- * refusal or "up to date", else REPORT_PLAN_READY with the plan as JSON in out.
- * -EOPNOTSUPP: unknown verb; -EINVAL: a target for a verb without one.
- */
-int report_verb(struct manager *m, const char *verb, const char *target,
-		const struct report_opts *o, struct report *ret);
-/* Drops the renderings report_verb() keeps; every refresh does. */
-void report_cache_clear(struct manager *m);
-/* A finished job's output in every variant (enum report_variant). Thread-safe. */
-int report_job(const struct manager *m, bool dry_run, const struct job_outcome *o,
-	       struct report ret[static REPORT_VARIANTS]);
+/* bus-views.c: the view documents (GetStatus, GetList, GetPlan, CheckUpdate). */
+int manager_views_register(struct manager *m);
+/* Drops the documents kept since the last refresh; every refresh does. */
+void views_clear(struct manager *m);
+void views_free(struct manager *m);
 
-/* report-queue.c */
 /*
- * Report() calls wait in a queue per connection and are answered one at a
- * time, round-robin, when the bus has nothing else to do: a flood of reads
- * never delays another caller's Ping, Update or Inhibit. At most
- * REPORT_QUEUE_PER_SENDER wait per connection (LimitExceeded beyond).
+ * pacing.c: unprivileged reads cost their caller time, not tdxd's CPU. Each
+ * uid but root has a token bucket (PACING_* below, tdxctl-dbus(5)); a call
+ * whose uid has no token waits, queued, and is answered when one comes. At
+ * most PACING_QUEUE_PER_UID wait per uid (LimitExceeded beyond).
  */
-#define REPORT_QUEUE_PER_SENDER 64u
-int report_queue_push(struct manager *m, sd_bus_message *msg, sd_bus_error *error);
-void report_queue_free(struct manager *m);
-/* bus-manager.c: answers one queued Report() (reply or error). */
-int report_answer(struct manager *m, sd_bus_message *msg);
+#define PACING_RATE_PER_SEC    20u	     /* tokens a uid earns per second */
+#define PACING_BURST	       100u	     /* tokens a uid can save up */
+#define PACING_BYTES_PER_TOKEN (64u * 1024u) /* a document costs 1 + size/this */
+#define PACING_QUEUE_PER_UID   64u
+typedef int (*pacing_answer_t)(struct manager *m, sd_bus_message *msg, size_t *ret_cost);
+/* Answers msg with answer() now (root, or a token left) or later; 1 when queued. */
+int pacing_submit(struct manager *m, sd_bus_message *msg, pacing_answer_t answer,
+		  sd_bus_error *error);
+void pacing_free(struct manager *m);
 
 /* udev.c */
 int manager_udev_start(struct manager *m);

@@ -5,10 +5,10 @@
  *     calls Inhibit() up to N times on one connection and keeps every fd;
  *     prints "granted K" and, at the first refusal, "refused ERROR-NAME:
  *     message"; then holds the inhibitors until stdin reaches EOF.
- *   bus-flood report CONNECTIONS CALLS VERB
- *     opens CONNECTIONS connections, queues CALLS asynchronous Report(VERB)
- *     calls on each at once, and prints "replies R errors E seconds S" when
- *     every answer is in.
+ *   bus-flood read CONNECTIONS CALLS METHOD
+ *     opens CONNECTIONS connections, queues CALLS asynchronous calls of the
+ *     view METHOD (GetStatus, GetList, GetPlan) on each at once, and prints
+ *     "replies R errors E seconds S" when every answer is in.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +77,20 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int flood_report(unsigned conns, unsigned calls, const char *verb)
+/* One asynchronous call of a view method, with the arguments it takes. */
+static int call_view(sd_bus *bus, const char *method)
+{
+	if (strcmp(method, "GetStatus") == 0)
+		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH,
+						TDX_BUS_IFACE, method, on_reply, NULL, NULL);
+	if (strcmp(method, "GetList") == 0)
+		return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH,
+						TDX_BUS_IFACE, method, on_reply, NULL, "a{sv}", 0);
+	return sd_bus_call_method_async(bus, NULL, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
+					method, on_reply, NULL, "sa{sv}", "", 0);
+}
+
+static int flood_read(unsigned conns, unsigned calls, const char *method)
 {
 	sd_bus **bus = calloc(conns, sizeof(*bus));
 	unsigned total = conns * calls;
@@ -89,9 +102,7 @@ static int flood_report(unsigned conns, unsigned calls, const char *verb)
 		if (sd_bus_open_system(&bus[c]) < 0)
 			return 1;
 		for (unsigned i = 0; i < calls; i++)
-			if (sd_bus_call_method_async(bus[c], NULL, TDX_BUS_NAME, TDX_BUS_PATH,
-						     TDX_BUS_IFACE, "Report", on_reply, NULL,
-						     "ssa{sv}", verb, "", 0) < 0)
+			if (call_view(bus[c], method) < 0)
 				return 1;
 	}
 	while (replies < total)
@@ -117,9 +128,9 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "inhibit") == 0)
 		return flood_inhibit((unsigned)strtoul(argv[2], NULL, 10));
-	if (argc == 5 && strcmp(argv[1], "report") == 0)
-		return flood_report((unsigned)strtoul(argv[2], NULL, 10),
-				    (unsigned)strtoul(argv[3], NULL, 10), argv[4]);
-	fprintf(stderr, "usage: bus-flood inhibit N | report CONNECTIONS CALLS VERB\n");
+	if (argc == 5 && strcmp(argv[1], "read") == 0)
+		return flood_read((unsigned)strtoul(argv[2], NULL, 10),
+				  (unsigned)strtoul(argv[3], NULL, 10), argv[4]);
+	fprintf(stderr, "usage: bus-flood inhibit N | read CONNECTIONS CALLS METHOD\n");
 	return 2;
 }

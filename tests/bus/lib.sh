@@ -4,17 +4,11 @@
 # helpers (../cli/lib.sh), and runs the real tdxd against them.
 : "${TDXD:?TDXD must point at the tdxd binary}"
 : "${BUS_SRCDIR:?BUS_SRCDIR must point at tests/bus}"
-: "${FAKE_KERNEL:?}" "${FAKE_POLKIT:?}"
+: "${FAKE_POLKIT:?}"
 # shellcheck source=../cli/lib.sh
 . "$BUS_SRCDIR/../cli/lib.sh"
 # `run` talks to tdxd here; tests that want the library in-process say --direct.
 TDXCTL_ARGS=()
-
-# The CLI helpers may defer expect_json checks until the next run; settle
-# them before $OUT is reused by something else.
-json_checks_done() {
-	if declare -F flush_json >/dev/null; then flush_json; fi
-}
 
 PIDS=()
 bus_cleanup() {
@@ -128,8 +122,17 @@ standard_setup() {
 	start_tdxd
 }
 
+# start_fake_kernel success VERSION | refuse | fatal: the kernel side of every
+# upload to $WORK/sys until killed (tests/common/fake-kernel --repeat).
 start_fake_kernel() {
-	"$FAKE_KERNEL" "$WORK/sys" "$@" >"$WORK/fake-kernel.log" 2>&1 &
+	local step
+	case $1 in
+	success) step=version=$2 ;;
+	refuse) step=refuse ;;
+	fatal) step=lost ;;
+	*) echo "start_fake_kernel: unknown outcome $1" >&2; exit 99 ;;
+	esac
+	"$FAKE_KERNEL" --repeat "$WORK/sys" "$step" >"$WORK/fake-kernel.log" 2>&1 &
 	PIDS+=($!)
 	wait_for 50 grep -q ready "$WORK/fake-kernel.log"
 }

@@ -19,9 +19,8 @@ expect_grep "$OUT" '^TIME +FROM +TO +RESULT +SLOTS +ERROR$'
 expect_grep "$OUT" '1.5.06 +1.5.08 +success +10 -> 9'
 run history --json
 expect_rc 0 "tdxctl history --json"
-expect_json 'j["records"][0]["to"]' 1.5.08
-expect_json 'j["records"][0]["remaining_after"]' 9
-json_checks_done
+expect_json '.records[0].to' 1.5.08
+expect_json '.records[0].remaining_after' 9
 cp "$OUT" "$WORK/bus.json"
 
 # The daemon restarted mid-way: history and the installed TCB come back.
@@ -32,8 +31,7 @@ CHECKS=$((CHECKS + 1))
 cmp -s "$OUT" "$WORK/bus.json" || fail "direct and bus history differ: $(diff "$OUT" "$WORK/bus.json")"
 run history --json
 expect_rc 0 "tdxctl history without a daemon"
-expect_json 'len(j["records"])' 1
-json_checks_done
+expect_json '.records | length' 1
 start_tdxd
 expect_prop TcbSource '"installed"'
 expect_prop ModuleVersion '"1.5.08"'

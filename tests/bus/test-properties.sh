@@ -65,8 +65,7 @@ expect_prop BestUpdate '""'
 expect_prop BestUpdateReason '"up to date"'
 
 # A lost module (version read gives ENXIO).
-python3 -c 'import socket,sys,os; p=sys.argv[1]; os.unlink(p); socket.socket(socket.AF_UNIX).bind(p)' \
-	"$WORK/sys/devices/faux/tdx_host/version"
+lose_module "$WORK/sys"
 call Refresh
 expect_prop ModuleState '"lost"'
 expect_prop ModuleVersion '""'

@@ -93,7 +93,7 @@ reset_host() {
 }
 
 # status --quiet: nothing printed, the state in the exit code, the same
-# through tdxd (Report's quiet option) as in-process.
+# through tdxd (from GetStatus's document) as in-process.
 # quiet_same WANT WHAT
 quiet_same() {
 	tdxctl_to bus status --quiet
@@ -105,20 +105,19 @@ quiet_same() {
 		fail "status --quiet --direct, $2: exit $(cat "$WORK/direct.rc"), expected $1"
 	[ ! -s "$WORK/bus.out" ] && [ ! -s "$WORK/direct.out" ] || fail "status --quiet, $2, printed"
 }
-# Report answers from tdxd's cache: after changing the fixture, Refresh
+# The documents come from tdxd's cache: after changing the fixture, Refresh
 # tells tdxd, as the kernel's uevents do on a real host.
 host_changed() { "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh failed"; }
 quiet_same 10 "update available"
 echo 1.5.10 >"$HOST/version"
 host_changed
 quiet_same 0 "up to date"
-rm "$HOST/version"
-$PYTHON -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$HOST/version"
+lose_module "$WORK/sys"
 host_changed
 quiet_same 11 "module lost"
 reset_host
 
-# Colour on a terminal: tdxd renders it when asked (Report's color option), the same bytes.
+# Colour on a terminal: tdxctl draws it from tdxd's document, the same bytes.
 # tty_to NAME ARGS...: tdxctl ARGS on a pty, output in $WORK/NAME.out.
 tty_to() {
 	local name=$1

@@ -98,9 +98,9 @@ expect_tcb_props() {
 	"$TDXCTL" blob info --json "$1" >"$info"
 	expect_eq "TcbVersion" "$(bprop TcbVersion)" "$2"
 	expect_eq "Mrseam" "$(bprop Mrseam)" \
-		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seamhash"])' "$info")"
+		"$(jq -r .seamhash "$info")"
 	expect_eq "SeamSvn" "$(bprop SeamSvn)" \
-		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seam_svn"])' "$info")"
+		"$(jq -r .seam_svn "$info")"
 	expect_eq "TcbSource" "$(bprop TcbSource)" "installed"
 }
 

@@ -7,6 +7,7 @@ set -uo pipefail
 : "${TDXCTL:?TDXCTL must point at the tdxctl binary}"
 : "${CLI_MKSTORE:?CLI_MKSTORE must point at cli-mkstore}"
 : "${TDX_MKMODULE:?TDX_MKMODULE must point at tdx-mkmodule}"
+: "${FAKE_KERNEL:?FAKE_KERNEL must point at tests/common/fake-kernel}"
 
 WORK=$(mktemp -d /tmp/tdxctl-cli.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -79,7 +80,6 @@ ERR=$WORK/stderr
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus
 TDXCTL_ARGS=(--direct)
 run() {
-	flush_json
 	"$TDXCTL" "${TDXCTL_ARGS[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 }
@@ -89,14 +89,24 @@ expect_rc() {
 	[ "$RC" -eq "$1" ] || fail "${2:-tdxctl} exited $RC, expected $1; stderr: $(head -c 600 "$ERR")"
 }
 
-# expect_grep FILE REGEX [what]
+# no_dashdash HELPER FILE REGEX...: a "--" where the REGEX belongs is a
+# mistake in the test, reported as a failure rather than matched.
+no_dashdash() {
+	[ "$3" != -- ] && return 0
+	fail "$1 $2 -- ...: the REGEX comes right after the FILE, without --"
+	return 1
+}
+
+# expect_grep FILE REGEX [what]. Not FILE -- REGEX: that would grep for "--".
 expect_grep() {
 	CHECKS=$((CHECKS + 1))
+	no_dashdash expect_grep "$@" || return
 	grep -Eq -- "$2" "$1" || fail "${3:-output} lacks /$2/: $(head -c 600 "$1")"
 }
 
 expect_no_grep() {
 	CHECKS=$((CHECKS + 1))
+	no_dashdash expect_no_grep "$@" || return
 	! grep -Eq -- "$2" "$1" || fail "${3:-output} has /$2/: $(head -c 600 "$1")"
 }
 
@@ -105,43 +115,33 @@ expect_empty() {
 	[ ! -s "$1" ] || fail "${2:-$1} is not empty: $(head -c 300 "$1")"
 }
 
-# The system interpreter: a version manager's shim costs seconds per start.
+# The system interpreter (tamper-signed.py): a version manager's shim costs
+# seconds per start.
 PYTHON=python3
 [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
-# expect_json EXPR VALUE: str(eval(EXPR)) over the stdout JSON document `j`
-# must equal VALUE. Checks are queued and run in one interpreter per output
-# (flush_json, called by run and finish).
-JSON_ARGS=()
+# expect_json FILTER VALUE: jq's FILTER over the stdout JSON document must
+# print VALUE: a string as it is, anything else as compact JSON (true, null,
+# 9, ["a","b"]). stdout must hold exactly one JSON document.
 expect_json() {
-	JSON_ARGS+=("$1" "$2")
+	local got
+	CHECKS=$((CHECKS + 1))
+	if ! got=$(jq -src "if length == 1 then .[0] | ($1) else error(\"stdout holds \(length) JSON documents, not one\") end" \
+		"$OUT" 2>&1); then
+		fail "JSON $1: ${got:-jq failed}; stdout: $(head -c 300 "$OUT")"
+	elif [ "$got" != "$2" ]; then
+		fail "JSON $1 is '$got', expected '$2'"
+	fi
 }
 
-flush_json() {
-	local n=$((${#JSON_ARGS[@]} / 2)) failed
-	[ "$n" -gt 0 ] || return 0
-	CHECKS=$((CHECKS + n))
-	failed=$("$PYTHON" - "$OUT" "${JSON_ARGS[@]}" <<'PY'
-import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except Exception as e:
-    print(f"FAIL: stdout is not one JSON document ({e})")
-    sys.exit(0)
-args = sys.argv[2:]
-for expr, want in zip(args[0::2], args[1::2]):
-    try:
-        got = str(eval(expr))
-    except Exception as e:
-        got = f"<{type(e).__name__}: {e}>"
-    if got != want:
-        print(f"FAIL: JSON {expr} is '{got}', expected '{want}'")
-PY
-)
-	JSON_ARGS=()
-	if [ -n "$failed" ]; then
-		echo "$failed" >&2
-		FAILS=$((FAILS + $(grep -c '^FAIL' <<<"$failed")))
+# expect_valid_json WHAT FILE: FILE is one JSON document in valid UTF-8 (jq
+# alone would accept invalid UTF-8, replacing it).
+expect_valid_json() {
+	CHECKS=$((CHECKS + 1))
+	if ! iconv -f UTF-8 -t UTF-8 "$2" >/dev/null 2>"$WORK/json.err"; then
+		fail "$1: not UTF-8: $(tail -1 "$WORK/json.err")"
+	elif ! jq -se 'length == 1' "$2" >/dev/null 2>"$WORK/json.err"; then
+		fail "$1: not one JSON document: $(tail -1 "$WORK/json.err")"
 	fi
 }
 
@@ -158,7 +158,6 @@ expect_one_error_line() {
 }
 
 finish() {
-	flush_json
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS of $CHECKS checks failed"
 		exit 1
@@ -168,16 +167,26 @@ finish() {
 }
 
 # fake_kernel ROOT STEP...: turns ROOT's fw_upload `data` into a FIFO served
-# by fake-kernel.py, which applies one STEP per upload (see there). Upload
-# N's bytes land in $WORK/upload.N.
+# by tests/common/fake-kernel, which plays one STEP per upload (see there)
+# and exits after the last. Upload N's bytes land in $WORK/upload.N, a line
+# per upload in $WORK/uploads.log.
 FAKE_KERNEL_PID=
 fake_kernel() {
-	local root=$1; shift
-	local data=$root/devices/faux/tdx_host/firmware/tdx_module/data
-	rm -f "$data" "$WORK"/upload.* "$WORK/uploads.log"
-	mkfifo "$data"
-	"$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/fake-kernel.py" "$root" "$WORK" "$@" &
+	local root=$1 n=100
+	shift
+	rm -f "$WORK"/upload.* "$WORK/uploads.log" "$WORK/fake-kernel.log"
+	"$FAKE_KERNEL" --log "$WORK" "$root" "$@" >"$WORK/fake-kernel.log" 2>&1 &
 	FAKE_KERNEL_PID=$!
+	until grep -q ready "$WORK/fake-kernel.log"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "fake-kernel did not start: $(cat "$WORK/fake-kernel.log")" >&2; exit 99; }
+		sleep 0.05
+	done
+}
+
+# lose_module ROOT: version reads give ENXIO from now on, as for a lost module.
+lose_module() {
+	"$FAKE_KERNEL" --now "$1" lost || exit 99
 }
 
 # Waits for the fake kernel to finish its steps (it writes upload.N last).

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 trap 'fake_kernel_stop; rm -rf "$WORK"' EXIT
 
-# 40 pages: larger than a pipe, for fake-kernel.py.
+# 40 pages: larger than a pipe, for fake-kernel.
 "$CLI_MKSTORE" "$WORK/store" 1.5.04 1.5.06 1.5.08,pages=40 || exit 1
 make_sysfs "$WORK/sys"
 export TDXCTL_STORE=$WORK/store TDXCTL_SYSFS_ROOT=$WORK/sys TERM=xterm
@@ -33,9 +33,7 @@ expect_grep "$OUT" "Best update: ${HI_YELLOW}1\.5\.08${OFF} \(1 update\)"
 
 # A lost module in red.
 make_sysfs "$WORK/lost"
-rm "$WORK/lost/devices/faux/tdx_host/version"
-$PYTHON -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
-	"$WORK/lost/devices/faux/tdx_host/version"
+lose_module "$WORK/lost"
 on_tty status --sysfs-root "$WORK/lost"
 expect_grep "$OUT" "Module: ${HI_RED}LOST \(version reads ENXIO.*\)${OFF}"
 

@@ -9,25 +9,25 @@ make_sysfs "$WORK/sys"
 
 run plan --json 1.5.20
 expect_rc 3 "plan --json, no chain"
-expect_json 'j["hops"]' "[]"
-expect_json 'j["to"]' None
-expect_json 'j["from"]' 1.5.06
-expect_json '"no chain" in j["error"] or "cannot be installed" in j["error"]' True
+expect_json '.hops' "[]"
+expect_json '.to' null
+expect_json '.from' 1.5.06
+expect_json '.error | contains("no chain") or contains("cannot be installed")' true
 run plan --json 1.5.99
 expect_rc 1 "plan --json, not in the store"
-expect_json 'j["error"]' "no plan: 1.5.99 is not in the store"
+expect_json '.error' "no plan: 1.5.99 is not in the store"
 run plan --json
 expect_rc 0 "plan --json"
-expect_json 'j["error"]' None
-expect_json 'j["to"]' 1.5.08
+expect_json '.error' null
+expect_json '.to' 1.5.08
 
 run update --json 1.5.08
 expect_rc 2 "update --json without --yes off a terminal"
-expect_json 'j["result"]' refused
-expect_json '"--yes" in j["error"]' True
+expect_json '.result' refused
+expect_json '.error | contains("--yes")' true
 run update --json --yes x.y
 expect_rc 2 "update --json, bad version"
-expect_json 'j["result"]' refused
-expect_json '"is not a version" in j["error"]' True
+expect_json '.result' refused
+expect_json '.error | contains("is not a version")' true
 expect_empty "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" "data"
 finish

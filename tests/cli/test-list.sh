@@ -9,18 +9,17 @@ export TDXCTL_SYSFS_ROOT=$WORK/sys TDXCTL_STORE=$WORK/store
 run list --json
 expect_rc 0 "list --json"
 expect_empty "$ERR" "stderr of list --json"
-expect_json 'j["running"]' 1.5.06
-expect_json '[c["version"] for c in j["candidates"]]' \
-	"['1.5.12', '1.5.10', '1.5.08', '1.5.06', '1.4.03']"
-expect_json '{c["version"]: c["installable"] for c in j["candidates"]}["1.5.08"]' True
-expect_json '"cpu_unsupported" in j["candidates"][1]["reasons"]' True
-expect_json 'j["candidates"][0]["reasons"]' "['debug_signed']"
-expect_json 'j["candidates"][0]["debug"]' True
-expect_json 'j["candidates"][3]["running"]' True
-expect_json '"running" in j["candidates"][3]["reasons"]' True
-expect_json '"series_mismatch" in j["candidates"][4]["reasons"]' True
-expect_json 'j["problems"]' '[]'
-expect_json 'j["missing_images"]' '[]'
+expect_json '.running' 1.5.06
+expect_json '[.candidates[].version]' '["1.5.12","1.5.10","1.5.08","1.5.06","1.4.03"]'
+expect_json '.candidates[] | select(.version == "1.5.08") | .installable' true
+expect_json 'any(.candidates[1].reasons[]; . == "cpu_unsupported")' true
+expect_json '.candidates[0].reasons' '["debug_signed"]'
+expect_json '.candidates[0].debug' true
+expect_json '.candidates[3].running' true
+expect_json 'any(.candidates[3].reasons[]; . == "running")' true
+expect_json 'any(.candidates[4].reasons[]; . == "series_mismatch")' true
+expect_json '.problems' '[]'
+expect_json '.missing_images' '[]'
 
 run list
 expect_rc 0 "list"
@@ -30,31 +29,31 @@ expect_grep "$OUT" '1\.5\.12 .*\[debug\]'
 expect_grep "$OUT" '- .*(CPU|cpu)'
 
 run list --json --allow-debug
-expect_json 'j["candidates"][0]["installable"]' True
+expect_json '.candidates[0].installable' true
 
 # Signatures: a tampered image and one by an untrusted key are blocked, with the reason.
 "$CLI_MKSTORE" "$WORK/signed" 1.5.06 1.5.08 1.5.10 || exit 1
 tamper_signed "$WORK/signed/joined_files/1.5/tdx_module_1.5.10.blob"
 run list --json --store "$WORK/signed"
 expect_rc 0 "list with a tampered image"
-expect_json 'j["candidates"][0]["reasons"]' "['signature_invalid']"
-expect_json 'j["candidates"][0]["installable"]' False
-expect_json 'j["candidates"][1]["installable"]' True
+expect_json '.candidates[0].reasons' '["signature_invalid"]'
+expect_json '.candidates[0].installable' false
+expect_json '.candidates[1].installable' true
 run list --store "$WORK/signed"
 expect_grep "$OUT" '^  1\.5\.10 +blocked'
 expect_grep "$OUT" "signature does not verify"
 run list --json --store "$WORK/signed" --trusted-keys="$INTEL_KEY_SHA256"
-expect_json 'j["candidates"][1]["reasons"]' "['untrusted_key']"
+expect_json '.candidates[1].reasons' '["untrusted_key"]'
 run list --store "$WORK/signed" --trusted-keys="$INTEL_KEY_SHA256"
 expect_grep "$OUT" 'not trusted'
 # --allow-debug never stands in for a trusted key.
 "$CLI_MKSTORE" "$WORK/dbg" 1.5.06 1.5.08,debug || exit 1
 run list --json --allow-debug --store "$WORK/dbg" --trusted-keys="$INTEL_KEY_SHA256"
-expect_json 'j["candidates"][0]["reasons"]' "['untrusted_key']"
+expect_json '.candidates[0].reasons' '["untrusted_key"]'
 
 # --reinstall makes the running version installable.
 run list --json --reinstall
-expect_json 'j["candidates"][3]["installable"]' True
+expect_json '.candidates[3].installable' true
 
 # --strict-compat: 1.5.08 lists only 1.5.04 as strictly compatible.
 cat >"$WORK/strict.json" <<'JSON'
@@ -66,9 +65,9 @@ cat >"$WORK/strict.json" <<'JSON'
 JSON
 "$CLI_MKSTORE" "$WORK/strict" --mapping="$WORK/strict.json" 1.5.06 1.5.08 || exit 1
 run list --json --store "$WORK/strict"
-expect_json 'j["candidates"][0]["installable"]' True
+expect_json '.candidates[0].installable' true
 run list --json --strict-compat --store "$WORK/strict"
-expect_json 'j["candidates"][0]["reasons"]' "['strict_compat']"
+expect_json '.candidates[0].reasons' '["strict_compat"]'
 
 # Store problems: a mapping release without an image, a stray file.
 "$CLI_MKSTORE" "$WORK/odd" 1.5.06 1.5.08 || exit 1
@@ -76,8 +75,8 @@ rm "$WORK/odd/joined_files/1.5/tdx_module_1.5.08.blob"
 echo junk >"$WORK/odd/joined_files/1.5/tdx_module_1.5.blob"
 run list --json --store "$WORK/odd"
 expect_rc 0 "list of an odd store"
-expect_json 'j["missing_images"]' "['1.5.08']"
-expect_json 'len(j["problems"]) >= 1' True
+expect_json '.missing_images' '["1.5.08"]'
+expect_json '.problems | length >= 1' true
 run list --store "$WORK/odd"
 expect_grep "$ERR" '1\.5\.08'
 expect_grep "$ERR" 'tdx_module_1\.5\.blob'

@@ -3,12 +3,12 @@
 . "$(dirname "$0")/lib.sh"
 
 for f in "$TEST_DATA_DIR"/mapping_file-*.json; do
-	n=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tdx_module_releases"]))' "$f")
+	n=$(jq '.tdx_module_releases | length' "$f")
 	run mapping check "$f" --json
 	expect_rc 0 "mapping check $f"
-	expect_json 'j["valid"]' True
-	expect_json 'j["releases"]' "$n"
-	expect_json 'j["problems"]' '[]'
+	expect_json '.valid' true
+	expect_json '.releases' "$n"
+	expect_json '.problems' '[]'
 	run mapping check "$f"
 	expect_grep "$OUT" "valid, $n releases"
 done
@@ -29,8 +29,8 @@ expect_grep "$ERR" '"1\.5"'
 
 run mapping check "$WORK/bad.json" --json
 expect_rc 1 "mapping check --json of a bad file"
-expect_json 'j["valid"]' False
-expect_json 'len(j["problems"])' 1
+expect_json '.valid' false
+expect_json '.problems | length' 1
 
 echo '{ "tdx_module_releases": [ ' >"$WORK/syntax.json"
 run mapping check "$WORK/syntax.json"
@@ -45,7 +45,7 @@ expect_grep "$ERR" "none.json"
 "$CLI_MKSTORE" "$WORK/store" 1.5.06 1.5.08 || exit 1
 run mapping check --store "$WORK/store" --json
 expect_rc 0 "mapping check of the store"
-expect_json 'j["path"]' "$WORK/store/mapping_file.json"
-expect_json 'j["versions"]' "['1.5.06', '1.5.08']"
+expect_json '.path' "$WORK/store/mapping_file.json"
+expect_json '.versions' '["1.5.06","1.5.08"]'
 
 finish

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 trap 'fake_kernel_stop; rm -rf "$WORK"' EXIT
 
-# 40 pages: larger than a pipe, see fake-kernel.py.
+# 40 pages: larger than a pipe, see tests/common/fake-kernel.c.
 "$CLI_MKSTORE" "$WORK/store" --format=0x100 1.5.06,pages=40 1.5.10,pages=40 \
 	1.5.20,min=1.5.10,pages=40 || exit 1
 export TDXCTL_STORE=$WORK/store
@@ -41,11 +41,10 @@ fake_kernel "$WORK/two" version=1.5.10 version=1.5.20
 run update --yes --json --sysfs-root "$WORK/two"
 fake_kernel_wait
 expect_rc 0 "two-hop update"
-expect_json 'j["result"]' success
-expect_json '[(h["from"], h["to"], h["outcome"]) for h in j["hops"]]' \
-	"[('1.5.06', '1.5.10', 'success'), ('1.5.10', '1.5.20', 'success')]"
-expect_json '[h["remaining_after"] for h in j["hops"]]' '[9, 8]'
-expect_json 'j["hops"][1]["version_after"]' 1.5.20
+expect_json '.result' success
+expect_json '[.hops[] | [.from, .to, .outcome]]' '[["1.5.06","1.5.10","success"],["1.5.10","1.5.20","success"]]'
+expect_json '[.hops[].remaining_after]' '[9,8]'
+expect_json '.hops[1].version_after' 1.5.20
 
 # Lost module on the first of two hops: exit 4, a loud warning, no second hop.
 make_sysfs "$WORK/lost"
@@ -53,9 +52,9 @@ fake_kernel "$WORK/lost" lost version=1.5.20
 run update --yes --json --sysfs-root "$WORK/lost"
 fake_kernel_stop # it still waits for the second hop, which must never come
 expect_rc 4 "update that loses the module"
-expect_json 'j["result"]' fatal
-expect_json 'len(j["hops"])' 1
-expect_json 'j["hops"][0]["outcome"]' fatal
+expect_json '.result' fatal
+expect_json '.hops | length' 1
+expect_json '.hops[0].outcome' fatal
 expect_grep "$ERR" 'FATAL: the TDX module was lost'
 expect_grep "$ERR" 'REBOOTED'
 CHECKS=$((CHECKS + 1))

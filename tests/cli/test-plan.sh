@@ -9,12 +9,12 @@ export TDXCTL_SYSFS_ROOT=$WORK/sys TDXCTL_STORE=$WORK/store
 
 run plan --json
 expect_rc 0 "plan --json"
-expect_json 'j["from"]' 1.5.06
-expect_json 'j["to"]' 1.5.20
-expect_json '[h["version"] for h in j["hops"]]' "['1.5.10', '1.5.20']"
-expect_json 'j["hops"][1]["reason"]' target
-expect_json 'j["hops"][0]["reason"].startswith("needed")' True
-expect_json 'j["budget"]' 9
+expect_json '.from' 1.5.06
+expect_json '.to' 1.5.20
+expect_json '[.hops[].version]' '["1.5.10","1.5.20"]'
+expect_json '.hops[1].reason' target
+expect_json '.hops[0].reason | startswith("needed")' true
+expect_json '.budget' 9
 expect_empty "$ERR" "stderr of plan --json"
 
 run plan
@@ -25,7 +25,7 @@ expect_grep "$OUT" '2\. 1\.5\.10 -> 1\.5\.20: target'
 
 run plan 1.5.10 --json
 expect_rc 0 "plan 1.5.10"
-expect_json '[h["version"] for h in j["hops"]]' "['1.5.10']"
+expect_json '[.hops[].version]' '["1.5.10"]'
 
 run plan 1.5.99
 expect_rc 1 "plan to a version not in the store"
@@ -36,8 +36,8 @@ expect_one_error_line
 make_sysfs "$WORK/two" remaining=2
 run plan --json --sysfs-root "$WORK/two"
 expect_rc 0 "plan within a budget of 1"
-expect_json 'j["to"]' 1.5.10
-expect_json 'j["budget"]' 1
+expect_json '.to' 1.5.10
+expect_json '.budget' 1
 run plan 1.5.20 --sysfs-root "$WORK/two"
 expect_rc 3 "plan 1.5.20 over budget"
 expect_one_error_line
@@ -53,7 +53,7 @@ expect_grep "$ERR" 'no plan'
 make_sysfs "$WORK/new" version=1.5.20
 run plan --json --sysfs-root "$WORK/new"
 expect_rc 0 "plan when up to date"
-expect_json 'j["hops"]' '[]'
+expect_json '.hops' '[]'
 run plan --sysfs-root "$WORK/new"
 expect_grep "$OUT" 'Up to date: 1\.5\.20'
 

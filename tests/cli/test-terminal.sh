@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 trap 'fake_kernel_stop; rm -rf "$WORK"' EXIT
 
-# 40 pages: larger than a pipe, for fake-kernel.py.
+# 40 pages: larger than a pipe, for fake-kernel.
 "$CLI_MKSTORE" "$WORK/store" 1.5.06,pages=40 1.5.08,pages=40 || exit 1
 make_sysfs "$WORK/sys"
 export TDXCTL_STORE=$WORK/store TDXCTL_SYSFS_ROOT=$WORK/sys

@@ -26,15 +26,15 @@ for v in garbage "" -1 99999999999.5.02 MISSING; do
 	expect_empty "$DATA" "data, seamldr_version '$v'"
 	run update --yes --json
 	expect_rc 3 "update --json, seamldr_version '$v'"
-	expect_json 'j["result"]' no-plan
-	expect_json '"P-SEAMLDR version is unknown" in j["error"]' True
+	expect_json '.result' no-plan
+	expect_json '.error | contains("P-SEAMLDR version is unknown")' true
 	run plan
 	expect_rc 3 "plan, seamldr_version '$v'"
 	expect_grep "$ERR" "P-SEAMLDR version is unknown"
 	run status
 	expect_grep "$OUT" "Best update: unknown \\(the P-SEAMLDR version is unknown"
 	run status --json
-	expect_json 'j["best_update"]["state"]' unknown
+	expect_json '.best_update.state' unknown
 	run list
 	expect_no_grep "$OUT" "root needed" "list, seamldr_version '$v'"
 	expect_grep "$OUT" "P-SEAMLDR version is unknown"

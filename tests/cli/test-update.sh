@@ -20,13 +20,13 @@ export TDXCTL_SYSFS_ROOT=$WORK/ok
 
 run update --dry-run --json
 expect_rc 0 "update --dry-run --json"
-expect_json 'j["dry_run"]' True
-expect_json 'j["result"]' checked
-expect_json 'j["plan"]["to"]' 1.5.08
-expect_json 'j["hops"][0]["attempted"]' False
-expect_json 'j["hops"][0]["preflight"]["passed"]' True
-expect_json '[c["check"] for c in j["hops"][0]["preflight"]["checks"] if c["ran"] and not c["passed"]]' '[]'
-expect_json '[c["passed"] for c in j["hops"][0]["preflight"]["checks"] if c["check"] == "image_signature"]' '[True]'
+expect_json '.dry_run' true
+expect_json '.result' checked
+expect_json '.plan.to' 1.5.08
+expect_json '.hops[0].attempted' false
+expect_json '.hops[0].preflight.passed' true
+expect_json '[.hops[0].preflight.checks[] | select(.ran and (.passed | not)) | .check]' '[]'
+expect_json '[.hops[0].preflight.checks[] | select(.check == "image_signature") | .passed]' '[true]'
 untouched "$WORK/ok"
 
 run update --dry-run
@@ -51,8 +51,8 @@ expect_grep "$ERR" '"0-1"'
 untouched "$WORK/offline"
 run update --dry-run --json --sysfs-root "$WORK/offline"
 expect_rc 1 "dry run with an offline CPU"
-expect_json 'j["result"]' refused
-expect_json 'j["hops"][0]["preflight"]["first_failure"]' cpus_online
+expect_json '.result' refused
+expect_json '.hops[0].preflight.first_failure' cpus_online
 untouched "$WORK/offline"
 
 # No update slots left: refused before anything else.
@@ -64,9 +64,9 @@ expect_one_error_line
 untouched "$WORK/zero"
 run update --yes --json --sysfs-root "$WORK/zero"
 expect_rc 1 "update --json at zero remaining updates"
-expect_json 'j["result"]' refused
-expect_json '"num_remaining_updates is 0" in j["error"]' True
-expect_json 'j["plan"]' None
+expect_json '.result' refused
+expect_json '.error | contains("num_remaining_updates is 0")' true
+expect_json '.plan' null
 make_sysfs "$WORK/one" remaining=1
 run update --yes --sysfs-root "$WORK/one"
 expect_rc 1 "update when only the reserve is left"
@@ -75,13 +75,13 @@ untouched "$WORK/one"
 
 run update --dry-run --json --reserve=0 --sysfs-root "$WORK/one"
 expect_rc 0 "dry run with --reserve=0 and one slot"
-expect_json 'j["hops"][0]["preflight"]["passed"]' True
+expect_json '.hops[0].preflight.passed' true
 
 # A patch-series kernel takes 0x100: the 0x100 store image needs no conversion.
 make_sysfs "$WORK/v4" layout=seamldr-dir
 run update --dry-run --json --sysfs-root "$WORK/v4"
 expect_rc 0 "dry run on a seamldr-dir kernel"
-expect_json '[c["message"] for c in j["hops"][0]["preflight"]["checks"] if c["check"] == "image"][0].endswith("format 0x100")' True
+expect_json '[.hops[0].preflight.checks[] | select(.check == "image") | .message][0] | endswith("format 0x100")' true
 untouched "$WORK/v4"
 
 # Another upload in progress.
@@ -111,8 +111,8 @@ expect_rc 3 "update to a debug module"
 expect_grep "$ERR" 'no plan'
 run update 1.5.12 --yes --json
 expect_rc 3 "update --json to a debug module"
-expect_json 'j["result"]' no-plan
-expect_json '"debug" in j["error"]' True
+expect_json '.result' no-plan
+expect_json '.error | contains("debug")' true
 untouched "$WORK/ok"
 
 # Already up to date: 0, nothing written.
@@ -122,7 +122,7 @@ expect_rc 0 "update when up to date"
 expect_grep "$OUT" 'Already up to date: 1\.5\.12'
 untouched "$WORK/new"
 run update --yes --json --allow-debug --sysfs-root "$WORK/new"
-expect_json 'j["result"]' up-to-date
+expect_json '.result' up-to-date
 
 # Unknown target version.
 run update 1.5.99 --yes
@@ -133,10 +133,10 @@ untouched "$WORK/ok"
 # "refused". The bytes written must be exactly the converted image.
 run update --yes --json --timeout=5
 expect_rc 1 "update against a static fixture"
-expect_json 'j["hops"][0]["attempted"]' True
-expect_json 'j["hops"][0]["outcome"]' refused
-expect_json 'j["hops"][0]["converted"]' True
-expect_json 'j["hops"][0]["image_format"]' 0x200
+expect_json '.hops[0].attempted' true
+expect_json '.hops[0].outcome' refused
+expect_json '.hops[0].converted' true
+expect_json '.hops[0].image_format' 0x200
 "$TDXCTL" blob convert --format=0x200 "$WORK/store/joined_files/1.5/tdx_module_1.5.08.blob" \
 	"$WORK/expected.blob" 2>/dev/null
 CHECKS=$((CHECKS + 1))
@@ -177,7 +177,7 @@ for mode in --yes --dry-run; do
 done
 run --sysfs-root="$WORK/hidden" update --yes --json
 expect_rc 1 "update --json with runtime update hidden"
-expect_json 'j["result"]' refused
-expect_json '"runtime update is unsupported" in j["error"]' True
+expect_json '.result' refused
+expect_json '.error | contains("runtime update is unsupported")' true
 
 finish

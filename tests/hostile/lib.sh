@@ -49,8 +49,7 @@ hostile_verbs() {
 		timed "$TDXCTL" --direct "$v" --json
 		expect_bounded "$name: $v --json"
 		[ -s "$OUT" ] || continue # the --json refusal documents: issue 7's last bullet
-		"$PYTHON" -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$OUT" \
-			2>"$WORK/json.err" || { CHECKS=$((CHECKS + 1)); fail "$name: $v --json: not JSON: $(tail -1 "$WORK/json.err")"; }
+		expect_valid_json "$name: $v --json" "$OUT"
 	done
 	for v in plan "update --yes" "update --yes --json"; do
 		# shellcheck disable=SC2086 # v is a verb and its options

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The hostile corpus against tdxd on a private bus (issue 7): a FIFO in the
-# store answered by Report for nobody and SIGTERM still honoured; hooks
+# store answered by GetList/GetStatus for nobody and SIGTERM still honoured; hooks
 # directories with more hooks than run, an unsafe, a symlinked and a FIFO
 # veto hook, a hook leaving a background helper; a FIFO history and config.
 # Each: bounded time, one clear reason, nothing written.
@@ -31,19 +31,19 @@ expect_vetoed() {
 	expect_empty "$DATA" "$1: fw_upload data"
 }
 
-# --- a FIFO in the store: Report for nobody answers, tdxd still stops on SIGTERM ---
+# --- a FIFO in the store: GetList for nobody answers, tdxd still stops on SIGTERM ---
 rm "$WORK/store/joined_files/1.5/tdx_module_1.5.10.blob"
 mkfifo "$WORK/store/joined_files/1.5/tdx_module_1.5.10.blob"
 "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null 2>&1
-bounded_call "Report list as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "${BUSCTL[@]}" call "${DEST[@]}" Report ssa{sv} list "" 0
-expect_rc 0 "Report list with a FIFO in the store"
+bounded_call "GetList as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "${BUSCTL[@]}" call "${DEST[@]}" GetList a{sv} 0
+expect_rc 0 "GetList with a FIFO in the store"
 expect_grep "$OUT" "is a FIFO"
-bounded_call "Ping after the Report" "${BUSCTL[@]}" call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.freedesktop.DBus.Peer Ping
+bounded_call "Ping after the GetList" "${BUSCTL[@]}" call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.freedesktop.DBus.Peer Ping
 expect_rc 0 "Ping"
 rm "$WORK/store/mapping_file.json"
 mkfifo "$WORK/store/mapping_file.json"
 bounded_call "Refresh with a FIFO mapping" "${BUSCTL[@]}" call "${DEST[@]}" Refresh
-bounded_call "Report status as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "${BUSCTL[@]}" call "${DEST[@]}" Report ssa{sv} status "" 0
+bounded_call "GetStatus as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "${BUSCTL[@]}" call "${DEST[@]}" GetStatus
 expect_grep "$OUT" "mapping_file.json: is a FIFO"
 t0=$EPOCHREALTIME
 kill -TERM "$TDXD_PID"

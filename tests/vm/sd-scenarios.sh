@@ -345,30 +345,23 @@ scn_sd-journal() {
 	for id in $ids; do
 		journalctl -b -o json --no-pager "MESSAGE_ID=$id"
 	done >"$SCN_DIR/events.json"
-	python3 - "$SCN_DIR/events.json" "$MSG_STARTED" >"$SCN_DIR/check" 2>&1 <<'PY'
-import json, sys
-started_id = sys.argv[2]
-starts, outcomes = {}, {}
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    missing = [f for f in ("TDX_JOB", "TDX_FROM", "TDX_TO", "TDX_RESULT", "TDX_ERROR", "PRIORITY")
-               if f not in e]
-    if missing:
-        print(f"FAIL entry without {missing}: {e.get('MESSAGE')}")
-        continue
-    print(f"  {e['MESSAGE_ID'][-2:]} pid {e['_PID']} job {e['TDX_JOB']}: {e['MESSAGE']}")
-    # Job numbers restart with tdxd: a job is its process and its number.
-    (starts if e["MESSAGE_ID"] == started_id else outcomes)[(e["_PID"], e["TDX_JOB"])] = e
-print(f"  {len(starts)} started, {len(outcomes)} outcomes")
-for job in starts:
-    if job not in outcomes:
-        print(f"FAIL job {job} started but has no outcome entry")
-for job in outcomes:
-    if job not in starts:
-        print(f"FAIL job {job} has an outcome but no start entry")
-if len(starts) < 6:
-    print(f"FAIL only {len(starts)} updates in the journal")
-PY
+	jq -rs --arg started "$MSG_STARTED" -f /dev/stdin "$SCN_DIR/events.json" >"$SCN_DIR/check" \
+		2>&1 <<'JQ' || echo "FAIL jq could not check the entries" >>"$SCN_DIR/check"
+# tdxd's journal entries, one JSON object a line (journalctl -o json):
+# every entry has the TDX_ fields; every job (process and number: job
+# numbers restart with tdxd) has a start and an outcome; at least 6 updates.
+["TDX_JOB", "TDX_FROM", "TDX_TO", "TDX_RESULT", "TDX_ERROR", "PRIORITY"] as $fields
+| map(. as $e | {e: ., missing: [$fields[] | select(. as $f | $e | has($f) | not)]}) as $all
+| [$all[] | select(.missing == []) | .e] as $ok
+| ([$ok[] | select(.MESSAGE_ID == $started) | [._PID, .TDX_JOB]] | unique) as $starts
+| ([$ok[] | select(.MESSAGE_ID != $started) | [._PID, .TDX_JOB]] | unique) as $outcomes
+| ($all[] | select(.missing != []) | "FAIL entry without \(.missing): \(.e.MESSAGE)"),
+  ($ok[] | "  \(.MESSAGE_ID[-2:]) pid \(._PID) job \(.TDX_JOB): \(.MESSAGE)"),
+  "  \($starts | length) started, \($outcomes | length) outcomes",
+  ($starts - $outcomes | .[] | "FAIL job \(.) started but has no outcome entry"),
+  ($outcomes - $starts | .[] | "FAIL job \(.) has an outcome but no start entry"),
+  if ($starts | length) < 6 then "FAIL only \($starts | length) updates in the journal" else empty end
+JQ
 	sed 's/^/    | /' "$SCN_DIR/check"
 	expect_no_match "every update: start and outcome" "$SCN_DIR/check" "^FAIL"
 	journalctl -b -o cat --no-pager MESSAGE_ID=$MSG_STARTED >"$SCN_DIR/started"

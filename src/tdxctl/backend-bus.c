@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The bus back-end: the view documents from tdxd (tdxctl-dbus(5)). tdxd
+ * builds them from its cache with the same library views as the direct
+ * back-end; an update runs as tdxd's job, followed here, and its result is
+ * the job's document.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "bus-client.h"
+#include "bus-names.h"
+#include "progress.h"
+
+struct bus_state {
+	sd_bus *bus;
+};
+
+static sd_bus *bus_of(struct backend *b)
+{
+	return ((struct bus_state *)b->state)->bus;
+}
+
+/* From a failed call's diag: -EHOSTDOWN stays, so the caller can fall back. */
+static int fail_diag(struct backend *b, int r, const struct tdx_diag *diag)
+{
+	return backend_fail(b, r, "%s", diag->msg[0] ? diag->msg : strerror(-r));
+}
+
+/* Parses the "s" document of a reply. */
+static int read_document(struct backend *b, sd_bus_message *reply, const char *what,
+			 json_object **ret)
+{
+	const char *text;
+	json_object *doc;
+	int r;
+
+	r = sd_bus_message_read(reply, "s", &text);
+	if (r < 0)
+		return backend_fail(b, r, "%s: malformed reply", what);
+	doc = json_tokener_parse(text);
+	if (!json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		return backend_fail(b, -EBADMSG, "%s: tdxd sent a malformed document", what);
+	}
+	*ret = doc;
+	return 0;
+}
+
+/* The a{sv} of the command line options tdxd honours (tdxctl-dbus(5)). */
+static int append_options(sd_bus_message *m, const struct tdxctl_options *o)
+{
+	return sd_bus_message_append(m, "a{sv}", 3, "dry_run", "b", o->dry_run, "allow_debug", "b",
+				     o->allow_debug, "reinstall", "b", o->reinstall);
+}
+
+/* Calls METHOD([target,] [options]) and parses the document it returns. */
+static int call_document(struct backend *b, const char *method, const char *target, bool options,
+			 json_object **ret)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = sd_bus_message_new_method_call(bus_of(b), &m, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE,
+					   method);
+	if (r >= 0 && target)
+		r = sd_bus_message_append(m, "s", target);
+	if (r >= 0 && options)
+		r = append_options(m, b->opts);
+	if (r < 0)
+		return backend_fail(b, r, "%s: %s", method, strerror(-r));
+	r = sd_bus_call(bus_of(b), m, 0, &e, &reply);
+	if (r < 0)
+		return fail_diag(b, bus_client_failed(&e, r, method, &diag), &diag);
+	return read_document(b, reply, method, ret);
+}
+
+static int bus_status(struct backend *b, json_object **ret)
+{
+	return call_document(b, "GetStatus", NULL, false, ret);
+}
+
+static int bus_list(struct backend *b, json_object **ret)
+{
+	return call_document(b, "GetList", NULL, true, ret);
+}
+
+static int bus_plan(struct backend *b, const char *target, json_object **ret)
+{
+	return call_document(b, "GetPlan", target, true, ret);
+}
+
+static int bus_update_check(struct backend *b, const char *target, json_object **ret)
+{
+	return call_document(b, "CheckUpdate", target, true, ret);
+}
+
+/* A job's state as the follower sees it. */
+struct job_view {
+	char state[16];
+	char phase[16];
+	uint32_t progress;
+};
+
+static int job_read(sd_bus *bus, const char *job, struct job_view *v)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *name;
+	int r;
+
+	r = sd_bus_call_method(bus, TDX_BUS_NAME, job, "org.freedesktop.DBus.Properties", "GetAll",
+			       &e, &reply, "s", TDX_BUS_JOB_IFACE);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		const char *s;
+
+		r = sd_bus_message_read(reply, "s", &name);
+		if (r < 0)
+			break;
+		if (strcmp(name, "State") == 0 || strcmp(name, "Phase") == 0) {
+			r = sd_bus_message_read(reply, "v", "s", &s);
+			if (r >= 0)
+				snprintf(name[0] == 'S' ? v->state : v->phase, sizeof(v->state),
+					 "%s", s);
+		} else if (strcmp(name, "Progress") == 0)
+			r = sd_bus_message_read(reply, "v", "u", &v->progress);
+		else
+			r = sd_bus_message_skip(reply, "v");
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* The job's Progress (job.c: writing is 10..80) on the same bar as --direct. */
+static void show_progress(struct progress *p, const struct job_view *v)
+{
+	if (strcmp(v->phase, "writing") == 0)
+		progress_update(p, TDX_PHASE_WRITING, v->progress > 10 ? v->progress - 10 : 0, 70);
+	else if (strcmp(v->phase, "installing") == 0)
+		progress_update(p, TDX_PHASE_INSTALLING, 0, 0);
+	else if (strcmp(v->phase, "verifying") == 0)
+		progress_update(p, TDX_PHASE_VERIFYING, 0, 0);
+}
+
+/* The signal only wakes job_follow(), which reads the properties itself. */
+static int on_job_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	*(bool *)userdata = true;
+	return 0;
+}
+
+/*
+ * Waits for the job to finish, drawing progress. PropertiesChanged wakes us;
+ * the state is re-read every second too, so a missed signal only delays.
+ * Interrupting tdxctl does not stop the job: tdxd owns it.
+ */
+static int job_follow(sd_bus *bus, const char *job, const char *label, bool draw)
+{
+	struct progress p = {};
+	struct job_view v = {};
+	bool changed = false;
+	int r;
+
+	r = sd_bus_match_signal(bus, NULL, TDX_BUS_NAME, job, "org.freedesktop.DBus.Properties",
+				"PropertiesChanged", on_job_changed, &changed);
+	if (r < 0)
+		return r;
+	progress_init(&p, draw);
+	p.percent = true;
+	progress_begin(&p, label);
+	for (;;) {
+		r = job_read(bus, job, &v);
+		if (r < 0 || strcmp(v.state, "finished") == 0)
+			break;
+		show_progress(&p, &v);
+		/* Sleep until the next signal or a second, whichever is first. */
+		changed = false;
+		while (!changed) {
+			r = sd_bus_process(bus, NULL);
+			if (r == 0)
+				r = sd_bus_wait(bus, USEC_PER_SEC);
+			if (r == 0 || (r < 0 && r != -EINTR))
+				break; /* a second passed, or the bus is gone */
+		}
+		if (r < 0 && r != -EINTR)
+			break;
+	}
+	progress_clear(&p);
+	progress_done(&p);
+	return r < 0 && r != -EINTR ? r : 0;
+}
+
+static int job_result(struct backend *b, const char *job, json_object **ret)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = sd_bus_call_method(bus_of(b), TDX_BUS_NAME, job, TDX_BUS_JOB_IFACE, "GetResult", &e,
+			       &reply, NULL);
+	if (r < 0)
+		return fail_diag(b, bus_client_failed(&e, r, "GetResult", &diag), &diag);
+	return read_document(b, reply, "GetResult", ret);
+}
+
+/*
+ * Starts the job. -EREMOTE: tdxd refused it (b->error, an update refusal);
+ * anything later loses track of a job that may have written: -ETIMEDOUT.
+ */
+static int bus_update_run(struct backend *b, const char *target, json_object *checked,
+			  json_object **ret)
+{
+	_cleanup_free_ char *job = NULL;
+	struct bus_state *s = b->state;
+	json_object *plan = json_object_object_get(checked, "plan");
+	char label[2 * TDX_VERSION_STRING_MAX + 8];
+	struct tdx_diag diag = {};
+	int r;
+
+	r = bus_client_update(s->bus, target, b->opts, &job, &diag);
+	if (r < 0)
+		return backend_fail(b, -EREMOTE, "update refused: %s", diag.msg);
+	snprintf(label, sizeof(label), "%s -> %s",
+		 json_object_get_string(json_object_object_get(plan, "from")),
+		 json_object_get_string(json_object_object_get(plan, "to")));
+	r = job_follow(s->bus, job, label, !b->opts->dry_run && isatty(STDERR_FILENO));
+	if (r >= 0)
+		r = job_result(b, job, ret);
+	if (r < 0)
+		/* The job may have written: the outcome is unknown, as after a timeout. */
+		return backend_fail(b, -ETIMEDOUT,
+				    "lost track of tdxd's %s: %s; run 'tdxctl status' before "
+				    "anything else",
+				    job, b->error[0] ? b->error : strerror(-r));
+	return 0;
+}
+
+static void bus_close(struct backend *b)
+{
+	struct bus_state *s = b->state;
+
+	if (!s)
+		return;
+	sd_bus_flush_close_unref(s->bus);
+	free(s);
+	b->state = NULL;
+}
+
+static const struct backend_ops bus_ops = {
+	.status = bus_status,
+	.list = bus_list,
+	.plan = bus_plan,
+	.update_check = bus_update_check,
+	.update_run = bus_update_run,
+	.close = bus_close,
+};
+
+int backend_bus_open(struct backend *b)
+{
+	struct bus_state *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return backend_fail(b, -ENOMEM, "out of memory");
+	r = bus_client_open(&s->bus);
+	if (r < 0) {
+		free(s);
+		return backend_fail(b, r, "no system bus");
+	}
+	b->state = s;
+	b->ops = &bus_ops;
+	return 0;
+}

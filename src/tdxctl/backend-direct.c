@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The direct back-end: the library in-process (--direct, or a read verb
+ * when tdxd is not reachable). It probes this host and scans the store
+ * named on the command line, then builds the same views tdxd serves.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cli-config.h"
+#include <tdx/cpu.h>
+#include <tdx/json.h>
+#include "log.h"
+#include "progress.h"
+#include <tdx/update.h>
+
+struct direct {
+	struct tdx_host *host;
+	struct tdx_store *store;
+	char store_error[TDX_DIAG_MAX];
+	struct tdx_view_input in;
+	struct tdx_plan plan; /* update_check's, run by update_run */
+};
+
+int backend_fail(struct backend *b, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->error, sizeof(b->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* The host and the CPU; the store on demand (status works without one). */
+static int direct_load(struct backend *b, struct direct **ret)
+{
+	const struct tdxctl_options *o = b->opts;
+	struct direct *d = b->state;
+	int r;
+
+	if (d->host) {
+		*ret = d;
+		return 0;
+	}
+	r = tdx_host_probe(o->sysfs_root, &d->host);
+	if (r < 0)
+		return backend_fail(b, r, "%s: cannot probe the TDX host: %s", o->sysfs_root,
+				    strerror(-r));
+	d->in = (struct tdx_view_input){
+		.host = d->host,
+		.cpu_signature = o->cpu_signature,
+		.store_path = o->store,
+		.policy =
+			{
+				.trusted_keys = &o->trusted_keys,
+				.allow_debug = o->allow_debug,
+				.reinstall = o->reinstall,
+				.strict_compat = o->strict_compat,
+			},
+		.reserve = o->reserve,
+	};
+	if (!o->cpu_signature_set)
+		d->in.cpu_err = tdx_cpu_signature(&d->in.cpu_signature);
+	*ret = d;
+	return 0;
+}
+
+static int direct_load_store(struct backend *b, struct direct **ret)
+{
+	struct tdx_diag diag = {};
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load(b, &d);
+	if (r < 0)
+		return r;
+	if (!d->store && !d->in.store_error) {
+		r = tdx_store_scan(b->opts->store, &d->store, &diag);
+		if (r < 0) {
+			snprintf(d->store_error, sizeof(d->store_error), "%s",
+				 diag.msg[0] ? diag.msg : strerror(-r));
+			d->in.store_error = d->store_error;
+		}
+		d->in.store = d->store;
+	}
+	*ret = d;
+	return 0;
+}
+
+static int direct_status(struct backend *b, json_object **ret)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	if (d->host->paths.fwupload_dir)
+		d->in.fw_status_err =
+			tdx_fwupload_read_status(d->host->paths.fwupload_dir, &d->in.fw_status);
+	*ret = tdx_view_status(&d->in);
+	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
+}
+
+static int direct_list(struct backend *b, json_object **ret)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	r = tdx_view_list(&d->in, ret);
+	if (r == -ENOENT) {
+		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
+		return r;
+	}
+	if (r < 0)
+		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
+				    strerror(-r));
+	return 0;
+}
+
+/* target "" is the newest; anything else was checked by the caller already. */
+static const struct tdx_version *parse_target(const char *target, struct tdx_version *buf)
+{
+	return target[0] && tdx_version_parse(target, buf) >= 0 ? buf : NULL;
+}
+
+static int direct_plan(struct backend *b, const char *target, json_object **ret)
+{
+	struct tdx_version v;
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	*ret = tdx_view_plan_for(&d->in, parse_target(target, &v), "no plan");
+	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
+}
+
+static int direct_update_check(struct backend *b, const char *target, json_object **ret)
+{
+	const bool dry_run = b->opts->dry_run;
+	enum tdx_update_result res;
+	struct tdx_version v;
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	res = tdx_view_update_check(&d->in, parse_target(target, &v), dry_run, &d->plan, b->error,
+				    sizeof(b->error));
+	if (res == TDX_RESULT_PLANNED)
+		*ret = tdx_view_update(&(struct tdx_update_view){
+			.in = &d->in, .plan = &d->plan, .dry_run = dry_run, .result = res});
+	else
+		*ret = tdx_view_update_verdict(&d->in, dry_run, res, b->error);
+	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
+}
+
+/*
+ * An upload killed half-way leaves fw_upload waiting and the operator
+ * guessing; the kernel side cannot be interrupted anyway. So Ctrl-C, hangup
+ * and SIGTERM are ignored from the first byte written until the hop is
+ * classified; waiting for the lock (--wait-lock) stays interruptible.
+ */
+static const int uninterruptible_signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP};
+
+struct hop_printer {
+	const struct render_ctx *render;
+	const struct tdx_plan *plan;
+	struct progress progress;
+	bool signals_ignored;
+	struct sigaction saved[ELEMENTSOF(uninterruptible_signals)];
+	size_t next;
+	char label[2 * TDX_VERSION_STRING_MAX + 8];
+};
+
+static void signals_ignore(struct hop_printer *hp)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	for (size_t i = 0; i < ELEMENTSOF(uninterruptible_signals); i++)
+		sigaction(uninterruptible_signals[i], &ign, &hp->saved[i]);
+	hp->signals_ignored = true;
+}
+
+static void hop_printer_settle(struct hop_printer *hp)
+{
+	if (hp->signals_ignored) {
+		for (size_t i = 0; i < ELEMENTSOF(uninterruptible_signals); i++)
+			sigaction(uninterruptible_signals[i], &hp->saved[i], NULL);
+		hp->signals_ignored = false;
+	}
+	progress_clear(&hp->progress);
+}
+
+static void hop_printer_label(struct hop_printer *hp)
+{
+	char a[TDX_VERSION_STRING_MAX], b[TDX_VERSION_STRING_MAX];
+	const struct tdx_version *from =
+		hp->next == 0 ? &hp->plan->from : &hp->plan->hops[hp->next - 1]->version;
+
+	if (hp->next >= hp->plan->n_hops)
+		return;
+	snprintf(hp->label, sizeof(hp->label), "%s -> %s", tdx_version_format(from, a),
+		 tdx_version_format(&hp->plan->hops[hp->next]->version, b));
+	progress_begin(&hp->progress, hp->label);
+}
+
+/* The engine's progress callback: the first call means bytes are going out. */
+static void hop_progress(void *ud, enum tdx_upload_phase phase, size_t done, size_t total)
+{
+	struct hop_printer *hp = ud;
+
+	if (!hp->signals_ignored)
+		signals_ignore(hp);
+	progress_update(&hp->progress, phase, done, total);
+}
+
+/* Called by the library after each hop: one line per hop, live. */
+static void hop_done(void *ud, const struct tdx_hop_result *r)
+{
+	struct hop_printer *hp = ud;
+	_cleanup_(json_object_putp) json_object *hop = NULL;
+
+	hop_printer_settle(hp);
+	/* A hop refused before writing is reported once, with the summary. */
+	if (r->attempted)
+		hop = tdx_json_hop_result(r);
+	if (hop && r->outcome == TDX_OUTCOME_FATAL)
+		render_fatal_warning(hp->render, hop);
+	if (hop && !hp->render->json && !hp->render->dry_run)
+		render_hop_line(hp->render, hop);
+	hp->next++;
+	hop_printer_label(hp);
+}
+
+static int young_td_usec(struct backend *b, uint64_t *ret)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+	int r;
+
+	r = tdx_config_load_all(cli_config_path(), &c, &diag);
+	if (r < 0)
+		return backend_fail(b, r, "%s", diag.msg);
+	*ret = c->inhibit_young_td_usec;
+	return 0;
+}
+
+static int direct_update_run(struct backend *b, const char *target, json_object *checked,
+			     json_object **ret)
+{
+	const struct tdxctl_options *o = b->opts;
+	struct direct *d = b->state;
+	_cleanup_free_ struct tdx_hop_result *results = NULL;
+	struct hop_printer hp = {.render = b->render, .plan = &d->plan};
+	struct tdx_diag diag = {};
+	size_t done = 0;
+	int r;
+
+	struct tdx_update_ctx ctx = {
+		.host = d->host,
+		.store = d->store,
+		.policy = d->in.policy,
+		.reserve = o->reserve,
+		.lock_wait = o->wait_lock,
+		.fw = {.timeout_usec = o->timeout_usec,
+		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
+		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
+		       .progress = hop_progress,
+		       .progress_ud = &hp},
+	};
+	r = tdx_update_ctx_init_policy_host(&ctx, d->in.cpu_err ? 0 : d->in.cpu_signature);
+	if (r < 0)
+		return backend_fail(b, r, "cannot derive the policy facts: %s", strerror(-r));
+	/* In-process, tdxctl applies tdxd.conf's [Inhibit] YoungTdSec= too: no path may skip it. */
+	r = young_td_usec(b, &ctx.young_td_usec);
+	if (r < 0)
+		return r;
+	progress_init(&hp.progress, !o->dry_run && isatty(STDERR_FILENO));
+	hop_printer_label(&hp);
+	r = tdx_update_run_plan(&ctx, &d->plan, o->dry_run, hop_done, &hp, &results, &done, &diag);
+	hop_printer_settle(&hp);
+	progress_done(&hp.progress);
+	*ret = tdx_view_update(&(struct tdx_update_view){
+		.in = &d->in,
+		.plan = &d->plan,
+		.dry_run = o->dry_run,
+		.result = tdx_update_result_of_run(results, done, r, o->dry_run),
+		.results = results,
+		.n_results = done,
+		.error = r < 0 ? (diag.msg[0] ? diag.msg : strerror(-r)) : NULL,
+		.upload_timeout_usec = o->timeout_usec,
+	});
+	/* The lock is the one refusal a flag of ours can wait out. */
+	b->refusal_hint = r == -EWOULDBLOCK ? "; pass --wait-lock to wait for it" : NULL;
+	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
+}
+
+static void direct_close(struct backend *b)
+{
+	struct direct *d = b->state;
+
+	if (!d)
+		return;
+	tdx_plan_done(&d->plan);
+	tdx_store_free(d->store);
+	tdx_host_free(d->host);
+	free(d);
+	b->state = NULL;
+}
+
+static const struct backend_ops direct_ops = {
+	.status = direct_status,
+	.list = direct_list,
+	.plan = direct_plan,
+	.update_check = direct_update_check,
+	.update_run = direct_update_run,
+	.close = direct_close,
+};
+
+int backend_direct_open(struct backend *b)
+{
+	b->state = calloc(1, sizeof(struct direct));
+	if (!b->state)
+		return backend_fail(b, -ENOMEM, "out of memory");
+	b->ops = &direct_ops;
+	return 0;
+}
+
+void backend_close(struct backend *b)
+{
+	if (b->ops && b->ops->close)
+		b->ops->close(b);
+	b->ops = NULL;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The one fake kernel of the shell suites (cli, bus, hostile, bench): it
+ * plays the kernel's side of fw_upload on a plain-file sysfs fixture (the
+ * trees of tests/cli/lib.sh make_sysfs), so tdxctl and tdxd see real
+ * outcomes without a TDX module. (Unit tests script the engine in-process
+ * with fixture.h's fake_fw instead; the VM suite runs kernel/tdx_host_sim.)
+ *
+ *   fake-kernel [--log DIR] [--repeat] ROOT STEP...
+ *   fake-kernel --now ROOT STEP...
+ *
+ * Upload N plays STEP N. A STEP is one of, or several joined with "+":
+ *   version=X.Y.ZZ  success: the version, one fewer remaining update
+ *   refuse          error reads "transferring:firmware-invalid", version kept
+ *   lost            version becomes a socket (reads give ENXIO: module lost)
+ *   hang            status stays "transferring" (the install never ends)
+ *   signal          SIGINT, SIGTERM and SIGHUP to the writer, mid-upload
+ * Without --repeat the fake exits after the last STEP's upload; with it the
+ * last STEP serves every later upload until SIGTERM or SIGINT. --now applies
+ * the STEPs to ROOT at once (no upload) and exits.
+ *
+ * <fw>/data becomes a FIFO with a one-page buffer that this process holds
+ * open, and "ready" is printed. At an upload's first byte the fake sets
+ * status to "transferring", logs "N STEP" to DIR/uploads.log and sends any
+ * signal; the writer cannot get its second page in before that, so the
+ * engine always meets a busy device, as with a real kernel. The install
+ * happens once loading reads "0" (nothing is installed on "-1"); then status
+ * returns to idle. The bytes are kept in <fw>/data.received and
+ * DIR/upload.N. On exit data is a plain file again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+#define FW FIXTURE_HOST "/firmware/tdx_module"
+
+static const char *root;
+static const char *log_dir;
+static volatile sig_atomic_t stop;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/* Replaces <root>/<rel> atomically: a reader sees the old or the new value. */
+static void put(const char *rel, const char *value)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f || fputs(value, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0)
+		die(path);
+}
+
+static void get(const char *rel, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	buf[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	FILE *f;
+
+	if (!log_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/uploads.log", log_dir);
+	f = fopen(path, "ae");
+	if (!f)
+		die(path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+/* Signals every other process holding data open: the uploading writer. */
+static void signal_writers(void)
+{
+	char data[PATH_MAX], real[PATH_MAX], fd_dir[64], link[PATH_MAX + 64], target[PATH_MAX];
+	struct dirent *p, *d;
+	DIR *procs, *fds;
+	unsigned n = 0;
+	ssize_t len;
+
+	snprintf(data, sizeof(data), "%s/" FW "/data", root);
+	if (!realpath(data, real))
+		die(data);
+	procs = opendir("/proc");
+	if (!procs)
+		die("/proc");
+	while ((p = readdir(procs))) {
+		pid_t pid = (pid_t)atoi(p->d_name);
+		bool holds = false;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(fd_dir, sizeof(fd_dir), "/proc/%d/fd", (int)pid);
+		fds = opendir(fd_dir);
+		if (!fds)
+			continue;
+		while (!holds && (d = readdir(fds))) {
+			snprintf(link, sizeof(link), "%s/%s", fd_dir, d->d_name);
+			len = readlink(link, target, sizeof(target) - 1);
+			holds = len > 0 && (target[len] = '\0', strcmp(target, real) == 0);
+		}
+		closedir(fds);
+		if (!holds)
+			continue;
+		kill(pid, SIGINT);
+		kill(pid, SIGTERM);
+		kill(pid, SIGHUP);
+		n++;
+	}
+	closedir(procs);
+	log_line("signalled %u\n", n);
+}
+
+static void install_version(const char *version)
+{
+	char buf[128];
+
+	get(FIXTURE_HOST "/num_remaining_updates", buf, sizeof(buf));
+	snprintf(buf, sizeof(buf), "%d\n", atoi(buf) - 1);
+	put(FIXTURE_HOST "/num_remaining_updates", buf);
+	snprintf(buf, sizeof(buf), "%s\n", version);
+	put(FIXTURE_VERSION, buf);
+}
+
+static bool step_has(const char *step, const char *part)
+{
+	size_t n = strlen(part);
+
+	for (const char *p = step; p; p = strchr(p, '+')) {
+		if (*p == '+')
+			p++;
+		if (strncmp(p, part, n) == 0 && (p[n] == '\0' || p[n] == '+'))
+			return true;
+	}
+	return false;
+}
+
+static const char *step_version(const char *step)
+{
+	static char version[64];
+
+	for (const char *p = step; p; p = strchr(p, '+')) {
+		if (*p == '+')
+			p++;
+		if (strncmp(p, "version=", 8) == 0) {
+			snprintf(version, sizeof(version), "%.*s", (int)strcspn(p + 8, "+"), p + 8);
+			return version;
+		}
+	}
+	return NULL;
+}
+
+/* Refuses a STEP this fake does not know, before any upload. */
+static void check_step(const char *step)
+{
+	char copy[256], *part, *save;
+
+	snprintf(copy, sizeof(copy), "%s", step);
+	for (part = strtok_r(copy, "+", &save); part; part = strtok_r(NULL, "+", &save))
+		if (strcmp(part, "refuse") != 0 && strcmp(part, "lost") != 0 &&
+		    strcmp(part, "hang") != 0 && strcmp(part, "signal") != 0 &&
+		    !(strncmp(part, "version=", 8) == 0 && part[8])) {
+			fprintf(stderr, "fake-kernel: unknown step \"%s\"\n", part);
+			exit(2);
+		}
+}
+
+/* The kernel's install, once loading reads "0": the outcome, then idle. */
+static void install(const char *step)
+{
+	const char *version = step_version(step);
+
+	if (version)
+		install_version(version);
+	if (step_has(step, "refuse"))
+		put(FW "/error", "transferring:firmware-invalid\n");
+	if (step_has(step, "lost") && fixture_make_enxio(root, FIXTURE_VERSION) < 0)
+		die("lost: version");
+	if (!step_has(step, "hang"))
+		put(FW "/status", "idle\n");
+}
+
+static void on_stop(int sig)
+{
+	stop = 1;
+}
+
+/* Waits up to ms for data; false when stopped. */
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, ms) > 0 && !stop;
+}
+
+static void drain(int fd, int out, int out_n)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n ||
+		    (out_n >= 0 && write(out_n, buf, (size_t)n) != n))
+			die("copy");
+}
+
+static int open_out(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+/* Upload n: its first page is in the pipe. */
+static void one_upload(int fd, unsigned n, const char *step)
+{
+	char path[PATH_MAX], value[16];
+	int out, out_n = -1;
+
+	snprintf(path, sizeof(path), "%s/" FW "/data.received", root);
+	out = open_out(path);
+	if (log_dir) {
+		snprintf(path, sizeof(path), "%s/upload.%u", log_dir, n);
+		out_n = open_out(path);
+	}
+	/* Logged before the step, so before the writer can see any outcome. */
+	log_line("%u %s\n", n, step);
+	put(FW "/error", "");
+	put(FW "/status", "transferring\n");
+	if (step_has(step, "signal"))
+		signal_writers();
+	for (;;) {
+		drain(fd, out, out_n);
+		get(FW "/loading", value, sizeof(value));
+		if (strcmp(value, "0") == 0 || strcmp(value, "-1") == 0 || stop)
+			break;
+		wait_readable(fd, 5);
+	}
+	/* The writer's last page may have gone in after the drain above. */
+	drain(fd, out, out_n);
+	close(out);
+	if (out_n >= 0)
+		close(out_n);
+	if (strcmp(value, "0") == 0)
+		install(step);
+	else
+		put(FW "/status", "idle\n");
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: fake-kernel [--log DIR] [--repeat] ROOT STEP...\n"
+			"       fake-kernel --now ROOT STEP...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll() returns */
+	bool repeat = false, now = false;
+	char path[PATH_MAX];
+	int i = 1, fd, nsteps;
+
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
+			log_dir = argv[++i];
+		else if (strcmp(argv[i], "--repeat") == 0)
+			repeat = true;
+		else if (strcmp(argv[i], "--now") == 0)
+			now = true;
+		else
+			usage();
+	}
+	if (argc - i < 2)
+		usage();
+	root = argv[i++];
+	nsteps = argc - i;
+	for (int s = 0; s < nsteps; s++)
+		check_step(argv[i + s]);
+	if (now) {
+		for (int s = 0; s < nsteps; s++)
+			install(argv[i + s]);
+		return 0;
+	}
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	snprintf(path, sizeof(path), "%s/" FW "/data", root);
+	unlink(path);
+	/* O_RDWR: opening never blocks, and we are the reader the engine waits for. */
+	if (mkfifo(path, 0644) < 0 || (fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    fcntl(fd, F_SETPIPE_SZ, 4096) < 0)
+		die(path);
+	printf("ready\n");
+	fflush(stdout);
+	for (unsigned n = 1; !stop && (repeat || (int)n <= nsteps);) {
+		if (!wait_readable(fd, -1))
+			continue;
+		one_upload(fd, n, argv[i + ((int)n <= nsteps ? (int)n : nsteps) - 1]);
+		n++;
+	}
+	close(fd);
+	unlink(path);
+	put(FW "/data", "");
+	return 0;
+}
