@@ -25,7 +25,8 @@ struct direct {
 	struct tdx_store *store;
 	char store_error[TDX_DIAG_MAX];
 	struct tdx_view_input in;
-	struct tdx_plan plan; /* update_check's, run by update_run */
+	struct tdx_plan plan;	      /* update_check's, run by update_run */
+	struct tdx_inhibit_keys held; /* status: the named inhibitors */
 };
 
 /* The host and the CPU; the store on demand (status works without one). */
@@ -95,6 +96,9 @@ static int direct_status(struct backend *b, json_object **ret)
 	if (d->host->paths.fwupload_dir)
 		d->in.fw_status_err =
 			tdx_fwupload_read_status(d->host->paths.fwupload_dir, &d->in.fw_status);
+	/* beside the update lock, readable by anyone: what tdxd's HeldInhibitors shows */
+	if (tdx_inhibit_keys_list(NULL, NULL, false, &d->held, NULL) == 0)
+		d->in.held_keys = &d->held;
 	*ret = tdx_view_status(&d->in);
 	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
 }
@@ -306,6 +310,7 @@ static void direct_close(struct backend *b)
 	if (!d)
 		return;
 	tdx_plan_done(&d->plan);
+	tdx_inhibit_keys_done(&d->held);
 	tdx_store_free(d->store);
 	tdx_host_free(d->host);
 	free(d);

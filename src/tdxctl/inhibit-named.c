@@ -128,10 +128,14 @@ static int list_held(const struct tdxctl_options *o)
 	r = tdx_inhibit_keys_list(NULL, NULL, false, &keys, &diag);
 	if (r < 0)
 		return log_error(r, "inhibit --list: %s", diag.msg);
+	_cleanup_(json_object_putp) json_object *doc = tdx_view_held_inhibitors(&keys);
+	struct render_ctx c = {.out = stdout, .err = stderr};
+
+	if (!doc)
+		return log_error(-ENOMEM, "out of memory");
 	if (o->json)
-		return render_json(&(struct render_ctx){.out = stdout, .err = stderr},
-				   inhibit_keys_to_json(&keys));
-	inhibit_keys_print_text(stdout, &keys);
+		return render_json(&c, TAKE_PTR(doc));
+	render_held_inhibitors(&c, doc);
 	return 0;
 }
 
