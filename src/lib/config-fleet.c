@@ -12,7 +12,7 @@
 #include "config-internal.h"
 
 #define FLEETLOCK_URL_MAX 2048u
-#define FLEETLOCK_ID_MAX  128u
+
 #define DNS_SUBDOMAIN_MAX 253u
 #define DNS_LABEL_MAX	  63u
 
@@ -179,7 +179,7 @@ static int parse_group(const char *v, char **ret)
 /* "" (derived from the machine id) or printable ASCII without spaces or quotes. */
 static int parse_id(const char *v, char **ret)
 {
-	if (strlen(v) > FLEETLOCK_ID_MAX)
+	if (strlen(v) > TDX_FLEETLOCK_ID_MAX)
 		return -EINVAL;
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '"' ||

@@ -37,20 +37,20 @@ bool fleet_lock_enabled(const struct manager *m)
 	return m->config->fleet.fleetlock_url[0] != '\0';
 }
 
-/* [FleetLock] ID=, else the machine id hashed with tdxctl's app id, lower-case hex. */
-static int fleet_lock_id(const struct manager *m, char buf[static SD_ID128_STRING_MAX])
+int fleet_host_id(const struct manager *m, char *buf, size_t size)
 {
+	char hex[SD_ID128_STRING_MAX];
 	sd_id128_t id;
 	int r;
 
 	if (m->config->fleet.fleetlock_id[0]) {
-		snprintf(buf, SD_ID128_STRING_MAX, "%s", m->config->fleet.fleetlock_id);
+		snprintf(buf, size, "%s", m->config->fleet.fleetlock_id);
 		return 0;
 	}
 	r = sd_id128_get_machine_app_specific(TDXD_FLEETLOCK_APP_ID, &id);
 	if (r < 0)
 		return r;
-	sd_id128_to_string(id, buf);
+	snprintf(buf, size, "%s", sd_id128_to_string(id, hex));
 	return 0;
 }
 
@@ -63,10 +63,10 @@ void fleet_lock_counters_copy(struct tdx_fleetlock_counters *ret)
 
 static int fleet_lock_call(struct manager *m, enum tdx_fleetlock_api api, struct tdx_diag *diag)
 {
-	char id[SD_ID128_STRING_MAX], kind[TDX_FLEET_KIND_MAX] = "";
+	char id[TDX_FLEETLOCK_ID_MAX + 1], kind[TDX_FLEET_KIND_MAX] = "";
 	int r;
 
-	r = fleet_lock_id(m, id);
+	r = fleet_host_id(m, id, sizeof(id));
 	if (r < 0)
 		return tdx_diag_set(diag, r, "FleetLock: no machine id for the client id: %s",
 				    strerror(-r));

@@ -92,6 +92,38 @@ static int job_add_record(struct job *j, const struct tdx_history_record *rec)
 	return 0;
 }
 
+/*
+ * A pre-update hook's stdin: the hop, the plan's target, and what an
+ * attestation verifier needs before the host moves (the module's MRSEAM and
+ * SEAM SVN), the update slots left and the host's id (tdxctl-fleet(7)).
+ */
+static char *pre_hook_document(const struct job *j, const struct tdx_store_entry *e, const char *to)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	char mrseam[2 * TDX_SEAMHASH_SIZE + 1], id[64];
+	const struct tdx_host *h = j->host;
+	bool sig = e->sig_state == TDX_SIG_OK;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "from", json_object_new_string(j->from));
+	json_object_object_add(o, "to", json_object_new_string(to));
+	json_object_object_add(o, "target", json_object_new_string(j->to));
+	json_object_object_add(
+		o, "mrseam",
+		sig ? json_object_new_string(tdx_hex(e->sig.seamhash, TDX_SEAMHASH_SIZE, mrseam))
+		    : NULL);
+	json_object_object_add(o, "seam_svn", sig ? json_object_new_int(e->sig.seam_svn) : NULL);
+	json_object_object_add(o, "remaining_updates",
+			       h && h->remaining_err == 0
+				       ? json_object_new_int64(h->num_remaining_updates)
+				       : NULL);
+	json_object_object_add(
+		o, "host_id",
+		fleet_host_id(j->manager, id, sizeof(id)) == 0 ? json_object_new_string(id) : NULL);
+	return strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
 /* Inhibitors, then pre-update hooks; runs in the worker before each hop. */
 static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag)
 {
@@ -109,8 +141,7 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	tdx_version_format(&e->version, to);
 	if (asprintf(&dir, "%s/%s", m->config->hook_dir, TDX_HOOKS_PRE_DIR) < 0 ||
 	    asprintf(&env_from, "TDX_FROM=%s", j->from) < 0 ||
-	    asprintf(&env_to, "TDX_TO=%s", to) < 0 ||
-	    asprintf(&doc, "{\"from\":\"%s\",\"to\":\"%s\"}\n", j->from, to) < 0)
+	    asprintf(&env_to, "TDX_TO=%s", to) < 0 || !(doc = pre_hook_document(j, e, to)))
 		return tdx_diag_set(diag, -ENOMEM, "out of memory");
 	char *env[] = {env_from, env_to, NULL};
 	struct tdx_hooks_opts opts = {

@@ -195,6 +195,8 @@ int fleet_lock_take(struct manager *m, struct tdx_diag *diag);
 /* Releases the slot (a few tries); logs why it could not. */
 int fleet_lock_release(struct manager *m, const char *why);
 void fleet_lock_counters_copy(struct tdx_fleetlock_counters *ret);
+/* [FleetLock] ID=, else /etc/machine-id hashed with tdxctl's app id (lower-case hex). */
+int fleet_host_id(const struct manager *m, char *buf, size_t size);
 
 /* tdxd.c: a job has ended and is recorded. */
 void manager_job_ended(struct manager *m);
