@@ -7,10 +7,13 @@
 #     loops on the heaviest read, GetList, for the whole measurement.
 # BENCH_BASELINE_TDXD=path runs the same against an older tdxd, whose reads
 # were Report(status) and Report(list): the "before" beside the "after".
+# BENCH_FLOOD_ONLY=1 skips the calls-per-second rows; BENCH_FLOOD_CALLS (default
+# 10000) root GetAll calls are timed idle and under the loop.
 # Prints numbers; never fails on time. Env: BENCH_CALLS (default 2000).
 set -uo pipefail
 : "${BENCH_CLIENTS:?}" "${BUS_SRCDIR:?}"
 CALLS=${BENCH_CALLS:-2000}
+FLOOD_CALLS=${BENCH_FLOOD_CALLS:-10000}
 IMAGES=${BENCH_IMAGES:-10000}
 . "$BUS_SRCDIR/lib.sh"
 make_sysfs "$WORK/sys"
@@ -35,17 +38,18 @@ bench_one() {
 	fi
 	echo "== $1: calls per second, $CALLS calls per row ($IMAGES images; list: $((CALLS / 10)))"
 	for n in 1 8 64; do
+		[ -z "${BENCH_FLOOD_ONLY:-}" ] || break
 		"$BENCH_CLIENTS" getall "$n" "$CALLS"
 		"$BENCH_CLIENTS" "$status" "$n" "$CALLS"
 		"$BENCH_CLIENTS" "$list" "$n" $((CALLS / 10 > n ? CALLS / 10 : n))
 	done
 	echo "== $1: root GetAll idle, then while nobody loops on $list"
-	"$BENCH_CLIENTS" getall 1 "$CALLS"
+	"$BENCH_CLIENTS" getall 1 "$FLOOD_CALLS"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$BENCH_CLIENTS" "$list" 1 1000000 3600 \
 		>"$WORK/flood.out" 2>&1 &
 	flooder=$!
 	sleep 1
-	"$BENCH_CLIENTS" getall 1 "$CALLS"
+	"$BENCH_CLIENTS" getall 1 "$FLOOD_CALLS"
 	kill "$flooder"
 	wait "$flooder" 2>/dev/null
 	echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)"
