@@ -34,7 +34,10 @@ def show(name, xs, unit="ms", extra=""):
 wall = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "wall_us").items()}
 cpu = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "cpu_us").items()}
 delays = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/delays.txt", "delay_us").items()}
-builds = [b for b in ("before", "after") if f"{b}_version" in wall]
+builds = []
+for k in wall:  # in the order the guest ran them: before, compared builds, after
+    if k.endswith("_version") and k[: -len("_version")] not in builds:
+        builds.append(k[: -len("_version")])
 
 print("guest: TCG, 2 CPUs; root file system (binaries, libraries) read over 9p")
 floor = show("floor: /bin/true", wall["floor_true"])

@@ -60,8 +60,8 @@ run_config() { # name, suites (space separated), setup args...
 	logs+=("$dir/meson-logs/testlog.json")
 }
 
-suites="unit cli bus fleet hostile fuzz style vm systemd"
-[ $quick = 1 ] && suites="unit cli bus fleet hostile fuzz style"
+suites="unit cli bus fleet hostile hook fuzz style vm systemd"
+[ $quick = 1 ] && suites="unit cli bus fleet hostile hook fuzz style"
 run_config test "$suites" -Dwerror=true -Db_sanitize=none
 if [ $quick = 0 ]; then
 	run_config asan "unit cli bus fleet hostile fuzz" -Dwerror=true -Db_sanitize=address,undefined \

@@ -130,6 +130,14 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 		      struct tdx_diag *diag);
 /* Writes a file atomically (temp file in the same directory, fsync, rename). */
 int tdx_file_write_atomic(const char *path, const void *data, size_t size, int mode);
+/*
+ * Replaces dir/name with data through dir/tmp_name (a fixed name a consumer
+ * ignores: ".tdxctl" for NFD, ".tdxd.prom.tmp" for node_exporter): write,
+ * fchmod mode, fsync, rename, fsync dir. A reader sees the old file or the
+ * new one, never a part.
+ */
+int tdx_file_replace_via(const char *dir, const char *name, const char *tmp_name, const void *data,
+			 size_t size, int mode);
 /* mkdir -p: dir and its missing parents, each 0755 whatever the umask. */
 int tdx_mkdir_parents(const char *dir);
 

@@ -39,12 +39,14 @@ struct tdx_fleet_config {
 	char *metrics_dir;			     /* [Metrics] TextfileDirectory= "" off */
 	char *labels_dir;			     /* [Labels] Directory= "" off */
 	char *labels_namespace;			     /* [Labels] Namespace= */
+	uint64_t labels_refresh_usec;		     /* [Labels] RefreshSec= */
 	char *fleetlock_url;			     /* [FleetLock] BaseURL= "" off */
 	char *fleetlock_group;			     /* [FleetLock] Group= */
 	char *fleetlock_id;			     /* [FleetLock] ID= "" derived */
 };
-#define TDX_CONFIG_DEFAULT_LABELS_NAMESPACE "tdx.tdxctl.org"
-#define TDX_CONFIG_DEFAULT_FLEETLOCK_GROUP  "tdx-module"
+#define TDX_CONFIG_DEFAULT_LABELS_NAMESPACE    "tdx.tdxctl.org"
+#define TDX_CONFIG_DEFAULT_FLEETLOCK_GROUP     "tdx-module"
+#define TDX_CONFIG_DEFAULT_LABELS_REFRESH_USEC (600 * USEC_PER_SEC)
 
 struct tdx_config {
 	char *store_path;		  /* [Store] Path= */

@@ -20,6 +20,7 @@
 #include <tdx/diag.h>
 #include <tdx/fwupload.h>
 #include <tdx/host.h>
+#include <tdx/inhibit-keys.h>
 #include <tdx/plan.h>
 #include <tdx/policy.h>
 #include <tdx/store.h>
@@ -74,6 +75,7 @@ struct tdx_view_input {
 	unsigned reserve;
 	int fw_status_err; /* status: 0 or why fw_status is unknown */
 	enum tdx_fw_status fw_status;
+	const struct tdx_inhibit_keys *held_keys; /* status: named inhibitors; NULL: none */
 };
 
 /* The plan to target (NULL: newest) within the budget; tdx_plan_compute()'s errors. */
@@ -82,8 +84,15 @@ int tdx_view_plan_compute(const struct tdx_view_input *in, const struct tdx_vers
 /* The result a planning error comes to: up-to-date, no-plan (policy, path, budget) or refused. */
 enum tdx_update_result tdx_plan_error_result(int err);
 
-/* status: the host, the CPU, fw_upload, the store and the best update. */
+/* status: the host, the CPU, fw_upload, the store, the best update and the held keys. */
 json_object *tdx_view_status(const struct tdx_view_input *in);
+/*
+ * Named inhibitors (inhibit-keys.h) as status and `inhibit --list` show
+ * them: [{key, who, why, uid, expires_usec}], expires_usec on CLOCK_REALTIME
+ * (null for an unreadable key file, held with no known expiry). keys NULL:
+ * an empty array.
+ */
+json_object *tdx_view_held_inhibitors(const struct tdx_inhibit_keys *keys);
 
 /* list: every store version with its verdict. -ENOENT without a store. */
 int tdx_view_list(const struct tdx_view_input *in, json_object **ret);

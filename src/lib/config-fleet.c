@@ -22,6 +22,7 @@ int tdx_fleet_config_init(struct tdx_fleet_config *f)
 		.metrics_dir = strdup(""),
 		.labels_dir = strdup(""),
 		.labels_namespace = strdup(TDX_CONFIG_DEFAULT_LABELS_NAMESPACE),
+		.labels_refresh_usec = TDX_CONFIG_DEFAULT_LABELS_REFRESH_USEC,
 		.fleetlock_url = strdup(""),
 		.fleetlock_group = strdup(TDX_CONFIG_DEFAULT_FLEETLOCK_GROUP),
 		.fleetlock_id = strdup(""),
@@ -201,6 +202,8 @@ int tdx_config_set_fleet(struct tdx_fleet_config *f, const char *section, const 
 			return parse_optional_path(v, &f->labels_dir) ?: 1;
 		if (strcmp(k, "Namespace") == 0)
 			return parse_namespace(v, &f->labels_namespace) ?: 1;
+		if (strcmp(k, "RefreshSec") == 0)
+			return tdx_config_parse_seconds(v, &f->labels_refresh_usec) ?: 1;
 	} else if (strcmp(section, "FleetLock") == 0) {
 		if (strcmp(k, "BaseURL") == 0)
 			return parse_url(v, &f->fleetlock_url) ?: 1;

@@ -7,6 +7,8 @@
 int tdx_config_set_string(char **field, const char *v);
 /* An absolute path without "..": 0 and *ret replaced, or -EINVAL. */
 int tdx_config_parse_path(const char *v, char **ret);
+/* Whole seconds, 1 .. 86400. */
+int tdx_config_parse_seconds(const char *v, uint64_t *ret);
 
 int tdx_fleet_config_init(struct tdx_fleet_config *f);
 void tdx_fleet_config_done(struct tdx_fleet_config *f);

@@ -135,7 +135,7 @@ static int parse_unsigned(const char *v, unsigned max, unsigned *ret)
 }
 
 /* Whole seconds, 1 s .. 1 day: a zero timeout would make every wait fail. */
-static int parse_seconds(const char *v, uint64_t *ret)
+int tdx_config_parse_seconds(const char *v, uint64_t *ret)
 {
 	unsigned s;
 
@@ -228,12 +228,12 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 		if (strcmp(k, "ReapplyAtBoot") == 0)
 			return parse_bool(v, &c->reapply_at_boot) ?: 1;
 		if (strcmp(k, "UploadTimeoutSec") == 0)
-			return parse_seconds(v, &c->upload_timeout_usec) ?: 1;
+			return tdx_config_parse_seconds(v, &c->upload_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Hooks") == 0) {
 		if (strcmp(k, "Directory") == 0)
 			return tdx_config_parse_path(v, &c->hook_dir) ?: 1;
 		if (strcmp(k, "TimeoutSec") == 0)
-			return parse_seconds(v, &c->hook_timeout_usec) ?: 1;
+			return tdx_config_parse_seconds(v, &c->hook_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Inhibit") == 0) {
 		if (strcmp(k, "Mode") == 0) {
 			if (parse_enum(v, tdx_inhibit_mode_table,
@@ -243,12 +243,12 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return 1;
 		}
 		if (strcmp(k, "WaitTimeoutSec") == 0)
-			return parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
+			return tdx_config_parse_seconds(v, &c->inhibit_wait_usec) ?: 1;
 		if (strcmp(k, "MaxHoldSec") == 0)
-			return parse_seconds(v, &c->inhibit_max_hold_usec) ?: 1;
+			return tdx_config_parse_seconds(v, &c->inhibit_max_hold_usec) ?: 1;
 		if (strcmp(k, "YoungTdSec") == 0) /* 0 (the default) turns it off */
 			return strcmp(v, "0") == 0 ? (c->inhibit_young_td_usec = 0, 1)
-						   : parse_seconds(v, &c->inhibit_young_td_usec) ?: 1;
+						   : tdx_config_parse_seconds(v, &c->inhibit_young_td_usec) ?: 1;
 	} else if (strcmp(st->section, "Daemon") == 0) {
 		if (strcmp(k, "StateDirectory") == 0)
 			return tdx_config_parse_path(v, &c->state_dir) ?: 1;

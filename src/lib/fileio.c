@@ -247,3 +247,28 @@ int tdx_mkdir_parents(const char *dir)
 	}
 	return mkdir_0755(buf);
 }
+
+int tdx_file_replace_via(const char *dir, const char *name, const char *tmp_name, const void *data,
+			 size_t size, int mode)
+{
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	int r;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	fd = openat(dfd, tmp_name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    (mode_t)mode);
+	if (fd < 0)
+		return negative_errno();
+	r = write_temp(fd, data, size, mode);
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = negative_errno();
+	if (r >= 0 && renameat(dfd, tmp_name, dfd, name) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		(void)unlinkat(dfd, tmp_name, 0);
+		return r;
+	}
+	return fsync(dfd) < 0 ? negative_errno() : 0;
+}

@@ -195,9 +195,42 @@ json_object *tdx_view_status(const struct tdx_view_input *in)
 		return NULL;
 	if (put_str_or_null(o, "cpu_signature_error", errno_or_null(in->cpu_err)) < 0 ||
 	    put(o, "store", json_object_new_string(in->store_path ?: "")) < 0 ||
-	    put(o, "best_update", best_update_json(&best)) < 0)
+	    put(o, "best_update", best_update_json(&best)) < 0 ||
+	    put(o, "held_inhibitors", tdx_view_held_inhibitors(in->held_keys)) < 0)
 		return NULL;
 	return TAKE_PTR(o);
+}
+
+static json_object *held_key_json(const struct tdx_inhibit_key *k)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+
+	if (!o || put(o, "key", json_object_new_string(k->key)) < 0 ||
+	    put(o, "who", json_object_new_string(k->who)) < 0 ||
+	    put(o, "why", json_object_new_string(k->why)) < 0 ||
+	    put(o, "uid", json_object_new_int64(k->uid)) < 0)
+		return NULL;
+	/* absolute, so a document tdxd caches stays true; readers compute the time left */
+	if (k->unreadable ? json_object_object_add(o, "expires_usec", NULL) < 0
+			  : put(o, "expires_usec",
+				json_object_new_int64((int64_t)k->expires_realtime_usec)) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+json_object *tdx_view_held_inhibitors(const struct tdx_inhibit_keys *keys)
+{
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && keys && i < keys->n_held; i++) {
+		json_object *k = held_key_json(&keys->held[i]);
+
+		if (!k || json_object_array_add(a, k) < 0) {
+			json_object_put(k);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(a);
 }
 
 /* ---- list ---- */

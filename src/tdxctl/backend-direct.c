@@ -25,18 +25,9 @@ struct direct {
 	struct tdx_store *store;
 	char store_error[TDX_DIAG_MAX];
 	struct tdx_view_input in;
-	struct tdx_plan plan; /* update_check's, run by update_run */
+	struct tdx_plan plan;	      /* update_check's, run by update_run */
+	struct tdx_inhibit_keys held; /* status: the named inhibitors */
 };
-
-int backend_fail(struct backend *b, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b->error, sizeof(b->error), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 /* The host and the CPU; the store on demand (status works without one). */
 static int direct_load(struct backend *b, struct direct **ret)
@@ -105,6 +96,9 @@ static int direct_status(struct backend *b, json_object **ret)
 	if (d->host->paths.fwupload_dir)
 		d->in.fw_status_err =
 			tdx_fwupload_read_status(d->host->paths.fwupload_dir, &d->in.fw_status);
+	/* beside the update lock, readable by anyone: what tdxd's HeldInhibitors shows */
+	if (tdx_inhibit_keys_list(NULL, NULL, false, &d->held, NULL) == 0)
+		d->in.held_keys = &d->held;
 	*ret = tdx_view_status(&d->in);
 	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
 }
@@ -316,6 +310,7 @@ static void direct_close(struct backend *b)
 	if (!d)
 		return;
 	tdx_plan_done(&d->plan);
+	tdx_inhibit_keys_done(&d->held);
 	tdx_store_free(d->store);
 	tdx_host_free(d->host);
 	free(d);
@@ -338,11 +333,4 @@ int backend_direct_open(struct backend *b)
 		return backend_fail(b, -ENOMEM, "out of memory");
 	b->ops = &direct_ops;
 	return 0;
-}
-
-void backend_close(struct backend *b)
-{
-	if (b->ops && b->ops->close)
-		b->ops->close(b);
-	b->ops = NULL;
 }

@@ -119,6 +119,11 @@ static const struct verb_help verb_help[] = {
 	 "--hold holds a named inhibitor until --release or its lifetime ends, for\n"
 	 "holders that exit at once (libvirt hooks, tdxctl-vmm(7)).",
 	 "help direct who why hold ttl release list json", "0 1 2"},
+	{"reboot-required", "reboot-required",
+	 "Exit 0 when this host needs a reboot for TDX, 1 when not",
+	 "kured's --reboot-sentinel-command: the TDX module is lost, or tdxd recorded\n"
+	 "a FATAL update since boot. Reads no slow attribute and needs no daemon.",
+	 "help sysfs-root json", "0 1"},
 };
 
 static void print_entry(const struct help_entry *table, size_t n, const char *key, size_t len)

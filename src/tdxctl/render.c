@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tdx/cpu.h>
 #include <tdx/hash.h>
@@ -267,6 +268,41 @@ static void print_status_text(const struct render_ctx *c, json_object *d)
 		fprintf(c->out, "      fw_upload: absent\n");
 	fprintf(c->out, "          Store: %s\n", str_or(d, "store", ""));
 	print_best_update(c, get(d, "best_update"));
+	if (array_len(get(d, "held_inhibitors")) > 0)
+		render_held_inhibitors(c, get(d, "held_inhibitors"));
+}
+
+/* "9m 59s left" from an absolute expiry (CLOCK_REALTIME usec), or why it is unknown. */
+static void print_time_left(const struct render_ctx *c, json_object *key)
+{
+	char left[TDX_TIMESPAN_MAX];
+	struct timespec now;
+	uint64_t n;
+	int64_t exp;
+
+	if (!get_int(key, "expires_usec", &exp)) {
+		fputs("no known expiry", c->out);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = (uint64_t)now.tv_sec * USEC_PER_SEC + (uint64_t)now.tv_nsec / NSEC_PER_USEC;
+	fprintf(c->out, "%s left",
+		tdx_format_timespan((uint64_t)exp > n ? (uint64_t)exp - n : 0, left, sizeof(left)));
+}
+
+void render_held_inhibitors(const struct render_ctx *c, json_object *keys)
+{
+	if (array_len(keys) == 0)
+		fputs("Held inhibitors: none\n", c->out);
+	for (size_t i = 0; i < array_len(keys); i++) {
+		json_object *k = array_at(keys, i);
+		const char *why = str_or(k, "why", "");
+
+		fprintf(c->out, "%s%s by %s, ", i == 0 ? "Held inhibitors: " : "                 ",
+			str_or(k, "key", "?"), str_or(k, "who", "?"));
+		print_time_left(c, k);
+		fprintf(c->out, "%s%s\n", why[0] ? ": " : "", why);
+	}
 }
 
 int render_status(const struct render_ctx *c, json_object *doc)

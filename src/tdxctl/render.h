@@ -31,6 +31,8 @@ int render_json(const struct render_ctx *c, json_object *doc);
 
 /* The verbs' documents; each returns 0 or -errno after printing why. */
 int render_status(const struct render_ctx *c, json_object *doc);
+/* Named inhibitors (tdx_view_held_inhibitors): one line each with the time left; "none". */
+void render_held_inhibitors(const struct render_ctx *c, json_object *keys);
 int render_list(const struct render_ctx *c, json_object *doc);
 int render_plan(const struct render_ctx *c, json_object *doc);
 int render_update(const struct render_ctx *c, json_object *doc);

@@ -286,10 +286,15 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"status", 1, 1, verb_status},	 {"list", 1, 1, verb_list},
-	{"plan", 1, 2, verb_plan},	 {"update", 1, 2, verb_update},
-	{"blob", 2, 5, verb_blob},	 {"mapping", 2, 3, verb_mapping},
-	{"history", 1, 1, verb_history}, {"inhibit", 1, INT_MAX, verb_inhibit},
+	{"status", 1, 1, verb_status},
+	{"list", 1, 1, verb_list},
+	{"plan", 1, 2, verb_plan},
+	{"update", 1, 2, verb_update},
+	{"blob", 2, 5, verb_blob},
+	{"mapping", 2, 3, verb_mapping},
+	{"history", 1, 1, verb_history},
+	{"inhibit", 1, INT_MAX, verb_inhibit},
+	{"reboot-required", 1, 1, verb_reboot_required},
 };
 
 static int dispatch(int argc, char **argv)

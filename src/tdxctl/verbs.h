@@ -67,6 +67,8 @@ int verb_blob(const struct tdxctl_options *o, int argc, char **argv);
 int verb_mapping(const struct tdxctl_options *o, int argc, char **argv);
 int verb_history(const struct tdxctl_options *o, int argc, char **argv);
 int verb_inhibit(const struct tdxctl_options *o, int argc, char **argv);
+/* verb-reboot.c: kured's sentinel command, exit 0 reboot needed, 1 not. */
+int verb_reboot_required(const struct tdxctl_options *o, int argc, char **argv);
 
 /* --help: the general help, or VERB's options and exit codes when VERB is one (help.c). */
 void help(const char *verb);

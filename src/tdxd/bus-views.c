@@ -117,6 +117,7 @@ static int build_status(struct manager *m, const char *target, const struct view
 	struct tdx_view_input in;
 
 	manager_view_input(m, &m->facts, false, false, &in);
+	in.held_keys = &m->held_keys;
 	*ret = tdx_view_status(&in);
 	return *ret ? 0 : -ENOMEM;
 }

@@ -463,6 +463,7 @@ int manager_refresh(struct manager *m)
 	m->props = next;
 	props_emit(m, &old);
 	props_done(&old);
+	fleet_on_refresh(m);
 	return 0;
 }
 

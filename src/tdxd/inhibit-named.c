@@ -73,6 +73,7 @@ static void keys_reload(struct manager *m)
 	m->held_keys.n_expired = 0;
 	free(keys.expired);
 	(void)expiry_timer_arm(m);
+	views_clear(m); /* status documents list the keys */
 	if (m->bus)
 		(void)sd_bus_emit_properties_changed(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE,
 						     "HeldInhibitors", NULL);

@@ -616,6 +616,7 @@ static void job_complete(struct job *j)
 	(void)manager_set_update_state(m, "idle", 0, j->result);
 	(void)sd_bus_emit_signal(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE, "UpdateFinished", "ssss",
 				 j->from, j->to, j->result, j->error);
+	fleet_on_job_end(m, j->result);
 	jobs_trim(m);
 	manager_job_ended(m);
 }

@@ -202,6 +202,7 @@ static void manager_free(struct manager *m)
 	jobs_free(m);
 	inhibitors_free(m);
 	named_inhibitors_stop(m);
+	fleet_stop(m);
 	manager_udev_stop(m);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
@@ -283,6 +284,9 @@ static int run(struct manager *m)
 		return r;
 	(void)sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
 	(void)sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
+	r = fleet_start(m);
+	if (r < 0)
+		return r;
 	r = manager_refresh(m);
 	if (r < 0)
 		return r;

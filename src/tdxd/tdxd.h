@@ -162,6 +162,7 @@ struct manager {
 	void *udev_monitor;
 	sd_event_source *udev_source;
 	sd_event_source *refresh_timer;
+	struct fleet *fleet; /* fleet.c */
 };
 
 /* log.c: stderr with sd-daemon prefixes; structured journal entries. */
@@ -178,6 +179,13 @@ int log_msg_errno(int prio, int err, const char *fmt, ...) _printf_(3, 4);
 /* One journal entry with MESSAGE_ID and update fields; stderr when there is no journal. */
 void log_update_event(const char *message_id, int prio, unsigned job, const char *from,
 		      const char *to, const char *result, const char *error);
+
+/* fleet.c: metrics, labels and the reboot marker (issue 10); no-ops when unconfigured. */
+#define TDXD_REBOOT_MARKER "reboot-required"
+int fleet_start(struct manager *m);
+void fleet_stop(struct manager *m);
+void fleet_on_refresh(struct manager *m);
+void fleet_on_job_end(struct manager *m, const char *result);
 
 /* tdxd.c: a job has ended and is recorded. */
 void manager_job_ended(struct manager *m);

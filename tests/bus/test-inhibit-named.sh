@@ -26,8 +26,18 @@ expect_grep "$WORK/tdxd.log" 'inhibitor key libvirt:u1 held \(who=libvirt, why=T
 CHECKS=$((CHECKS + 1))
 [[ "$(prop HeldInhibitors)" =~ ^1\ \"libvirt:u1\"\ \"libvirt\"\ \"TD\ build\"\ 0\ [0-9]{16}$ ]] ||
 	fail "HeldInhibitors: $(prop HeldInhibitors)"
-expect_held 'length == 1 and .[0].key == "libvirt:u1" and .[0].time_left_sec <= 30' \
-	"held for at most MaxHoldSec"
+expect_held "length == 1 and .[0].key == \"libvirt:u1\" and .[0].who == \"libvirt\" and
+	.[0].expires_usec <= ($(date +%s) + 31) * 1000000" "held for at most MaxHoldSec"
+# status lists it, text and JSON, through tdxd and --direct alike
+for route in "" --direct; do
+	run $route status
+	expect_grep "$OUT" '^Held inhibitors: libvirt:u1 by libvirt, [0-9]+s left: TD build$' \
+		"status $route"
+	run $route status --json
+	CHECKS=$((CHECKS + 1))
+	jq -e '.held_inhibitors | length == 1 and .[0].key == "libvirt:u1" and .[0].uid == 0' \
+		"$OUT" >/dev/null || fail "status $route --json: $(cat "$OUT")"
+done
 # a second hold extends it and is still one key
 run inhibit --hold=libvirt:u1 --who=libvirt --why="TD build" --ttl=600
 expect_rc 0 "inhibit --hold again"
@@ -84,6 +94,11 @@ run inhibit --release=libvirt:u1
 expect_rc 0 "inhibit --release of a key not held"
 expect_grep "$OUT" '^libvirt:u1 was not held$'
 expect_prop HeldInhibitors 0
+run status --json
+CHECKS=$((CHECKS + 1))
+jq -e '.held_inhibitors == []' "$OUT" >/dev/null || fail "status after the release: $(cat "$OUT")"
+run status
+expect_no_grep "$OUT" 'Held inhibitors' "status text without keys"
 start_fake_kernel success 1.5.10
 job=$(start_update "")
 expect_job "$job" success "update after the release"

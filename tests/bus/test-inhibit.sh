@@ -62,13 +62,16 @@ stop_tdxd
 write_conf "[Inhibit]" "Mode=wait" "WaitTimeoutSec=20"
 start_tdxd
 start_fake_kernel success 1.5.10
-"$TDXCTL" inhibit --who=builder -- sleep 1.5 &
+# held until the test saw the job wait (a fixed sleep let a loaded host see it finished)
+touch "$WORK/building"
+"$TDXCTL" inhibit --who=builder -- sh -c "while [ -e '$WORK/building' ]; do sleep 0.1; done" &
 PIDS+=($!)
 wait_for 30 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager Inhibitors | grep -q builder"
 job=$(start_update "")
 sleep 0.5
 CHECKS=$((CHECKS + 1))
 [ "$(job_prop "$job" State)" = running ] || fail "job did not wait: $(job_prop "$job" State)"
+rm "$WORK/building"
 res=$(wait_job "$job")
 CHECKS=$((CHECKS + 1))
 [ "$res" = success ] || fail "update after waiting: '$res' $(job_prop "$job" Error)"

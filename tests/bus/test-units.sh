@@ -10,9 +10,11 @@ for u in tdxd.service tdxd-update.service; do
 		-e "s|^ExecStart=[^ ]*/tdxctl |ExecStart=\"$TDXCTL\" |" \
 		"$BUILD_ROOT/systemd/$u" >"$WORK/units/$u"
 done
-cp "$TOP_SRCDIR/systemd/tdxd-update.timer" "$WORK/units/"
+cp "$TOP_SRCDIR/systemd/tdxd-update.timer" "$TOP_SRCDIR/systemd/tdxd-reboot-required.path" \
+	"$TOP_SRCDIR/systemd/tdxd-reboot-required.service" "$WORK/units/"
 (cd "$WORK/units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
-	./tdxd.service ./tdxd-update.service ./tdxd-update.timer) >"$OUT" 2>"$ERR"
+	./tdxd.service ./tdxd-update.service ./tdxd-update.timer ./tdxd-reboot-required.path \
+	./tdxd-reboot-required.service) >"$OUT" 2>"$ERR"
 RC=$?
 expect_rc 0 "systemd-analyze verify"
 expect_empty "$ERR" "systemd-analyze verify output"

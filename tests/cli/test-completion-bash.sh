@@ -58,7 +58,7 @@ expect_comp() {
 
 # Verbs.
 expect_comp "update" tdxctl up
-expect_comp "blob history inhibit list mapping plan status update" tdxctl ""
+expect_comp "blob history inhibit list mapping plan reboot-required status update" tdxctl ""
 expect_comp "info" tdxctl blob i
 expect_comp "check" tdxctl mapping ""
 expect_comp "status" tdxctl --direct --store /x st
@@ -71,7 +71,7 @@ expect_comp "0x100 0x200" tdxctl blob convert a b --format ""
 expect_comp "0x200" tdxctl blob convert a b --format = 0x2
 
 # Each verb's options are the ones its --help lists (and all of them before a verb).
-for verb in "" status list plan update blob mapping history inhibit; do
+for verb in "" status list plan update blob mapping history inhibit reboot-required; do
 	comp tdxctl $verb --
 	CHECKS=$((CHECKS + 1))
 	got=$(tr ' ' '\n' <<<"$REPLY" | sort | xargs)

@@ -20,7 +20,7 @@ cd "$WORK/files" || exit 1
 # Each case: the line typed, then the matches wanted (sorted, space-separated).
 CASES=(
 	"tdxctl up" "update"
-	"tdxctl " "blob history inhibit list mapping plan status update"
+	"tdxctl " "blob history inhibit list mapping plan reboot-required status update"
 	"tdxctl blob " "convert info join"
 	"tdxctl status --q" "--quiet"
 	"tdxctl blob convert a b --format=" "0x100 0x200"
@@ -35,7 +35,7 @@ CASES=(
 	"tdxctl --store " "dir"
 )
 # Each verb's options are the ones its --help lists (zsh adds the "=" itself).
-VERBS=("" status list plan update blob mapping history inhibit)
+VERBS=("" status list plan update blob mapping history inhibit reboot-required)
 for verb in "${VERBS[@]}"; do
 	CASES+=("tdxctl ${verb:+$verb }--" "$(help_options "$verb" | tr -d = | sort | xargs)")
 done

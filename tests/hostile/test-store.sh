@@ -10,6 +10,15 @@ DATA=$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data
 J=$WORK/store/joined_files/1.5
 S=$WORK/store/separate_files/1.5/1.5.08
 
+# synthetic_mapping FILE N [RELEASE-JSON]: a mapping file of N releases
+# 9.0.00, 9.0.01, ... (and RELEASE-JSON last), compact JSON.
+synthetic_mapping() {
+	jq -nc --argjson n "$2" --argjson extra "${3:-null}" '{tdx_module_releases: [
+		(range($n) | {version: "9.\(. / 100 | floor).\(. % 100 | tostring | if length < 2 then "0" + . else . end)",
+			min_seamldr_versions: ["9.0.00"], min_module_version_for_td_preserving: "9.0.00"}),
+		($extra | values)]}' >"$1"
+}
+
 fresh_store() { # [--separate]
 	rm -rf "$WORK/store" "$WORK/sys"
 	make_sysfs "$WORK/sys"
@@ -121,26 +130,15 @@ case_unreadable_mapping() {
 # Over the 16 MiB cap, but valid JSON: refused by size, not parsed.
 case_huge_mapping() {
 	fresh_store
-	"$PYTHON" - "$WORK/store/mapping_file.json" 200000 <<'PY'
-import json, sys
-rel = [{"version": f"9.{i // 100}.{i % 100:02d}", "min_seamldr_versions": ["9.0.00"],
-        "min_module_version_for_td_preserving": "9.0.00"} for i in range(int(sys.argv[2]))]
-open(sys.argv[1], "w").write(json.dumps({"tdx_module_releases": rel}))
-PY
+	synthetic_mapping "$WORK/store/mapping_file.json" 200000
 	hostile_verbs huge-mapping "mapping_file.json: .*larger than the [0-9]+-byte limit"
 }
 
 # Just under the cap: parsed, and still answered in bounded time.
 case_large_mapping() {
 	fresh_store
-	"$PYTHON" - "$WORK/store/mapping_file.json" <<'PY'
-import json, sys
-rel = [{"version": f"9.{i // 100}.{i % 100:02d}", "min_seamldr_versions": ["9.0.00"],
-        "min_module_version_for_td_preserving": "9.0.00"} for i in range(100000)]
-rel.append({"version": "1.5.08", "min_seamldr_versions": ["1.5.00"],
-            "min_module_version_for_td_preserving": "1.5.01"})
-open(sys.argv[1], "w").write(json.dumps({"tdx_module_releases": rel}))
-PY
+	synthetic_mapping "$WORK/store/mapping_file.json" 100000 \
+		'{"version": "1.5.08", "min_seamldr_versions": ["1.5.00"], "min_module_version_for_td_preserving": "1.5.01"}'
 	timed "$TDXCTL" --direct plan
 	expect_bounded "large-mapping: plan"
 	expect_rc 0 "large-mapping: plan"
@@ -150,8 +148,8 @@ PY
 
 case_deep_json() {
 	fresh_store
-	"$PYTHON" -c 'import sys; n=200000; open(sys.argv[1],"w").write("["*n + "]"*n)' \
-		"$WORK/store/mapping_file.json"
+	{ head -c 200000 /dev/zero | tr '\0' '['; head -c 200000 /dev/zero | tr '\0' ']'; } \
+		>"$WORK/store/mapping_file.json"
 	hostile_verbs deep-json "mapping_file.json: .*(nest|depth|deep)"
 }
 
@@ -169,12 +167,9 @@ case_deep_directories() {
 
 case_invalid_utf8_mapping() {
 	fresh_store
-	"$PYTHON" - "$WORK/store/mapping_file.json" <<'PY'
-import sys
-open(sys.argv[1], "wb").write(b'{"tdx_module_releases": [{"version": "1.5.0\xff\xfe", '
-                              b'"min_module_version_for_td_preserving": "1.5.01", '
-                              b'"min_seamldr_versions": ["1.5.00"]}]}')
-PY
+	printf '%s\xff\xfe%s' '{"tdx_module_releases": [{"version": "1.5.0' \
+		'", "min_module_version_for_td_preserving": "1.5.01", "min_seamldr_versions": ["1.5.00"]}]}' \
+		>"$WORK/store/mapping_file.json"
 	hostile_verbs invalid-utf8-mapping "mapping_file.json: .*version"
 }
 

@@ -226,7 +226,7 @@ vm_boot_once() {
 	printf 'export VM_KO=%q VM_BUILD=%q VM_TOP=%q\n%s\n' "$VM_KO" "$VM_BUILD" "$VM_TOP" \
 		"$cmd" >"$res/guest-cmd.sh"
 	vm_shares "$res"
-	timeout "${VM_BOOT_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
+	timeout "${VM_BOOT_TIMEOUT:-2300}" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 -cpu "$cpu" \
 		-nodefaults -display none -no-reboot -serial "${VM_SERIAL:-file:$res/console.log}" \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 rdinit=/init tdxvm.cmd=/results/guest-cmd.sh ${VM_APPEND:-}" \

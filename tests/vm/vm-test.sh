@@ -14,9 +14,16 @@ res="$top/$key"
 mkdir -p "$top"
 exec 9>"$top/lock"
 flock 9
+if [ -f "$top/$key.started" ] && [ ! -f "$res/.done" ]; then
+	# The test that booted was killed (its timeout): one boot per run, so
+	# the others fail at once instead of each booting for as long again.
+	echo "--- $name: FAIL the shared boot of this run was cut off (see the first vm test)"
+	exit 1
+fi
 if [ ! -f "$res/.done" ]; then
 	# Results of earlier meson runs are stale now.
-	find "$top" -mindepth 1 -maxdepth 1 -type d -name 'run-*' -exec rm -rf {} +
+	find "$top" -mindepth 1 -maxdepth 1 \( -name 'run-*' -o -name '*.started' \) -exec rm -rf {} +
+	touch "$top/$key.started"
 	"$here/$runner" -B "$VM_BUILD" -o "$res" >"$top/$key.summary" 2>&1
 	touch "$res/.done"
 	cat "$top/$key.summary"
