@@ -144,7 +144,8 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	return r;
 }
 
-static void job_run_post_hooks(struct job *j)
+/* True when every post-update hook ran and succeeded (FleetLock releases only then). */
+static bool job_run_post_hooks(struct job *j)
 {
 	struct manager *m = j->manager;
 	_cleanup_free_ char *dir = NULL, *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
@@ -158,7 +159,7 @@ static void job_run_post_hooks(struct job *j)
 	    asprintf(&e1, "TDX_FROM=%s", j->from) < 0 || asprintf(&e2, "TDX_TO=%s", j->to) < 0 ||
 	    asprintf(&e3, "TDX_RESULT=%s", j->result) < 0 ||
 	    asprintf(&e4, "TDX_ERROR=%s", j->error) < 0)
-		return;
+		return false;
 	char *env[] = {e1, e2, e3, e4, NULL};
 	struct tdx_hooks_opts opts = {
 		.timeout_usec = m->config->hook_timeout_usec,
@@ -168,14 +169,18 @@ static void job_run_post_hooks(struct job *j)
 	};
 	if (tdx_hooks_run_dir(dir, &opts, &rep, &diag) < 0) {
 		log_warning("post-update hooks: %s", diag.msg);
-		return;
+		return false;
 	}
+	bool all_ok = true;
 	for (size_t i = 0; i < rep.n_runs; i++)
-		if (rep.runs[i].status != TDX_HOOK_OK)
+		if (rep.runs[i].status != TDX_HOOK_OK) {
+			all_ok = false;
 			log_warning("post-update hook %s/%s %s: %s", dir, rep.runs[i].name,
 				    tdx_hook_status_to_string(rep.runs[i].status),
 				    rep.runs[i].message);
+		}
 	tdx_hooks_report_done(&rep);
+	return all_ok;
 }
 
 static const char *refusal_result(const struct tdx_preflight *pf)
@@ -332,6 +337,27 @@ static void job_refuse_with_document(struct job *j, const struct tdx_view_input 
 						    res == TDX_RESULT_UP_TO_DATE ? NULL : line));
 }
 
+/* FleetLock: a slot before the first hop; without one the job ends "vetoed", nothing written. */
+static int job_take_fleet_slot(struct job *j, const struct tdx_view_input *in)
+{
+	char line[2 * TDX_DIAG_MAX];
+	struct tdx_diag diag = {};
+	int r;
+
+	if (!fleet_lock_enabled(j->manager))
+		return 0;
+	job_set_phase(j, "fleet-lock", 3);
+	r = fleet_lock_take(j->manager, &diag);
+	if (r >= 0) {
+		j->fleet_slot = true;
+		return 0;
+	}
+	snprintf(line, sizeof(line), "update refused: %s", diag.msg);
+	job_refuse_early(j, in->host, "vetoed", diag.msg);
+	job_set_document(j, tdx_view_update_verdict(in, false, TDX_RESULT_VETOED, line));
+	return r;
+}
+
 static void job_run(struct job *j, struct tdxd_facts *f)
 {
 	struct manager *m = j->manager;
@@ -374,6 +400,10 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 		return;
 	}
 	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
+	if (!j->req.dry_run && job_take_fleet_slot(j, &in) < 0) {
+		tdx_plan_done(&plan);
+		return;
+	}
 	job_set_phase(j, "running", 5);
 	j->host = host;
 	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, job_hop_done, j, &results, &done,
@@ -429,8 +459,15 @@ static void *job_worker(void *userdata)
 	} else
 		job_run(j, &f);
 	tdxd_facts_done(&f);
+	bool hooks_ok = true;
 	if (!j->req.dry_run && j->n_records > 0)
-		job_run_post_hooks(j);
+		hooks_ok = job_run_post_hooks(j);
+	/* Kept after FATAL or a failed post hook: the fleet stops behind this host. */
+	if (j->fleet_slot && hooks_ok && strcmp(j->result, "fatal") != 0)
+		(void)fleet_lock_release(j->manager, "update done");
+	else if (j->fleet_slot)
+		log_warning("FleetLock: slot kept (result %s%s): the fleet waits for this host",
+			    j->result, hooks_ok ? "" : ", a post-update hook failed");
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_FINISHED;
 	j->phase = "done";

@@ -261,6 +261,11 @@ static void raise_nofile_limit(void)
 			    (unsigned long long)rl.rlim_max);
 }
 
+static bool manager_module_lost(const struct manager *m)
+{
+	return m->props.module_state && strcmp(m->props.module_state, "lost") == 0;
+}
+
 static int run(struct manager *m)
 {
 	sigset_t mask;
@@ -292,9 +297,13 @@ static int run(struct manager *m)
 		return r;
 	if (manager_load_kernel_module(m) > 0)
 		(void)manager_refresh(m);
+	bool in_flight = access(m->pending_path, F_OK) == 0;
 	r = pending_reconcile(m);
 	if (r < 0)
 		log_error_errno(r, "cannot record the interrupted update: %m");
+	/* Zincati's "initialization": no update in flight and the module fine: no slot held. */
+	if (fleet_lock_enabled(m) && !in_flight && !manager_module_lost(m))
+		(void)fleet_lock_release(m, "tdxd started with no update in flight");
 	r = manager_udev_start(m);
 	if (r < 0)
 		log_warning("no uevents (%s); properties refresh on Refresh() and after updates",
