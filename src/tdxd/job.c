@@ -270,7 +270,7 @@ static void job_hop_done(void *ud, const struct tdx_hop_result *res)
 	rec->remaining_after = res->remaining_after_known ? (int32_t)res->remaining_after : -1;
 	r = pending_save(j->manager, j->pending, j->n_pending);
 	if (r < 0)
-		log_warning("cannot update %s: %s", j->manager->pending_path, strerror(-r));
+		log_warning_errno(r, "cannot update %s: %m", j->manager->pending_path);
 }
 
 /* One history record per hop that ran or was refused. */
@@ -663,19 +663,19 @@ static void job_complete(struct job *j)
 	for (size_t i = 0; i < j->n_records; i++) {
 		r = tdx_history_append(m->history, &j->records[i], m->config->history_max);
 		if (r < 0)
-			log_error("cannot record history: %s", strerror(-r));
+			log_error_errno(r, "cannot record history: %m");
 	}
 	if (j->n_records > 0) {
 		r = tdx_history_save(m->history, m->history_path);
 		if (r < 0)
-			log_error("cannot write %s: %s", m->history_path, strerror(-r));
+			log_error_errno(r, "cannot write %s: %m", m->history_path);
 		else if (j->n_pending > 0)
 			pending_clear(m); /* kept otherwise: the next start records it */
 	}
 	if (j->installed_known) {
 		r = manager_save_installed(m, &j->installed);
 		if (r < 0)
-			log_error("cannot write %s: %s", m->installed_path, strerror(-r));
+			log_error_errno(r, "cannot write %s: %m", m->installed_path);
 	}
 	job_log_result(j);
 	m->running_job = NULL;
