@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Bus load generator for bench-bus.sh: N client threads, each on its own
- * system-bus connection, call one method back to back; prints calls/s and
- * latency percentiles.
- *   bench-bus-clients getall|ping CLIENTS TOTAL-CALLS
- * getall = Properties.GetAll(org.tdxctl.tdx1.Manager) on tdxd (served from
- * its cache); ping = org.freedesktop.DBus.Peer.Ping on tdxd, the cheapest
- * call the daemon can answer, as the baseline on the same bus.
+ * Bus load generator for bench-bus.sh and bench-view-flood.sh: N client
+ * threads, each on its own system-bus connection, call one method back to
+ * back; prints calls/s and latency percentiles.
+ *   bench-bus-clients METHOD CLIENTS TOTAL-CALLS [SECONDS]
+ * METHOD: getall = Properties.GetAll(org.tdxctl.tdx1.Manager) (served from
+ * tdxd's cache); ping = org.freedesktop.DBus.Peer.Ping on tdxd, the cheapest
+ * call the daemon can answer, as the baseline on the same bus; status and
+ * list = the view methods GetStatus and GetList; report-status and
+ * report-list = Report(status|list) of tdxd before the views (the "before"
+ * of bench-view-flood.sh). With SECONDS each client calls until that much
+ * time has passed (TOTAL-CALLS per client at most).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,10 +24,23 @@
 
 #include "bus-names.h"
 
+enum method {
+	M_GETALL,
+	M_PING,
+	M_STATUS,
+	M_LIST,
+	M_REPORT_STATUS,
+	M_REPORT_LIST,
+};
+static const char *const method_names[] = {"getall", "ping",	      "status",
+					   "list",   "report-status", "report-list"};
+
 struct client {
 	pthread_t thread;
-	bool getall;
+	enum method method;
 	unsigned calls;
+	unsigned done;
+	uint64_t deadline_ns; /* 0: none */
 	uint64_t *lat_ns;
 	int err;
 };
@@ -34,6 +51,45 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int call(sd_bus *bus, enum method m, sd_bus_error *e, sd_bus_message **reply)
+{
+	/* Up to 64 s: a paced reply is late, not lost. */
+	const uint64_t timeout = 64ull * 1000000ull;
+	sd_bus_message *msg = NULL;
+	int r;
+
+	switch (m) {
+	case M_GETALL:
+		return sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH,
+					  "org.freedesktop.DBus.Properties", "GetAll", e, reply,
+					  "s", TDX_BUS_IFACE);
+	case M_PING:
+		return sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH,
+					  "org.freedesktop.DBus.Peer", "Ping", e, reply, NULL);
+	case M_STATUS:
+		r = sd_bus_message_new_method_call(bus, &msg, TDX_BUS_NAME, TDX_BUS_PATH,
+						   TDX_BUS_IFACE, "GetStatus");
+		break;
+	case M_LIST:
+		r = sd_bus_message_new_method_call(bus, &msg, TDX_BUS_NAME, TDX_BUS_PATH,
+						   TDX_BUS_IFACE, "GetList");
+		if (r >= 0)
+			r = sd_bus_message_append(msg, "a{sv}", 0);
+		break;
+	default:
+		r = sd_bus_message_new_method_call(bus, &msg, TDX_BUS_NAME, TDX_BUS_PATH,
+						   TDX_BUS_IFACE, "Report");
+		if (r >= 0)
+			r = sd_bus_message_append(msg, "ssa{sv}",
+						  m == M_REPORT_STATUS ? "status" : "list", "", 0);
+		break;
+	}
+	if (r >= 0)
+		r = sd_bus_call(bus, msg, timeout, e, reply);
+	sd_bus_message_unref(msg);
+	return r;
 }
 
 static void *client_run(void *p)
@@ -48,15 +104,11 @@ static void *client_run(void *p)
 		sd_bus_message *reply = NULL;
 		uint64_t t0 = now_ns();
 
-		if (c->getall)
-			r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH,
-					       "org.freedesktop.DBus.Properties", "GetAll", &e,
-					       &reply, "s", TDX_BUS_IFACE);
-		else
-			r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH,
-					       "org.freedesktop.DBus.Peer", "Ping", &e, &reply,
-					       NULL);
+		if (c->deadline_ns && t0 >= c->deadline_ns)
+			break;
+		r = call(bus, c->method, &e, &reply);
 		c->lat_ns[i] = now_ns() - t0;
+		c->done++;
 		sd_bus_message_unref(reply);
 		sd_bus_error_free(&e);
 	}
@@ -74,17 +126,25 @@ static int cmp_u64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	unsigned n, total, per;
+	unsigned n, total, per, seconds = 0;
+	int method = -1;
 	struct client *cs;
 	uint64_t *all, t0, t1;
 	size_t k = 0;
 
-	if (argc != 4 || (strcmp(argv[1], "getall") && strcmp(argv[1], "ping"))) {
-		fprintf(stderr, "usage: bench-bus-clients getall|ping CLIENTS TOTAL-CALLS\n");
+	for (size_t i = 0; argc >= 2 && i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(argv[1], method_names[i]) == 0)
+			method = (int)i;
+	if ((argc != 4 && argc != 5) || method < 0) {
+		fprintf(stderr, "usage: bench-bus-clients "
+				"getall|ping|status|list|report-status|report-list CLIENTS "
+				"TOTAL-CALLS [SECONDS]\n");
 		return 2;
 	}
 	n = (unsigned)atoi(argv[2]);
 	total = (unsigned)atoi(argv[3]);
+	if (argc == 5)
+		seconds = (unsigned)atoi(argv[4]);
 	if (n == 0 || total < n)
 		return 2;
 	per = total / n;
@@ -94,7 +154,8 @@ int main(int argc, char **argv)
 		return 1;
 	t0 = now_ns();
 	for (unsigned i = 0; i < n; i++) {
-		cs[i].getall = strcmp(argv[1], "getall") == 0;
+		cs[i].method = (enum method)method;
+		cs[i].deadline_ns = seconds ? t0 + (uint64_t)seconds * 1000000000ull : 0;
 		cs[i].calls = per;
 		cs[i].lat_ns = all + (size_t)i * per;
 		if (pthread_create(&cs[i].thread, NULL, client_run, &cs[i]) != 0)
@@ -108,9 +169,18 @@ int main(int argc, char **argv)
 		}
 	}
 	t1 = now_ns();
-	k = (size_t)n * per;
+	/* Each client's calls, packed: with SECONDS some made fewer than per. */
+	for (unsigned i = 0; i < n; i++) {
+		memmove(all + k, cs[i].lat_ns, cs[i].done * sizeof(*all));
+		k += cs[i].done;
+	}
+	if (k == 0) {
+		printf("%-13s clients=%-3u calls=0\n", argv[1], n);
+		return 0;
+	}
 	qsort(all, k, sizeof(*all), cmp_u64);
-	printf("%-6s clients=%-3u calls=%-6zu %8.0f calls/s  p50 %7.1f us  p99 %7.1f us  max %7.1f "
+	printf("%-13s clients=%-3u calls=%-6zu %8.0f calls/s  p50 %7.1f us  p99 %7.1f us  max "
+	       "%7.1f "
 	       "us\n",
 	       argv[1], n, k, (double)k * 1e9 / (double)(t1 - t0), all[k / 2] / 1e3,
 	       all[k * 99 / 100] / 1e3, all[k - 1] / 1e3);

@@ -18,9 +18,10 @@
 # and library loading cost more than on a disk.
 # With BENCH_BASELINE=DIR (the build dir of an older checkout, e.g. main
 # before a change) its tdxctl and tdxd run the same way in the same boot: the
-# "before" column. Prints median, min, max, p90. Never fails on time.
+# "before" column; BENCH_COMPARE="LABEL=DIR ..." adds more builds between it
+# and "after" (this build). Prints median, min, max, p90. Never fails on time.
 #   BENCH_RUNS (default 15), BENCH_INSTALL_MS (default 200), BENCH_BUILD (meson
-#   build dir), BENCH_BASELINE (optional build dir)
+#   build dir), BENCH_BASELINE, BENCH_COMPARE (optional build dirs)
 # Run: meson compile -C build bench-vm-update
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,16 +35,22 @@ vm_prepare
 res="$VM_BUILD/vm/bench"
 rm -rf "$res"
 
-# The guest sees the checkout and the build dir: the baseline's binaries go there.
-builds="after=$VM_BUILD"
-if [ -n "${BENCH_BASELINE:-}" ]; then
-	base="$VM_BUILD/vm/baseline"
-	rm -rf "$base"
-	mkdir -p "$base/src/tdxctl" "$base/src/tdxd"
-	cp "$BENCH_BASELINE/src/tdxctl/tdxctl" "$base/src/tdxctl/"
-	cp "$BENCH_BASELINE/src/tdxd/tdxd" "$base/src/tdxd/"
-	builds="before=$base $builds"
-fi
+# The guest sees the checkout and the build dir: other builds' binaries go there.
+builds=""
+copy_build() { # LABEL BUILD_DIR: its tdxctl (with its bus module, if any) and tdxd
+	local to="$VM_BUILD/vm/compare/$1"
+	rm -rf "$to"
+	mkdir -p "$to/src/tdxctl" "$to/src/tdxd"
+	cp "$2/src/tdxctl/tdxctl" "$2/src/tdxd/tdxd" "$to/src/tdxctl/"
+	mv "$to/src/tdxctl/tdxd" "$to/src/tdxd/"
+	[ ! -f "$2/src/tdxctl/tdxctl-bus.so" ] || cp "$2/src/tdxctl/tdxctl-bus.so" "$to/src/tdxctl/"
+	builds+="$1=$to "
+}
+[ -z "${BENCH_BASELINE:-}" ] || copy_build before "$BENCH_BASELINE"
+for c in ${BENCH_COMPARE:-}; do
+	copy_build "${c%%=*}" "${c#*=}"
+done
+builds+="after=$VM_BUILD"
 
 guest=$(printf 'runs=%q ims=%q builds=%q\n' "$runs" "$ims" "$builds")
 guest+=$(cat <<'GUEST'
@@ -134,7 +141,9 @@ GUEST
 )
 echo "bench-vm-update: $runs runs, install_ms=$ims, guest Linux $VM_KREL (TCG, 2 CPUs)," \
 	"root over 9p" >&2
-vm_boot "$res" "$guest" || true
-[ -s "$res/notice.txt" ] || { cat "$res/guest.log" >&2; echo "bench-vm-update: guest run failed" >&2; exit 1; }
+# TCG on a loaded host: many runs of several builds take longer than a test boot may.
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-3600} vm_boot "$res" "$guest" || true
+[ -s "$res/times.txt" ] || { cat "$res/guest.log" >&2; echo "bench-vm-update: guest run failed" >&2; exit 1; }
+[ -s "$res/notice.txt" ] || echo "bench-vm-update: the guest run ended early; what it measured follows" >&2
 
 python3 "$top/bench/bench-vm-report.py" "$res" "$ims"

@@ -10,13 +10,14 @@ set -euo pipefail
 # bus suite: gdbus (libglib2.0-bin) calls as another user;
 # systemd suite: dbus and polkitd in the guest (the host root is its root);
 # package: debhelper, dpkg-dev, lintian; pristine check: debootstrap;
-# fleet suite: promtool (prometheus), prometheus-node-exporter, curl.
+# fleet suite: promtool (prometheus), prometheus-node-exporter, curl, etcd;
+# build: libcurl (the FleetLock client).
 pkgs=(meson ninja-build pkg-config gcc make clang clang-format libclang-rt-14-dev
       libjson-c-dev libcpuid-dev libudev-dev libkmod-dev libsystemd-dev libcmocka-dev
       nettle-dev libgmp-dev scdoc dbus systemd udev kmod xz-utils cpio busybox-static
       qemu-system-x86 jq python3 util-linux bash-completion zsh dwarves polkitd passwd libglib2.0-bin git
       ca-certificates debhelper dpkg-dev fakeroot lintian debootstrap
-      prometheus prometheus-node-exporter curl)
+      prometheus prometheus-node-exporter curl libcurl4-openssl-dev etcd-server etcd-client)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -46,6 +46,7 @@ struct tdx_fleet_config {
 };
 #define TDX_CONFIG_DEFAULT_LABELS_NAMESPACE    "tdx.tdxctl.org"
 #define TDX_CONFIG_DEFAULT_FLEETLOCK_GROUP     "tdx-module"
+#define TDX_FLEETLOCK_ID_MAX		       128u /* [FleetLock] ID= */
 #define TDX_CONFIG_DEFAULT_LABELS_REFRESH_USEC (600 * USEC_PER_SEC)
 
 struct tdx_config {

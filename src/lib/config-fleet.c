@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "config-internal.h"
+#include "parse-util.h"
 
 #define FLEETLOCK_URL_MAX 2048u
-#define FLEETLOCK_ID_MAX  128u
+
 #define DNS_SUBDOMAIN_MAX 253u
 #define DNS_LABEL_MAX	  63u
 
@@ -45,30 +46,10 @@ void tdx_fleet_config_done(struct tdx_fleet_config *f)
 	*f = (struct tdx_fleet_config){};
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly 96 hex digits. */
 static int parse_sha384(const char *s, size_t len, uint8_t out[static TDX_CONFIG_SHA384_SIZE])
 {
-	if (len != 2 * TDX_CONFIG_SHA384_SIZE)
-		return -EINVAL;
-	for (size_t i = 0; i < TDX_CONFIG_SHA384_SIZE; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return parse_hex_exact(s, len, out, TDX_CONFIG_SHA384_SIZE);
 }
 
 /* SHA-384 digests separated by white space or commas; empty: every image approved. */
@@ -179,7 +160,7 @@ static int parse_group(const char *v, char **ret)
 /* "" (derived from the machine id) or printable ASCII without spaces or quotes. */
 static int parse_id(const char *v, char **ret)
 {
-	if (strlen(v) > FLEETLOCK_ID_MAX)
+	if (strlen(v) > TDX_FLEETLOCK_ID_MAX)
 		return -EINVAL;
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '"' ||

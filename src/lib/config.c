@@ -16,28 +16,23 @@
 #include <tdx/image.h>
 #include <tdx/inhibit-keys.h>
 #include <tdx/update.h>
+#include <tdx/string-table.h>
 
 #define CONFIG_MAX_WARNINGS 64u
 
-static const char *const auto_update_names[] = {
+static const char *const tdx_auto_update_table[] = {
 	[TDX_AUTO_UPDATE_OFF] = "off",
 	[TDX_AUTO_UPDATE_APPLY] = "apply",
 };
 
-static const char *const inhibit_mode_names[] = {
+static const char *const tdx_inhibit_mode_table[] = {
 	[TDX_INHIBIT_REFUSE] = "refuse",
 	[TDX_INHIBIT_WAIT] = "wait",
 };
 
-const char *tdx_auto_update_to_string(enum tdx_auto_update a)
-{
-	return (unsigned)a < ELEMENTSOF(auto_update_names) ? auto_update_names[a] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_auto_update, enum tdx_auto_update, );
 
-const char *tdx_inhibit_mode_to_string(enum tdx_inhibit_mode m)
-{
-	return (unsigned)m < ELEMENTSOF(inhibit_mode_names) ? inhibit_mode_names[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_inhibit_mode, enum tdx_inhibit_mode, );
 
 struct tdx_config *tdx_config_free(struct tdx_config *c)
 {
@@ -214,7 +209,8 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return tdx_config_parse_path(v, &c->store_path) ?: 1;
 	} else if (strcmp(st->section, "Update") == 0) {
 		if (strcmp(k, "AutoUpdate") == 0) {
-			if (parse_enum(v, auto_update_names, ELEMENTSOF(auto_update_names), &e) < 0)
+			if (parse_enum(v, tdx_auto_update_table, ELEMENTSOF(tdx_auto_update_table),
+				       &e) < 0)
 				return -EINVAL;
 			c->auto_update = e;
 			return 1;
@@ -240,8 +236,8 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return tdx_config_parse_seconds(v, &c->hook_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Inhibit") == 0) {
 		if (strcmp(k, "Mode") == 0) {
-			if (parse_enum(v, inhibit_mode_names, ELEMENTSOF(inhibit_mode_names), &e) <
-			    0)
+			if (parse_enum(v, tdx_inhibit_mode_table,
+				       ELEMENTSOF(tdx_inhibit_mode_table), &e) < 0)
 				return -EINVAL;
 			c->inhibit_mode = e;
 			return 1;

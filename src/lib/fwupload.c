@@ -10,6 +10,7 @@
 
 #include <tdx/fwupload.h>
 #include <tdx/macro.h>
+#include <tdx/string-table.h>
 
 /* kernfs takes at most one page per write(2); larger writes come back short anyway. */
 #define FW_DATA_WRITE_MAX 4096u
@@ -39,7 +40,7 @@ static const char *const error_names[] = {
 	[TDX_FW_ERROR_UNKNOWN] = "unknown",
 };
 
-static const char *const outcome_names[] = {
+static const char *const tdx_update_outcome_table[] = {
 	[TDX_OUTCOME_SUCCESS] = "success", [TDX_OUTCOME_REFUSED] = "refused",
 	[TDX_OUTCOME_BUSY] = "busy",	   [TDX_OUTCOME_FATAL] = "fatal",
 	[TDX_OUTCOME_TIMEOUT] = "timeout", [TDX_OUTCOME_IO_ERROR] = "io-error",
@@ -100,10 +101,7 @@ int tdx_fw_error_parse(const char *s, struct tdx_fw_error_info *ret)
 	return 0;
 }
 
-const char *tdx_update_outcome_to_string(enum tdx_update_outcome o)
-{
-	return (unsigned)o < ELEMENTSOF(outcome_names) ? outcome_names[o] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_update_outcome, enum tdx_update_outcome, );
 
 static struct tdx_fwupload_opts opts_normalize(const struct tdx_fwupload_opts *opts)
 {

@@ -19,10 +19,11 @@
 #include <unistd.h>
 
 #include <tdx/hooks.h>
+#include <tdx/string-table.h>
 
 extern char **environ;
 
-static const char *const hook_status_names[] = {
+static const char *const tdx_hook_status_table[] = {
 	[TDX_HOOK_OK] = "ok",
 	[TDX_HOOK_FAILED] = "failed",
 	[TDX_HOOK_TIMEOUT] = "timeout",
@@ -31,10 +32,7 @@ static const char *const hook_status_names[] = {
 	[TDX_HOOK_NOT_REACHED] = "not-reached",
 };
 
-const char *tdx_hook_status_to_string(enum tdx_hook_status s)
-{
-	return (unsigned)s < ELEMENTSOF(hook_status_names) ? hook_status_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_hook_status, enum tdx_hook_status, );
 
 void tdx_hooks_report_done(struct tdx_hooks_report *r)
 {

@@ -11,22 +11,23 @@
 #include <tdx/host.h>
 #include <tdx/macro.h>
 #include <tdx/sysfs.h>
+#include <tdx/string-table.h>
 
-static const char *const layout_names[] = {
+static const char *const tdx_abi_layout_table[] = {
 	[TDX_ABI_UNKNOWN] = "unknown",
 	[TDX_ABI_MAINLINE] = "mainline",
 	[TDX_ABI_SEAMLDR_DIR] = "seamldr-dir",
 	[TDX_ABI_SEAMLDR_UPLOAD] = "seamldr-upload",
 };
 
-static const char *const state_names[] = {
+static const char *const tdx_module_state_table[] = {
 	[TDX_MODULE_ABSENT] = "absent",
 	[TDX_MODULE_RUNNING] = "running",
 	[TDX_MODULE_LOST] = "lost",
 	[TDX_MODULE_UNKNOWN] = "unknown",
 };
 
-static const char *const support_names[] = {
+static const char *const tdx_update_support_table[] = {
 	[TDX_UPDATE_SUPPORTED] = "supported",
 	[TDX_UPDATE_UNSUPPORTED_NO_HOST] = "no-tdx-host",
 	[TDX_UPDATE_UNSUPPORTED_HIDDEN] = "hidden",
@@ -47,20 +48,11 @@ static const char *const support_sentences[] = {
 
 #define NAME_OR_NULL(table, i) ((unsigned)(i) < ELEMENTSOF(table) ? (table)[i] : NULL)
 
-const char *tdx_abi_layout_to_string(enum tdx_abi_layout l)
-{
-	return NAME_OR_NULL(layout_names, l);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_abi_layout, enum tdx_abi_layout, );
 
-const char *tdx_module_state_to_string(enum tdx_module_state s)
-{
-	return NAME_OR_NULL(state_names, s);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_module_state, enum tdx_module_state, );
 
-const char *tdx_update_support_to_string(enum tdx_update_support s)
-{
-	return NAME_OR_NULL(support_names, s);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_update_support, enum tdx_update_support, );
 
 const char *tdx_update_support_describe(enum tdx_update_support s)
 {

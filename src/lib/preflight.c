@@ -20,8 +20,9 @@
 #include <tdx/sysfs.h>
 #include <tdx/view.h>
 #include <tdx/young-td.h>
+#include <tdx/string-table.h>
 
-static const char *const check_names[] = {
+static const char *const tdx_check_table[] = {
 	[TDX_CHECK_MODULE_RUNNING] = "module_running",
 	[TDX_CHECK_UPDATE_SUPPORTED] = "update_supported",
 	[TDX_CHECK_CPUS_ONLINE] = "cpus_online",
@@ -34,10 +35,7 @@ static const char *const check_names[] = {
 	[TDX_CHECK_VETO] = "veto",
 };
 
-const char *tdx_check_to_string(enum tdx_check c)
-{
-	return (unsigned)c < ELEMENTSOF(check_names) ? check_names[c] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_check, enum tdx_check, );
 
 void tdx_preflight_init(struct tdx_preflight *p)
 {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "image-layout.h"
+#include "parse-util.h"
 #include <tdx/image.h>
 #include <tdx/macro.h>
 #include <tdx/signature.h>
@@ -128,30 +129,10 @@ const char *tdx_signature_status_to_string(enum tdx_signature_status s)
 	return NULL;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly 2*TDX_SHA256_SIZE hex digits. */
 static int parse_fingerprint(const char *s, size_t len, uint8_t out[TDX_SHA256_SIZE])
 {
-	if (len != 2 * TDX_SHA256_SIZE)
-		return -EINVAL;
-	for (size_t i = 0; i < TDX_SHA256_SIZE; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return parse_hex_exact(s, len, out, TDX_SHA256_SIZE);
 }
 
 void tdx_trusted_keys_default(struct tdx_trusted_keys *ret)

@@ -29,16 +29,6 @@ struct direct {
 	struct tdx_inhibit_keys held; /* status: the named inhibitors */
 };
 
-int backend_fail(struct backend *b, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b->error, sizeof(b->error), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 /* The host and the CPU; the store on demand (status works without one). */
 static int direct_load(struct backend *b, struct direct **ret)
 {
@@ -343,11 +333,4 @@ int backend_direct_open(struct backend *b)
 		return backend_fail(b, -ENOMEM, "out of memory");
 	b->ops = &direct_ops;
 	return 0;
-}
-
-void backend_close(struct backend *b)
-{
-	if (b->ops && b->ops->close)
-		b->ops->close(b);
-	b->ops = NULL;
 }

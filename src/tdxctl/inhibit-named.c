@@ -11,10 +11,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include <systemd/sd-journal.h>
 
-#include "bus-client.h"
+#include "bus-module.h"
 #include "cli-config.h"
 #include <tdx/tdxd-conf.h>
 #include "bus-names.h"
@@ -26,15 +26,6 @@
 #include "render.h"
 #include "verbs.h"
 
-/* As tdxd logs them, so `journalctl MESSAGE_ID=` finds a key whichever path handled it. */
-static void key_journal(const char *message_id, const char *verb, const struct tdx_inhibit_key *k)
-{
-	(void)sd_journal_send("MESSAGE=inhibitor key %s %s (who=%s, why=%s)", k->key, verb, k->who,
-			      k->why, "MESSAGE_ID=%s", message_id, "TDX_INHIBIT_KEY=%s", k->key,
-			      "TDX_INHIBIT_WHO=%s", k->who, "TDX_INHIBIT_WHY=%s", k->why,
-			      "SYSLOG_IDENTIFIER=tdxctl", NULL);
-}
-
 /* Without tdxd nobody else removes expired keys: we do, and log them. */
 static void sweep_local(void)
 {
@@ -43,8 +34,8 @@ static void sweep_local(void)
 	if (tdx_inhibit_keys_list(NULL, NULL, true, &keys, NULL) < 0)
 		return;
 	for (size_t i = 0; i < keys.n_expired; i++) {
-		key_journal(TDX_MESSAGE_INHIBIT_EXPIRED, "expired without a release",
-			    &keys.expired[i]);
+		bus_module_journal_key(TDX_MESSAGE_INHIBIT_EXPIRED, "expired without a release",
+				       &keys.expired[i]);
 		log_info("inhibitor key %s expired without a release (who=%s)", keys.expired[i].key,
 			 keys.expired[i].who);
 	}
@@ -72,44 +63,8 @@ static int hold_local(const struct tdxctl_options *o, uint64_t *ret_expires_real
 	r = tdx_inhibit_key_hold(NULL, &req, NULL, &k, &diag);
 	if (r < 0)
 		return log_error(r, "inhibit --hold=%s: %s", o->inhibit_hold, diag.msg);
-	key_journal(TDX_MESSAGE_INHIBIT_HELD, "held", &k);
+	bus_module_journal_key(TDX_MESSAGE_INHIBIT_HELD, "held", &k);
 	*ret_expires_realtime = k.expires_realtime_usec;
-	return 0;
-}
-
-static int hold_bus(const struct tdxctl_options *o, sd_bus *bus, uint64_t *ret_expires_realtime,
-		    struct tdx_diag *diag)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	int r;
-
-	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "HoldInhibitor", &e,
-			       &reply, "sssu", o->inhibit_hold, o->inhibit_who,
-			       o->inhibit_why ?: "", o->inhibit_ttl_sec);
-	if (r < 0)
-		return bus_client_failed(&e, r, "HoldInhibitor", diag);
-	r = sd_bus_message_read(reply, "t", ret_expires_realtime);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "HoldInhibitor: malformed reply");
-	return 0;
-}
-
-static int release_bus(const struct tdxctl_options *o, sd_bus *bus, bool *ret_was_held,
-		       struct tdx_diag *diag)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	int was_held, r;
-
-	r = sd_bus_call_method(bus, TDX_BUS_NAME, TDX_BUS_PATH, TDX_BUS_IFACE, "ReleaseInhibitor",
-			       &e, &reply, "s", o->inhibit_release);
-	if (r < 0)
-		return bus_client_failed(&e, r, "ReleaseInhibitor", diag);
-	r = sd_bus_message_read(reply, "b", &was_held);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "ReleaseInhibitor: malformed reply");
-	*ret_was_held = was_held;
 	return 0;
 }
 
@@ -125,7 +80,7 @@ static int release_local(const struct tdxctl_options *o, bool *ret_was_held)
 		return log_error(r, "inhibit --release=%s: %s", o->inhibit_release, diag.msg);
 	if (r > 0) {
 		snprintf(k.key, sizeof(k.key), "%s", o->inhibit_release);
-		key_journal(TDX_MESSAGE_INHIBIT_RELEASED, "released", &k);
+		bus_module_journal_key(TDX_MESSAGE_INHIBIT_RELEASED, "released", &k);
 	}
 	sweep_local();
 	*ret_was_held = r > 0;
@@ -136,14 +91,15 @@ static int release_local(const struct tdxctl_options *o, bool *ret_was_held)
 static int hold_or_release(const struct tdxctl_options *o, uint64_t *ret_expires,
 			   bool *ret_was_held)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {""};
 	int r;
 
-	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
-	if (r >= 0)
-		r = o->inhibit_hold ? hold_bus(o, bus, ret_expires, &diag)
-				    : release_bus(o, bus, ret_was_held, &diag);
+	if (o->direct)
+		r = -EHOSTDOWN;
+	else if (o->inhibit_hold)
+		r = bus_module_hold_key(o, ret_expires, &diag);
+	else
+		r = bus_module_release_key(o, ret_was_held, &diag);
 	if (r == -EHOSTDOWN)
 		return o->inhibit_hold ? hold_local(o, ret_expires)
 				       : release_local(o, ret_was_held);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bus-client.h"
+#include "bus-module.h"
 #include <tdx/tdxd-conf.h>
 #include "cli-config.h"
 #include <tdx/json.h>
@@ -37,13 +37,10 @@ static int history_load_direct(struct tdx_history **ret)
 
 static int history_load(const struct tdxctl_options *o, struct tdx_history **ret)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
-	if (r >= 0)
-		r = bus_client_history(bus, ret, &diag);
+	r = o->direct ? -EHOSTDOWN : bus_module_history(ret, &diag);
 	if (r == -EHOSTDOWN)
 		return history_load_direct(ret);
 	if (r < 0)

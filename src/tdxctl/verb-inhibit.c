@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bus-client.h"
+#include "bus-module.h"
 #include "inhibit-named.h"
 #include <tdx/lock.h>
 #include "log.h"
@@ -37,13 +37,11 @@ static int inhibit_take_local(int *ret_fd)
 
 static int inhibit_take(const struct tdxctl_options *o, int *ret_fd)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	struct tdx_diag diag = {};
 	int r;
 
-	r = o->direct ? -EHOSTDOWN : bus_client_open(&bus);
-	if (r >= 0)
-		r = bus_client_inhibit(bus, o->inhibit_who, o->inhibit_why ?: "", ret_fd, &diag);
+	r = o->direct ? -EHOSTDOWN
+		      : bus_module_inhibit(o->inhibit_who, o->inhibit_why ?: "", ret_fd, &diag);
 	if (r == -EHOSTDOWN)
 		return inhibit_take_local(ret_fd);
 	if (r < 0)

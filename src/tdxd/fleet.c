@@ -58,7 +58,7 @@ static const char *str_or_empty(const char *s)
 	return s ?: "";
 }
 
-static void facts_from_manager(const struct manager *m, struct tdx_fleet_facts *f)
+static void facts_from_manager(struct manager *m, struct tdx_fleet_facts *f)
 {
 	const struct tdxd_props *p = &m->props;
 	bool running = p->module_state && strcmp(p->module_state, "running") == 0;
@@ -72,9 +72,9 @@ static void facts_from_manager(const struct manager *m, struct tdx_fleet_facts *
 		.module_lost = p->module_state && strcmp(p->module_state, "lost") == 0,
 		.update_available = p->best_update && p->best_update[0],
 		.inhibitors = m->n_inhibitors,
-		.fleetlock =
-			m->config->fleet.fleetlock_url[0] && m->fleet ? &m->fleet->fleetlock : NULL,
+		.fleetlock = fleet_lock_enabled(m) ? &m->fleet->fleetlock : NULL,
 	};
+	fleet_lock_counters_copy(&m->fleet->fleetlock);
 	facts_from_history(m->history, f);
 }
 

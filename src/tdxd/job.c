@@ -92,6 +92,38 @@ static int job_add_record(struct job *j, const struct tdx_history_record *rec)
 	return 0;
 }
 
+/*
+ * A pre-update hook's stdin: the hop, the plan's target, and what an
+ * attestation verifier needs before the host moves (the module's MRSEAM and
+ * SEAM SVN), the update slots left and the host's id (tdxctl-fleet(7)).
+ */
+static char *pre_hook_document(const struct job *j, const struct tdx_store_entry *e, const char *to)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	char mrseam[2 * TDX_SEAMHASH_SIZE + 1], id[64];
+	const struct tdx_host *h = j->host;
+	bool sig = e->sig_state == TDX_SIG_OK;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "from", json_object_new_string(j->from));
+	json_object_object_add(o, "to", json_object_new_string(to));
+	json_object_object_add(o, "target", json_object_new_string(j->to));
+	json_object_object_add(
+		o, "mrseam",
+		sig ? json_object_new_string(tdx_hex(e->sig.seamhash, TDX_SEAMHASH_SIZE, mrseam))
+		    : NULL);
+	json_object_object_add(o, "seam_svn", sig ? json_object_new_int(e->sig.seam_svn) : NULL);
+	json_object_object_add(o, "remaining_updates",
+			       h && h->remaining_err == 0
+				       ? json_object_new_int64(h->num_remaining_updates)
+				       : NULL);
+	json_object_object_add(
+		o, "host_id",
+		fleet_host_id(j->manager, id, sizeof(id)) == 0 ? json_object_new_string(id) : NULL);
+	return strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
 /* Inhibitors, then pre-update hooks; runs in the worker before each hop. */
 static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *diag)
 {
@@ -109,8 +141,7 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	tdx_version_format(&e->version, to);
 	if (asprintf(&dir, "%s/%s", m->config->hook_dir, TDX_HOOKS_PRE_DIR) < 0 ||
 	    asprintf(&env_from, "TDX_FROM=%s", j->from) < 0 ||
-	    asprintf(&env_to, "TDX_TO=%s", to) < 0 ||
-	    asprintf(&doc, "{\"from\":\"%s\",\"to\":\"%s\"}\n", j->from, to) < 0)
+	    asprintf(&env_to, "TDX_TO=%s", to) < 0 || !(doc = pre_hook_document(j, e, to)))
 		return tdx_diag_set(diag, -ENOMEM, "out of memory");
 	char *env[] = {env_from, env_to, NULL};
 	struct tdx_hooks_opts opts = {
@@ -144,7 +175,8 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 	return r;
 }
 
-static void job_run_post_hooks(struct job *j)
+/* True when every post-update hook ran and succeeded (FleetLock releases only then). */
+static bool job_run_post_hooks(struct job *j)
 {
 	struct manager *m = j->manager;
 	_cleanup_free_ char *dir = NULL, *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
@@ -158,7 +190,7 @@ static void job_run_post_hooks(struct job *j)
 	    asprintf(&e1, "TDX_FROM=%s", j->from) < 0 || asprintf(&e2, "TDX_TO=%s", j->to) < 0 ||
 	    asprintf(&e3, "TDX_RESULT=%s", j->result) < 0 ||
 	    asprintf(&e4, "TDX_ERROR=%s", j->error) < 0)
-		return;
+		return false;
 	char *env[] = {e1, e2, e3, e4, NULL};
 	struct tdx_hooks_opts opts = {
 		.timeout_usec = m->config->hook_timeout_usec,
@@ -168,14 +200,18 @@ static void job_run_post_hooks(struct job *j)
 	};
 	if (tdx_hooks_run_dir(dir, &opts, &rep, &diag) < 0) {
 		log_warning("post-update hooks: %s", diag.msg);
-		return;
+		return false;
 	}
+	bool all_ok = true;
 	for (size_t i = 0; i < rep.n_runs; i++)
-		if (rep.runs[i].status != TDX_HOOK_OK)
+		if (rep.runs[i].status != TDX_HOOK_OK) {
+			all_ok = false;
 			log_warning("post-update hook %s/%s %s: %s", dir, rep.runs[i].name,
 				    tdx_hook_status_to_string(rep.runs[i].status),
 				    rep.runs[i].message);
+		}
 	tdx_hooks_report_done(&rep);
+	return all_ok;
 }
 
 static const char *refusal_result(const struct tdx_preflight *pf)
@@ -234,7 +270,7 @@ static void job_hop_done(void *ud, const struct tdx_hop_result *res)
 	rec->remaining_after = res->remaining_after_known ? (int32_t)res->remaining_after : -1;
 	r = pending_save(j->manager, j->pending, j->n_pending);
 	if (r < 0)
-		log_warning("cannot update %s: %s", j->manager->pending_path, strerror(-r));
+		log_warning_errno(r, "cannot update %s: %m", j->manager->pending_path);
 }
 
 /* One history record per hop that ran or was refused. */
@@ -332,6 +368,27 @@ static void job_refuse_with_document(struct job *j, const struct tdx_view_input 
 						    res == TDX_RESULT_UP_TO_DATE ? NULL : line));
 }
 
+/* FleetLock: a slot before the first hop; without one the job ends "vetoed", nothing written. */
+static int job_take_fleet_slot(struct job *j, const struct tdx_view_input *in)
+{
+	char line[2 * TDX_DIAG_MAX];
+	struct tdx_diag diag = {};
+	int r;
+
+	if (!fleet_lock_enabled(j->manager))
+		return 0;
+	job_set_phase(j, "fleet-lock", 3);
+	r = fleet_lock_take(j->manager, &diag);
+	if (r >= 0) {
+		j->fleet_slot = true;
+		return 0;
+	}
+	snprintf(line, sizeof(line), "update refused: %s", diag.msg);
+	job_refuse_early(j, in->host, "vetoed", diag.msg);
+	job_set_document(j, tdx_view_update_verdict(in, false, TDX_RESULT_VETOED, line));
+	return r;
+}
+
 static void job_run(struct job *j, struct tdxd_facts *f)
 {
 	struct manager *m = j->manager;
@@ -374,6 +431,10 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 		return;
 	}
 	tdx_version_format(&plan.hops[plan.n_hops - 1]->version, j->to);
+	if (!j->req.dry_run && job_take_fleet_slot(j, &in) < 0) {
+		tdx_plan_done(&plan);
+		return;
+	}
 	job_set_phase(j, "running", 5);
 	j->host = host;
 	r = tdx_update_run_plan(&ctx, &plan, j->req.dry_run, job_hop_done, j, &results, &done,
@@ -429,8 +490,15 @@ static void *job_worker(void *userdata)
 	} else
 		job_run(j, &f);
 	tdxd_facts_done(&f);
+	bool hooks_ok = true;
 	if (!j->req.dry_run && j->n_records > 0)
-		job_run_post_hooks(j);
+		hooks_ok = job_run_post_hooks(j);
+	/* Kept after FATAL or a failed post hook: the fleet stops behind this host. */
+	if (j->fleet_slot && hooks_ok && strcmp(j->result, "fatal") != 0)
+		(void)fleet_lock_release(j->manager, "update done");
+	else if (j->fleet_slot)
+		log_warning("FleetLock: slot kept (result %s%s): the fleet waits for this host",
+			    j->result, hooks_ok ? "" : ", a post-update hook failed");
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_FINISHED;
 	j->phase = "done";
@@ -595,19 +663,19 @@ static void job_complete(struct job *j)
 	for (size_t i = 0; i < j->n_records; i++) {
 		r = tdx_history_append(m->history, &j->records[i], m->config->history_max);
 		if (r < 0)
-			log_error("cannot record history: %s", strerror(-r));
+			log_error_errno(r, "cannot record history: %m");
 	}
 	if (j->n_records > 0) {
 		r = tdx_history_save(m->history, m->history_path);
 		if (r < 0)
-			log_error("cannot write %s: %s", m->history_path, strerror(-r));
+			log_error_errno(r, "cannot write %s: %m", m->history_path);
 		else if (j->n_pending > 0)
 			pending_clear(m); /* kept otherwise: the next start records it */
 	}
 	if (j->installed_known) {
 		r = manager_save_installed(m, &j->installed);
 		if (r < 0)
-			log_error("cannot write %s: %s", m->installed_path, strerror(-r));
+			log_error_errno(r, "cannot write %s: %m", m->installed_path);
 	}
 	job_log_result(j);
 	m->running_job = NULL;

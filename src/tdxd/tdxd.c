@@ -89,8 +89,8 @@ static int manager_load_history(struct manager *m)
 	}
 	r = tdx_history_quarantine(m->history_path, now_usec(), &aside);
 	if (r < 0) {
-		log_error("%s is corrupt (%s) and cannot be moved aside: %s", m->history_path,
-			  diag.msg, strerror(-r));
+		log_error_errno(r, "%s is corrupt (%s) and cannot be moved aside: %m",
+				m->history_path, diag.msg);
 		return r;
 	}
 	log_error("%s is corrupt (%s); moved to %s, starting a new history", m->history_path,
@@ -118,7 +118,7 @@ static int manager_load_config(struct manager *m)
 		return -ENOMEM;
 	r = tdx_mkdir_parents(m->config->state_dir);
 	if (r < 0) {
-		log_error("cannot create %s: %s", m->config->state_dir, strerror(-r));
+		log_error_errno(r, "cannot create %s: %m", m->config->state_dir);
 		return r;
 	}
 	return 0;
@@ -225,7 +225,7 @@ static int manager_start_bus(struct manager *m)
 
 	r = sd_bus_open_system(&m->bus);
 	if (r < 0) {
-		log_error("cannot connect to the system bus: %s", strerror(-r));
+		log_error_errno(r, "cannot connect to the system bus: %m");
 		return r;
 	}
 	r = manager_bus_register(m);
@@ -240,7 +240,7 @@ static int manager_start_bus(struct manager *m)
 	/* Synchronous: READY=1 must mean "the name answers". */
 	r = sd_bus_request_name(m->bus, TDX_BUS_NAME, 0);
 	if (r < 0)
-		log_error("cannot own %s: %s", TDX_BUS_NAME, strerror(-r));
+		log_error_errno(r, "cannot own %s: %m", TDX_BUS_NAME);
 	return r;
 }
 
@@ -259,6 +259,11 @@ static void raise_nofile_limit(void)
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		log_warning("cannot raise the fd limit to %llu: %m",
 			    (unsigned long long)rl.rlim_max);
+}
+
+static bool manager_module_lost(const struct manager *m)
+{
+	return m->props.module_state && strcmp(m->props.module_state, "lost") == 0;
 }
 
 static int run(struct manager *m)
@@ -292,9 +297,13 @@ static int run(struct manager *m)
 		return r;
 	if (manager_load_kernel_module(m) > 0)
 		(void)manager_refresh(m);
+	bool in_flight = access(m->pending_path, F_OK) == 0;
 	r = pending_reconcile(m);
 	if (r < 0)
-		log_error("cannot record the interrupted update: %s", strerror(-r));
+		log_error_errno(r, "cannot record the interrupted update: %m");
+	/* Zincati's "initialization": no update in flight and the module fine: no slot held. */
+	if (fleet_lock_enabled(m) && !in_flight && !manager_module_lost(m))
+		(void)fleet_lock_release(m, "tdxd started with no update in flight");
 	r = manager_udev_start(m);
 	if (r < 0)
 		log_warning("no uevents (%s); properties refresh on Refresh() and after updates",

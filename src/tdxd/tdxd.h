@@ -17,6 +17,7 @@
 #include <tdx/history.h>
 #include <tdx/inhibit-keys.h>
 #include <tdx/hooks.h>
+#include <tdx/fleet.h>
 #include <tdx/update.h>
 #include <tdx/view.h>
 
@@ -118,6 +119,7 @@ struct job {
 	struct tdx_hop_result installed;
 	enum tdx_update_outcome last_outcome;
 	bool attempted;
+	bool fleet_slot;       /* worker: this job holds a FleetLock slot */
 	char *result_document; /* the update document (view.h), once done */
 	struct job *next;
 };
@@ -186,6 +188,15 @@ int fleet_start(struct manager *m);
 void fleet_stop(struct manager *m);
 void fleet_on_refresh(struct manager *m);
 void fleet_on_job_end(struct manager *m, const char *result);
+/* fleet-lock.c: FleetLock ([FleetLock] BaseURL=); all no-ops (0) when it is off. */
+bool fleet_lock_enabled(const struct manager *m);
+/* Worker: takes a slot, retrying within UploadTimeoutSec; -EBUSY with diag when none came. */
+int fleet_lock_take(struct manager *m, struct tdx_diag *diag);
+/* Releases the slot (a few tries); logs why it could not. */
+int fleet_lock_release(struct manager *m, const char *why);
+void fleet_lock_counters_copy(struct tdx_fleetlock_counters *ret);
+/* [FleetLock] ID=, else /etc/machine-id hashed with tdxctl's app id (lower-case hex). */
+int fleet_host_id(const struct manager *m, char *buf, size_t size);
 
 /* tdxd.c: a job has ended and is recorded. */
 void manager_job_ended(struct manager *m);
@@ -269,7 +280,7 @@ void views_free(struct manager *m);
  */
 #define PACING_RATE_PER_SEC    20u	     /* tokens a uid earns per second */
 #define PACING_BURST	       100u	     /* tokens a uid can save up */
-#define PACING_BYTES_PER_TOKEN (64u * 1024u) /* a document costs 1 + size/this */
+#define PACING_BYTES_PER_TOKEN (16u * 1024u) /* a document costs 1 + size/this */
 #define PACING_QUEUE_PER_UID   64u
 typedef int (*pacing_answer_t)(struct manager *m, sd_bus_message *msg, size_t *ret_cost);
 /* Answers msg with answer() now (root, or a token left) or later; 1 when queued. */

@@ -6,9 +6,10 @@
 # two uids fill the global cap, a third gets none, and root still inhibits,
 # updates (vetoed, recorded in History) and reads; released, the update runs.
 # Reads: a store of 5,000 images; three unprivileged connections each queue
-# 128 GetList calls at once (issue 7's flood, on the heaviest read). The
-# document comes from the cache of the last refresh and unprivileged reads
-# are paced per uid (tdxctl-dbus(5)), so root's Ping, Inhibit and Update
+# 128 GetStatus calls at once (issue 7's flood; bench-view-flood loops on the
+# heaviest read, GetList). The document comes from the cache of the last
+# refresh and unprivileged reads are paced per uid (tdxctl-dbus(5)), so
+# root's Ping, Inhibit and Update
 # answer within 10 s (a bound far above what they take, well under the 90 s
 # seen before the fix), the uid's queue is capped (LimitExceeded beyond), and
 # the flood itself ends within 60 s, every call answered.
@@ -87,7 +88,7 @@ rm -rf "$WORK/store"
 "$CLI_MKSTORE" "$WORK/store" --many=5000 1.5.06 1.5.08 1.5.10 >/dev/null || exit 1
 start_tdxd
 t0=$EPOCHREALTIME
-setpriv --reuid=65534 --regid=65534 --clear-groups "$BUS_FLOOD" read 3 128 GetList \
+setpriv --reuid=65534 --regid=65534 --clear-groups "$BUS_FLOOD" read 3 128 GetStatus \
 	>"$WORK/reads.out" 2>&1 &
 reader=$!
 PIDS+=("$reader")

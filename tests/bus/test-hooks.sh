@@ -33,7 +33,18 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 [[ "$(job_prop "$job" Error)" == *"50-veto failed (exit 1): TD 3 is being migrated" ]] ||
 	fail "veto message: $(job_prop "$job" Error)"
-expect_grep "$WORK/pre.seen" '^1.5.06 1.5.08 \{"from":"1.5.06","to":"1.5.08"\}$'
+expect_grep "$WORK/pre.seen" '^1.5.06 1.5.08 \{"from":"1.5.06","to":"1.5.08","target":"1.5.08",'
+# What a verifier's allow-list needs before the host moves (issue 10).
+sed 's/^[^{]*//' "$WORK/pre.seen" >"$OUT"
+expect_json '.mrseam | test("^[0-9a-f]{96}$")' true
+expect_json '.seam_svn' 1288
+expect_json '.remaining_updates' 10
+# The id is derived from /etc/machine-id (null where a container has none).
+if [ -s /etc/machine-id ]; then
+	expect_json '.host_id | test("^[0-9a-f]{32}$")' true
+else
+	expect_json '.host_id' null
+fi
 CHECKS=$((CHECKS + 1))
 [ ! -e "$WORK/unsafe.ran" ] || fail "a world-writable hook ran"
 expect_grep "$WORK/tdxd.log" '05-unsafe skipped: writable by group or others'
