@@ -9,6 +9,8 @@
 SD_SCENARIOS+=(sd-libvirt)
 SD_LIBVIRT_CACHE=${TDX_VM_CACHE:-/var/cache/tdxctl-vm}/libvirt
 SD_LIBVIRT_WINDOW=/run/tdx-test-window
+SD_LIBVIRT_TRACE=/run/tdx-test-hook-calls
+SD_LIBVIRT_LOGS=/results/libvirt # libvirtd's and virtlogd's logs, the journal on failure
 SD_LIBVIRT_UUID=5a1c0ffe-0000-4000-8000-00000000d0d1
 SD_LIBVIRT_BAD_UUID=5a1c0ffe-0000-4000-8000-00000000bad0
 MSG_HELD=5c1f0e7a9b2d4e0c8a61f3d2b7e49a20
@@ -44,14 +46,28 @@ sd_libvirt_prepare() {
 	ldconfig
 	getent group libvirt >/dev/null || groupadd --system libvirt
 	mkdir -p /var/lib/libvirt/qemu /var/cache/libvirt/qemu /var/log/libvirt/qemu \
-		/var/lib/libvirt/images /etc/libvirt/qemu/networks/autostart
+		/var/lib/libvirt/images /etc/libvirt/qemu/networks/autostart "$SD_LIBVIRT_LOGS"
 	# QEMU as root without relabelling: the kernel it boots is on the read-only share
 	printf 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nsecurity_driver = "none"\n' \
 		>>/etc/libvirt/qemu.conf
+	# libvirtd's own log on the results share; no --timeout (it would exit when idle)
+	printf 'log_outputs = "1:file:%s/libvirtd.log"\nlog_filters = "%s"\n' \
+		"$SD_LIBVIRT_LOGS" "1:qemu.qemu_process 1:qemu.qemu_driver 1:qemu.qemu_capabilities 1:util.hook 1:util.command 1:daemon 1:libvirt" \
+		>>/etc/libvirt/libvirtd.conf
+	printf 'log_outputs = "3:file:%s/virtlogd.log"\n' "$SD_LIBVIRT_LOGS" >>/etc/libvirt/virtlogd.conf
+	printf 'LIBVIRTD_ARGS="--verbose"\n' >/etc/default/libvirtd
 	# no default network: it wants dnsmasq, and the domain has no interface
 	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
 	printf 'Domains=all\nTTLSec=120\nTestHoldPrepareWhile=%s\n' "$SD_LIBVIRT_WINDOW" \
 		>/etc/tdxd/libvirt-hook.conf
+	# after the shipped hook: records every call libvirt makes, so the test
+	# can tell which event released the key (prints nothing: no XML change)
+	cat >/etc/libvirt/hooks/qemu.d/99-test-trace <<EOF
+#!/bin/sh
+cat >/dev/null
+echo "\$1 \$2 \$3" >>$SD_LIBVIRT_TRACE
+EOF
+	chmod 755 /etc/libvirt/hooks/qemu.d/99-test-trace
 }
 
 sd_libvirt_domain() { # NAME UUID KERNEL
@@ -92,27 +108,50 @@ journal_key() { # MESSAGE_ID KEY: entries of this boot
 	journalctl -b -o cat --no-pager "MESSAGE_ID=$1" "TDX_INHIBIT_KEY=$2"
 }
 
+# lv ARGS...: virsh on the system daemon, bounded (nothing may hang the boot)
+lv() { timeout 120 virsh -c qemu:///system "$@"; }
+
+# sd_libvirt_step WHAT COMMAND...: runs it under a bound, prints its time
+sd_libvirt_step() {
+	local what=$1 t0 rc=0
+	shift
+	t0=$EPOCHREALTIME
+	timeout 180 "$@" >"$SCN_DIR/step" 2>&1 || rc=$?
+	note "$what: exit $rc after $(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t0 }") s"
+	sed 's/^/    | /' "$SCN_DIR/step"
+	return "$rc"
+}
+
+# Kept whatever the outcome: QEMU's logs; on failure the whole journal.
+sd_libvirt_collect() {
+	cp -r /var/log/libvirt/qemu "$SD_LIBVIRT_LOGS/" 2>/dev/null
+	cp "$SD_LIBVIRT_TRACE" "$SD_LIBVIRT_LOGS/hook-calls" 2>/dev/null
+	[ ${#SCN_FAILS[@]} -eq 0 ] ||
+		journalctl -b --no-pager -o short-monotonic >"$SD_LIBVIRT_LOGS/journal.txt" 2>&1
+}
+
 scn_sd-libvirt() {
 	local key=libvirt:$SD_LIBVIRT_UUID bad=libvirt:$SD_LIBVIRT_BAD_UUID start_pid kernel
 	# the guest's own kernel: QEMU only has to load it (no disk, nothing to boot into)
 	kernel=(/var/cache/tdxctl-vm/"$(uname -r)"/root/boot/vmlinuz-*)
 	sd_sim 1.5.06
-	systemctl start libvirtd.service || fail "systemctl start libvirtd"
-	virsh -c qemu:///system version >"$SCN_DIR/virsh" 2>&1 || fail "virsh: $(cat "$SCN_DIR/virsh")"
-	sed 's/^/    | /' "$SCN_DIR/virsh"
+	sd_libvirt_step "systemctl start libvirtd" systemctl start libvirtd.service ||
+		fail "systemctl start libvirtd"
+	sd_libvirt_step "virsh version" virsh -c qemu:///system version || fail "virsh version"
 	sd_libvirt_domain tdxtest "$SD_LIBVIRT_UUID" "${kernel[0]}" >"$SCN_DIR/td.xml"
-	virsh -c qemu:///system define "$SCN_DIR/td.xml" >/dev/null || fail "virsh define"
+	sd_libvirt_step "virsh define" virsh -c qemu:///system define "$SCN_DIR/td.xml" ||
+		fail "virsh define"
 
 	# prepare holds the key; the test switch keeps prepare open meanwhile
 	touch "$SD_LIBVIRT_WINDOW"
-	virsh -c qemu:///system start tdxtest >"$SCN_DIR/start" 2>&1 &
+	lv start tdxtest >"$SCN_DIR/start" 2>&1 &
 	start_pid=$!
 	sd_wait_held "$key libvirt:tdxtest" 600 || fail "no key after prepare: $(sd_held)"
-	tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	timeout 120 tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "update while prepare holds: exit" "$?" 1
 	expect_match "update while prepare holds" "$SCN_DIR/update" "key $key held by libvirt:tdxtest"
 	expect_eq "uploads while held (nothing reached data)" "$(sim_state uploads)" 0
-	TDXCTL_STORE=$STORE_DIR tdxctl --direct update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	TDXCTL_STORE=$STORE_DIR timeout 120 tdxctl --direct update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "--direct update while prepare holds: exit" "$?" 1
 	expect_eq "uploads while held (--direct)" "$(sim_state uploads)" 0
 	# the window closes: QEMU starts, started releases
@@ -120,17 +159,17 @@ scn_sd-libvirt() {
 	wait "$start_pid"
 	expect_eq "virsh start: exit" "$?" 0
 	sed 's/^/    | /' "$SCN_DIR/start"
-	expect_eq "domain state" "$(virsh -c qemu:///system domstate tdxtest 2>&1)" running
+	expect_eq "domain state" "$(lv domstate tdxtest 2>&1)" running
 	sd_wait_held '^a\(sssut\) 0$' 100 || fail "key not released after started: $(sd_held)"
-	tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
+	timeout 120 tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "update after started: exit" "$?" 0
 	expect_state 1.5.10 15 1
-	virsh -c qemu:///system destroy tdxtest >/dev/null 2>&1
+	lv destroy tdxtest >/dev/null 2>&1
 
 	# a start that fails (no kernel there) is released by `release end`
 	sd_libvirt_domain tdxbad "$SD_LIBVIRT_BAD_UUID" /nonexistent/vmlinuz >"$SCN_DIR/bad.xml"
-	virsh -c qemu:///system define "$SCN_DIR/bad.xml" >/dev/null || fail "virsh define bad"
-	virsh -c qemu:///system start tdxbad >"$SCN_DIR/start-bad" 2>&1
+	lv define "$SCN_DIR/bad.xml" >/dev/null || fail "virsh define bad"
+	lv start tdxbad >"$SCN_DIR/start-bad" 2>&1
 	expect_ne "virsh start of a missing kernel: exit" "$?" 0
 	sed 's/^/    | /' "$SCN_DIR/start-bad"
 	journal_key "$MSG_HELD" "$bad" >"$SCN_DIR/j-held"
@@ -140,9 +179,9 @@ scn_sd-libvirt() {
 	expect_eq "HeldInhibitors after the failed start" "$(sd_held)" "a(sssut) 0"
 
 	# a key nobody releases expires, is logged, and the update goes ahead
-	tdxctl inhibit --hold=libvirt:lost --who=libvirt --why="start never finished" --ttl=2 \
+	timeout 60 tdxctl inhibit --hold=libvirt:lost --who=libvirt --why="start never finished" --ttl=2 \
 		>/dev/null || fail "inhibit --hold"
-	tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
+	timeout 120 tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "update under the lost key: exit" "$?" 1
 	for _ in $(seq 1 100); do
 		[ -n "$(journal_key "$MSG_EXPIRED" libvirt:lost)" ] && break
@@ -151,8 +190,9 @@ scn_sd-libvirt() {
 	journal_key "$MSG_EXPIRED" libvirt:lost >"$SCN_DIR/j-expired"
 	expect_match "expiry logged" "$SCN_DIR/j-expired" "inhibitor key libvirt:lost expired"
 	expect_eq "HeldInhibitors after the expiry" "$(sd_held)" "a(sssut) 0"
-	tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
+	timeout 120 tdxctl update --yes 1.5.20 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "update after the expiry: exit" "$?" 0
 	expect_state 1.5.20 14 2
-	systemctl stop libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket 2>/dev/null
+	sd_libvirt_collect
+	timeout 60 systemctl stop libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket 2>/dev/null
 }
