@@ -42,31 +42,55 @@ sd_libvirt_fetch() {
 # sd-libvirt runs: the unpacked tree over / (merged /usr kept), then what the
 # maintainer scripts would have done that libvirtd needs.
 sd_libvirt_prepare() {
-	tar -C "$SD_LIBVIRT_CACHE/root" -c . | tar -C / -x --keep-directory-symlink
+	local lv=$SD_LIBVIRT_CACHE/root caps=/var/cache/libvirt/qemu/capabilities
+	tar -C "$lv" -c . | tar -C / -x --keep-directory-symlink
+	# libvirtd and its driver modules as links into the cached tree: libvirt
+	# keys its QEMU capability cache on their ctime (virGetSelfLastChanged),
+	# and a copy in the overlay is new on every boot
+	ln -sfn "$lv/usr/sbin/libvirtd" /usr/sbin/libvirtd
+	rm -rf /usr/lib/x86_64-linux-gnu/libvirt
+	ln -s "$lv/usr/lib/x86_64-linux-gnu/libvirt" /usr/lib/x86_64-linux-gnu/libvirt
 	ldconfig
+	# Probing a QEMU binary's capabilities (QMP, in this TCG guest) took
+	# 100 s each: libvirt probes every qemu-system-* it finds, so only the
+	# one the domain uses stays, and an earlier boot's result is reused.
+	rm -f /usr/bin/qemu-system-i386
+	mkdir -p "$caps"
+	[ ! -d "$SD_LIBVIRT_CACHE/capabilities" ] || cp "$SD_LIBVIRT_CACHE"/capabilities/*.xml "$caps/"
 	getent group libvirt >/dev/null || groupadd --system libvirt
+	# the QEMU driver resolves its built-in user before it reads qemu.conf
+	# (without this user its start-up fails: "Failed to parse user 'libvirt-qemu'")
+	getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+	getent passwd libvirt-qemu >/dev/null ||
+		useradd --system --gid libvirt-qemu --no-create-home --home-dir /var/lib/libvirt \
+			--shell /usr/sbin/nologin libvirt-qemu
 	mkdir -p /var/lib/libvirt/qemu /var/cache/libvirt/qemu /var/log/libvirt/qemu \
 		/var/lib/libvirt/images /etc/libvirt/qemu/networks/autostart "$SD_LIBVIRT_LOGS"
 	# QEMU as root without relabelling: the kernel it boots is on the read-only share
 	printf 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nsecurity_driver = "none"\n' \
 		>>/etc/libvirt/qemu.conf
-	# libvirtd's own log on the results share; no --timeout (it would exit when idle)
+	# libvirtd's own log on the results share: debug for starting domains,
+	# hooks and commands, warnings for the rest (--verbose logged every QMP
+	# message and object, over 9p: it slowed the probe above)
 	printf 'log_outputs = "1:file:%s/libvirtd.log"\nlog_filters = "%s"\n' \
-		"$SD_LIBVIRT_LOGS" "1:qemu.qemu_process 1:qemu.qemu_driver 1:qemu.qemu_capabilities 1:util.hook 1:util.command 1:daemon 1:libvirt" \
+		"$SD_LIBVIRT_LOGS" "1:qemu.qemu_process 1:qemu.qemu_driver 1:qemu.qemu_capabilities 1:util.hook 1:util.command 1:util.util 1:daemon 1:libvirt" \
 		>>/etc/libvirt/libvirtd.conf
 	printf 'log_outputs = "3:file:%s/virtlogd.log"\n' "$SD_LIBVIRT_LOGS" >>/etc/libvirt/virtlogd.conf
-	printf 'LIBVIRTD_ARGS="--verbose"\n' >/etc/default/libvirtd
+	# no --timeout: an idle libvirtd would exit in the middle of the scenario
+	printf 'LIBVIRTD_ARGS=""\n' >/etc/default/libvirtd
 	# no default network: it wants dnsmasq, and the domain has no interface
 	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
 	printf 'Domains=all\nTTLSec=120\nTestHoldPrepareWhile=%s\n' "$SD_LIBVIRT_WINDOW" \
 		>/etc/tdxd/libvirt-hook.conf
-	# after the shipped hook: records every call libvirt makes, so the test
-	# can tell which event released the key (prints nothing: no XML change)
-	cat >/etc/libvirt/hooks/qemu.d/99-test-trace <<EOF
+	# after the shipped hook (qemu.d runs in name order): records each call
+	# libvirt makes and the keys held once 50-tdxctl has run, so the test
+	# tells which event held and which released (prints nothing: no XML change)
+	cat >/etc/libvirt/hooks/qemu.d/99-test-trace <<'EOF'
 #!/bin/sh
 cat >/dev/null
-echo "\$1 \$2 \$3" >>$SD_LIBVIRT_TRACE
+echo "$1 $2 $3 held:$(ls /run/tdxctl/inhibit.d 2>/dev/null | grep -c '^libvirt:')" >>TRACE
 EOF
+	sed -i "s|TRACE|$SD_LIBVIRT_TRACE|" /etc/libvirt/hooks/qemu.d/99-test-trace
 	chmod 755 /etc/libvirt/hooks/qemu.d/99-test-trace
 }
 
@@ -87,7 +111,7 @@ sd_libvirt_domain() { # NAME UUID KERNEL
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <serial type='file'><source path='/run/$1.console'/></serial>
-    <graphics type='none'/>
+    <memballoon model='none'/>
   </devices>
 </domain>
 EOX
@@ -108,6 +132,17 @@ journal_key() { # MESSAGE_ID KEY: entries of this boot
 	journalctl -b -o cat --no-pager "MESSAGE_ID=$1" "TDX_INHIBIT_KEY=$2"
 }
 
+# Host, after the boot: the QEMU capabilities the guest's libvirtd probed or
+# reused, for the next boot (libvirt itself rejects a stale one and probes).
+sd_libvirt_keep_caps() { # RESULTS_DIR
+	local from=$1/libvirt/capabilities
+	compgen -G "$from/*.xml" >/dev/null || return 0
+	rm -rf "$SD_LIBVIRT_CACHE/capabilities.new"
+	cp -r "$from" "$SD_LIBVIRT_CACHE/capabilities.new"
+	rm -rf "$SD_LIBVIRT_CACHE/capabilities"
+	mv "$SD_LIBVIRT_CACHE/capabilities.new" "$SD_LIBVIRT_CACHE/capabilities"
+}
+
 # lv ARGS...: virsh on the system daemon, bounded (nothing may hang the boot)
 lv() { timeout 120 virsh -c qemu:///system "$@"; }
 
@@ -122,29 +157,45 @@ sd_libvirt_step() {
 	return "$rc"
 }
 
-# Kept whatever the outcome: QEMU's logs; on failure the whole journal.
+# Kept whatever the outcome: QEMU's logs and the capabilities libvirt
+# probed (sd_libvirt_keep_caps caches them); on failure the whole journal.
 sd_libvirt_collect() {
-	cp -r /var/log/libvirt/qemu "$SD_LIBVIRT_LOGS/" 2>/dev/null
+	cp -r /var/log/libvirt/qemu /var/cache/libvirt/qemu/capabilities "$SD_LIBVIRT_LOGS/" 2>/dev/null
 	cp "$SD_LIBVIRT_TRACE" "$SD_LIBVIRT_LOGS/hook-calls" 2>/dev/null
 	[ ${#SCN_FAILS[@]} -eq 0 ] ||
 		journalctl -b --no-pager -o short-monotonic >"$SD_LIBVIRT_LOGS/journal.txt" 2>&1
 }
 
+# sd_libvirt_expect_calls DOMAIN "OP SUB held:N,...": the hook calls libvirt
+# made for DOMAIN so far, in order, each with the libvirt: keys held after it
+sd_libvirt_expect_calls() {
+	expect_eq "hook calls for $1" \
+		"$(sed -n "s/^$1 //p" "$SD_LIBVIRT_TRACE" 2>/dev/null | paste -sd,)" "$2"
+}
+
 scn_sd-libvirt() {
-	local key=libvirt:$SD_LIBVIRT_UUID bad=libvirt:$SD_LIBVIRT_BAD_UUID start_pid kernel
+	local key=libvirt:$SD_LIBVIRT_UUID bad=libvirt:$SD_LIBVIRT_BAD_UUID start_pid kernel t0
 	# the guest's own kernel: QEMU only has to load it (no disk, nothing to boot into)
 	kernel=(/var/cache/tdxctl-vm/"$(uname -r)"/root/boot/vmlinuz-*)
 	sd_sim 1.5.06
 	sd_libvirt_step "systemctl start libvirtd" systemctl start libvirtd.service ||
 		fail "systemctl start libvirtd"
 	sd_libvirt_step "virsh version" virsh -c qemu:///system version || fail "virsh version"
+	if grep -q virQEMUCapsSaveFile "$SD_LIBVIRT_LOGS/libvirtd.log"; then
+		note "QEMU capabilities: probed in this boot (none cached, or stale)"
+	else
+		note "QEMU capabilities: reused from an earlier boot"
+	fi
 	sd_libvirt_domain tdxtest "$SD_LIBVIRT_UUID" "${kernel[0]}" >"$SCN_DIR/td.xml"
 	sd_libvirt_step "virsh define" virsh -c qemu:///system define "$SCN_DIR/td.xml" ||
 		fail "virsh define"
 
-	# prepare holds the key; the test switch keeps prepare open meanwhile
+	# prepare holds the key; the test switch keeps prepare open meanwhile.
+	# Started paused (QEMU -S): QEMU is launched, loads the kernel and is
+	# set up, and libvirt runs the same hooks, but no vCPU runs (a guest
+	# kernel booting under TCG inside this TCG guest would take the CPU)
 	touch "$SD_LIBVIRT_WINDOW"
-	lv start tdxtest >"$SCN_DIR/start" 2>&1 &
+	timeout 400 virsh -c qemu:///system start --paused tdxtest >"$SCN_DIR/start" 2>&1 &
 	start_pid=$!
 	sd_wait_held "$key libvirt:tdxtest" 600 || fail "no key after prepare: $(sd_held)"
 	timeout 120 tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
@@ -156,10 +207,13 @@ scn_sd-libvirt() {
 	expect_eq "uploads while held (--direct)" "$(sim_state uploads)" 0
 	# the window closes: QEMU starts, started releases
 	rm -f "$SD_LIBVIRT_WINDOW"
+	t0=$EPOCHREALTIME
 	wait "$start_pid"
 	expect_eq "virsh start: exit" "$?" 0
+	note "virsh start returned $(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t0 }") s after the window closed"
 	sed 's/^/    | /' "$SCN_DIR/start"
-	expect_eq "domain state" "$(lv domstate tdxtest 2>&1)" running
+	sd_libvirt_expect_calls tdxtest "prepare begin held:1,start begin held:1,started begin held:0"
+	expect_eq "domain state" "$(lv domstate tdxtest 2>&1)" paused
 	sd_wait_held '^a\(sssut\) 0$' 100 || fail "key not released after started: $(sd_held)"
 	timeout 120 tdxctl update --yes 1.5.10 >"$SCN_DIR/update" 2>&1 </dev/null
 	expect_eq "update after started: exit" "$?" 0
@@ -172,6 +226,10 @@ scn_sd-libvirt() {
 	lv start tdxbad >"$SCN_DIR/start-bad" 2>&1
 	expect_ne "virsh start of a missing kernel: exit" "$?" 0
 	sed 's/^/    | /' "$SCN_DIR/start-bad"
+	# libvirt 9.0 calls `stopped end` before `release end` after a failed
+	# start; the key is gone after the first of them
+	sd_libvirt_expect_calls tdxbad \
+		"prepare begin held:1,start begin held:1,stopped end held:0,release end held:0"
 	journal_key "$MSG_HELD" "$bad" >"$SCN_DIR/j-held"
 	journal_key "$MSG_RELEASED" "$bad" >"$SCN_DIR/j-released"
 	expect_match "failed start: held at prepare" "$SCN_DIR/j-held" "inhibitor key $bad held"

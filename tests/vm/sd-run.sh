@@ -52,6 +52,7 @@ done
 mapfile -t boot1 < <(printf '%s\n' "${boot1[@]}" | grep -vx sd-journal
 	printf '%s\n' "${boot1[@]}" | grep -x sd-journal)
 sd_boot 1 "${boot1[@]}"
+case " $* " in *" sd-libvirt "*) sd_libvirt_keep_caps "$res" ;; esac
 [ ${#boot2[@]} -eq 0 ] || sd_boot 2 "${boot2[@]}"
 
 pass=0 failn=0
