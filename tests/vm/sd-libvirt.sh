@@ -6,7 +6,6 @@
 # tiny TCG domain (type='qemu', direct kernel boot, no disk). Sourced by
 # sd-scenarios.sh.
 
-SD_SCENARIOS+=(sd-libvirt)
 SD_LIBVIRT_CACHE=${TDX_VM_CACHE:-/var/cache/tdxctl-vm}/libvirt
 SD_LIBVIRT_WINDOW=/run/tdx-test-window
 SD_LIBVIRT_TRACE=/run/tdx-test-hook-calls
@@ -177,6 +176,7 @@ scn_sd-libvirt() {
 	local key=libvirt:$SD_LIBVIRT_UUID bad=libvirt:$SD_LIBVIRT_BAD_UUID start_pid kernel t0
 	# the guest's own kernel: QEMU only has to load it (no disk, nothing to boot into)
 	kernel=(/var/cache/tdxctl-vm/"$(uname -r)"/root/boot/vmlinuz-*)
+	tdxd_configure "" # the shipped configuration, whatever earlier scenarios set
 	sd_sim 1.5.06
 	sd_libvirt_step "systemctl start libvirtd" systemctl start libvirtd.service ||
 		fail "systemctl start libvirtd"

@@ -7,8 +7,10 @@
 # running on a fresh simulator state for the next.
 
 # shellcheck disable=SC2034 # read by sd-run.sh and meson.build
+# sd-libvirt (sd-libvirt.sh) updates: it runs before sd-reapply's first boot,
+# which must leave its own update the last one installed.
 SD_SCENARIOS=(sd-activation sd-hardened-update sd-polkit sd-timer sd-stop sd-hooks
-	sd-reapply sd-journal)
+	sd-libvirt sd-reapply sd-journal)
 
 MSG_STARTED=5c1f0e7a9b2d4e0c8a61f3d2b7e49a10
 STORE_DIR=/usr/lib/firmware/intel/tdx
