@@ -26,9 +26,9 @@ enum {
 struct tdx_json_writer {
 	FILE *f;
 	bool pretty;
-	unsigned depth;	  /* open containers */
+	unsigned depth;	    /* open containers */
 	uint32_t has_items; /* bit d: the container at depth d + 1 has a value already */
-	bool overflow;	  /* nested deeper than TDX_JSON_WRITER_DEPTH_MAX */
+	bool overflow;	    /* nested deeper than TDX_JSON_WRITER_DEPTH_MAX */
 };
 
 void tdx_json_writer_init(struct tdx_json_writer *w, FILE *f, unsigned flags);

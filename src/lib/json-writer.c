@@ -41,7 +41,8 @@ static void put_text(struct tdx_json_writer *w, const char *s)
 
 static void put_indent(struct tdx_json_writer *w, unsigned level)
 {
-	static const char spaces[] = "                                                                ";
+	static const char spaces[] =
+		"                                                                ";
 
 	for (unsigned n = 2 * level; n > 0;) {
 		unsigned chunk = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;

@@ -221,7 +221,8 @@ static json_object *cpuid_table(const struct tdx_sigstruct_info *s)
 	if (!a)
 		return NULL;
 	for (uint32_t i = 0; i < s->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++) {
-		if (!append(a, json_object_new_string(tdx_json_hex_text(s->cpuid_table[i], 0, buf))))
+		if (!append(a,
+			    json_object_new_string(tdx_json_hex_text(s->cpuid_table[i], 0, buf))))
 			return NULL;
 	}
 	return TAKE_PTR(a);
@@ -297,7 +298,8 @@ json_object *tdx_json_image(const struct tdx_image *img, const char *path)
 
 	if (!o)
 		return NULL;
-	if (!put_str(o, "path", path) || !put_str(o, "format", tdx_json_format_or_null(img->format)) ||
+	if (!put_str(o, "path", path) ||
+	    !put_str(o, "format", tdx_json_format_or_null(img->format)) ||
 	    !put_int(o, "size", img->size) || !put_hex(o, "checksum", 4, img->checksum) ||
 	    !put_bool(o, "checksum_ok", img->checksum_ok) ||
 	    !put_int(o, "sigstruct_offset", img->sigstruct_offset) ||
@@ -340,7 +342,8 @@ json_object *tdx_json_candidate(const struct tdx_candidate *c, const struct tdx_
 	    !put_version(o, "min_td_preserving",
 			 e->release ? &e->release->min_td_preserving : NULL) ||
 	    !put_str(o, "image_path", e->blob_path ? e->blob_path : e->bin_path) ||
-	    !put_str(o, "image_format", e->blob_path ? tdx_json_format_or_null(e->blob_format) : NULL) ||
+	    !put_str(o, "image_format",
+		     e->blob_path ? tdx_json_format_or_null(e->blob_format) : NULL) ||
 	    !put_str(o, "sigstruct_error", e->sig_state == TDX_SIG_ERROR ? e->sig_error : NULL) ||
 	    !put_sig_fields(o, sig_ok ? &e->sig : NULL))
 		return NULL;

@@ -14,8 +14,7 @@
 #include <tdx/view.h>
 #include "json-internal.h"
 
-static void write_version(struct tdx_json_writer *w, const char *key,
-			  const struct tdx_version *v)
+static void write_version(struct tdx_json_writer *w, const char *key, const struct tdx_version *v)
 {
 	char buf[TDX_VERSION_STRING_MAX];
 

@@ -282,7 +282,7 @@ int tdx_view_list_evaluate(const struct tdx_view_input *in, struct tdx_view_list
 		.cands = cands,
 		.n = n,
 		.running = in->host->module_state == TDX_MODULE_RUNNING ? &in->host->module_version
-									  : NULL,
+									: NULL,
 	};
 	return 0;
 }
