@@ -28,6 +28,7 @@ struct direct {
 	struct tdx_view_input in;
 	struct tdx_plan plan;	      /* update_check's, run by update_run */
 	struct tdx_inhibit_keys held; /* status: the named inhibitors */
+	struct tdx_config *config;    /* tdxd.conf: site rules no path may skip */
 };
 
 /* The host and the CPU; the store on demand (status works without one). */
@@ -35,12 +36,21 @@ static int direct_load(struct backend *b, struct direct **ret)
 {
 	const struct tdxctl_options *o = b->opts;
 	struct direct *d = b->state;
+	struct tdx_diag diag = {};
 	int r;
 
 	if (d->host) {
 		*ret = d;
 		return 0;
 	}
+	/*
+	 * In-process, tdxctl applies tdxd.conf's site rules ([Update]
+	 * ApprovedImages=, [Inhibit] YoungTdSec=) exactly as tdxd does: no path
+	 * may install what the site has not approved.
+	 */
+	r = tdx_config_load_all(cli_config_path(), &d->config, &diag);
+	if (r < 0)
+		return backend_fail(b, r, "%s", diag.msg);
 	r = tdx_host_probe(o->sysfs_root, &d->host);
 	if (r < 0)
 		return backend_fail(b, r, "%s: cannot probe the TDX host: %s", o->sysfs_root,
@@ -55,6 +65,8 @@ static int direct_load(struct backend *b, struct direct **ret)
 				.allow_debug = o->allow_debug,
 				.reinstall = o->reinstall,
 				.strict_compat = o->strict_compat,
+				.approved = d->config->fleet.approved,
+				.n_approved = d->config->fleet.n_approved,
 			},
 		.reserve = o->reserve,
 	};
@@ -262,19 +274,6 @@ static void hop_done(void *ud, const struct tdx_hop_result *r)
 	hop_printer_label(hp);
 }
 
-static int young_td_usec(struct backend *b, uint64_t *ret)
-{
-	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
-	struct tdx_diag diag = {};
-	int r;
-
-	r = tdx_config_load_all(cli_config_path(), &c, &diag);
-	if (r < 0)
-		return backend_fail(b, r, "%s", diag.msg);
-	*ret = c->inhibit_young_td_usec;
-	return 0;
-}
-
 static int direct_update_run(struct backend *b, const char *target, json_object *checked,
 			     json_object **ret)
 {
@@ -292,6 +291,7 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 		.policy = d->in.policy,
 		.reserve = o->reserve,
 		.lock_wait = o->wait_lock,
+		.young_td_usec = d->config->inhibit_young_td_usec,
 		.fw = {.timeout_usec = o->timeout_usec,
 		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
 		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
@@ -301,10 +301,6 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 	r = tdx_update_ctx_init_policy_host(&ctx, d->in.cpu_err ? 0 : d->in.cpu_signature);
 	if (r < 0)
 		return backend_fail(b, r, "cannot derive the policy facts: %s", strerror(-r));
-	/* In-process, tdxctl applies tdxd.conf's [Inhibit] YoungTdSec= too: no path may skip it. */
-	r = young_td_usec(b, &ctx.young_td_usec);
-	if (r < 0)
-		return r;
 	progress_init(&hp.progress, !o->dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
 	r = tdx_update_run_plan(&ctx, &d->plan, o->dry_run, hop_done, &hp, &results, &done, &diag);
@@ -335,6 +331,7 @@ static void direct_close(struct backend *b)
 	tdx_inhibit_keys_done(&d->held);
 	tdx_store_free(d->store);
 	tdx_host_free(d->host);
+	tdx_config_free(d->config);
 	free(d);
 	b->state = NULL;
 }

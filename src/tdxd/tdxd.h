@@ -108,7 +108,7 @@ struct job {
 	/* Worker output, read by the loop thread after done is seen. */
 	char from[TDX_VERSION_STRING_MAX];
 	char to[TDX_VERSION_STRING_MAX];
-	char result[32];
+	enum tdx_update_result result; /* its words: tdx_update_result_to_string() */
 	char error[TDX_DIAG_MAX];
 	struct tdx_history_record *records; /* one per attempted hop or refusal */
 	size_t n_records;
