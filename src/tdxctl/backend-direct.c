@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "cli-config.h"
 #include <tdx/cpu.h>
+#include <tdx/json-writer.h>
 #include <tdx/json.h>
 #include "log.h"
 #include "progress.h"
@@ -128,6 +129,27 @@ static int direct_list(struct backend *b, json_object **ret)
 		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
 		return r;
 	}
+	if (r < 0)
+		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
+				    strerror(-r));
+	return 0;
+}
+
+static int direct_list_write(struct backend *b, FILE *out)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	r = tdx_view_list_write(&d->in, out, TDX_JSON_WRITE_PRETTY);
+	if (r == -ENOENT) {
+		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
+		return r;
+	}
+	if (r == -EIO)
+		return backend_fail(b, r, "cannot write to stdout");
 	if (r < 0)
 		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
 				    strerror(-r));
@@ -317,6 +339,7 @@ static void direct_close(struct backend *b)
 static const struct backend_ops direct_ops = {
 	.status = direct_status,
 	.list = direct_list,
+	.list_write = direct_list_write,
 	.plan = direct_plan,
 	.update_check = direct_update_check,
 	.update_run = direct_update_run,
