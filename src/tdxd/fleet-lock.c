@@ -76,7 +76,8 @@ static int fleet_lock_call(struct manager *m, enum tdx_fleetlock_api api, struct
 		.id = id,
 		.timeout_usec = FLEETLOCK_REQUEST_TIMEOUT_USEC,
 	};
-	r = tdx_fleetlock_request(&c, api, kind, diag);
+	r = m->hooks_in_units ? fleet_lock_request_in_unit(m, &c, api, kind, diag)
+			      : tdx_fleetlock_request(&c, api, kind, diag);
 	pthread_mutex_lock(&counters_lock);
 	tdx_fleetlock_count(&fleet_lock_counters, api, r < 0 ? kind : NULL);
 	pthread_mutex_unlock(&counters_lock);
