@@ -95,11 +95,11 @@ struct tdx_config {
 	bool strict_compat;		  /* [Update] StrictCompat= */
 	bool allow_debug;		  /* [Update] AllowDebug= */
 	struct tdx_trusted_keys
-		trusted_keys;	      /* [Update] TrustedSigningKeys= (replaces the default) */
-	bool reapply_at_boot;	      /* [Update] ReapplyAtBoot= */
-	uint64_t upload_timeout_usec; /* [Update] UploadTimeoutSec= */
-	char *hook_dir;		      /* [Hooks] Directory= */
-	uint64_t hook_timeout_usec;   /* [Hooks] TimeoutSec= */
+		trusted_keys;		/* [Update] TrustedSigningKeys= (replaces the default) */
+	bool reapply_at_boot;		/* [Update] ReapplyAtBoot= */
+	uint64_t upload_timeout_usec;	/* [Update] UploadTimeoutSec= */
+	char *hook_dir;			/* [Hooks] Directory= */
+	uint64_t hook_timeout_usec;	/* [Hooks] TimeoutSec= */
 	struct tdx_hooks_profile hooks; /* [Hooks] the transient unit's sandbox */
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */

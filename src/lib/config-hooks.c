@@ -40,8 +40,7 @@ int tdx_hooks_profile_init(struct tdx_hooks_profile *p)
 		.no_new_privileges = true,
 		.read_write_paths = calloc(1, sizeof(char *)),
 	};
-	if (!p->user || !p->group || !p->protect_system || !p->protect_home ||
-	    !p->read_write_paths)
+	if (!p->user || !p->group || !p->protect_system || !p->protect_home || !p->read_write_paths)
 		return -ENOMEM;
 	return 0;
 }

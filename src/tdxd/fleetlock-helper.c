@@ -36,8 +36,8 @@ int main(int argc, char **argv)
 		errno = 0;
 		timeout_ms = strtoul(argv[5], &end, 10);
 	}
-	if (argc != 6 || parse_api(argv[1], &api) < 0 || errno || !end || *end ||
-	    timeout_ms == 0 || timeout_ms > 3600000) {
+	if (argc != 6 || parse_api(argv[1], &api) < 0 || errno || !end || *end || timeout_ms == 0 ||
+	    timeout_ms > 3600000) {
 		fprintf(stderr, "usage: %s pre_reboot|steady_state BASE_URL GROUP ID TIMEOUT_MS\n",
 			argv[0]);
 		return 2;

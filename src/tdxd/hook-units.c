@@ -19,7 +19,7 @@
 #include "tdxd.h"
 #include "transient-unit.h"
 
-#define FLEETLOCK_HELPER	     LIBEXECDIR "/tdxd-fleetlock"
+#define FLEETLOCK_HELPER LIBEXECDIR "/tdxd-fleetlock"
 /* The helper's own sandbox: it needs the network and nothing else. */
 #define FLEETLOCK_HELPER_GRACE_USEC (5 * USEC_PER_SEC)
 
@@ -139,8 +139,13 @@ int fleet_lock_request_in_unit(const struct manager *m, const struct tdx_fleetlo
 	snprintf(timeout_ms, sizeof(timeout_ms), "%llu",
 		 (unsigned long long)(c->timeout_usec / USEC_PER_MSEC));
 	snprintf(prefix, sizeof(prefix), "tdxd-fleetlock-%s", tdx_fleetlock_api_to_string(api));
-	char *argv[] = {(char *)"tdxd-fleetlock", (char *)tdx_fleetlock_api_to_string(api),
-			(char *)c->base_url, (char *)c->group, (char *)c->id, timeout_ms, NULL};
+	char *argv[] = {(char *)"tdxd-fleetlock",
+			(char *)tdx_fleetlock_api_to_string(api),
+			(char *)c->base_url,
+			(char *)c->group,
+			(char *)c->id,
+			timeout_ms,
+			NULL};
 	struct transient_unit u = {
 		.prefix = prefix,
 		.description = "tdxd FleetLock request",

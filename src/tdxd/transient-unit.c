@@ -26,11 +26,11 @@
 
 #include "transient-unit.h"
 
-#define SYSTEMD_DEST	  "org.freedesktop.systemd1"
-#define SYSTEMD_PATH	  "/org/freedesktop/systemd1"
-#define SYSTEMD_MANAGER	  "org.freedesktop.systemd1.Manager"
-#define SYSTEMD_SERVICE	  "org.freedesktop.systemd1.Service"
-#define UNIT_PATH_PREFIX  "/org/freedesktop/systemd1/unit"
+#define SYSTEMD_DEST	 "org.freedesktop.systemd1"
+#define SYSTEMD_PATH	 "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER	 "org.freedesktop.systemd1.Manager"
+#define SYSTEMD_SERVICE	 "org.freedesktop.systemd1.Service"
+#define UNIT_PATH_PREFIX "/org/freedesktop/systemd1/unit"
 /* What a process left behind gets between SIGTERM and SIGKILL when the main one exits. */
 #define STOP_TIMEOUT_USEC (5 * USEC_PER_SEC)
 /* After the main process exited, or after KillUnit: the start job ends well within this. */
@@ -108,8 +108,8 @@ static int append_exec_start(sd_bus_message *m, const char *path, char **argv)
 }
 
 /* IPAddressAllow=/IPAddressDeny= as a(iayu): family, address bytes, prefix length. */
-static int append_ip_property(sd_bus_message *m, const char *name,
-			      const struct tdx_ip_prefix *list, size_t n)
+static int append_ip_property(sd_bus_message *m, const char *name, const struct tdx_ip_prefix *list,
+			      size_t n)
 {
 	int r;
 
@@ -151,8 +151,8 @@ static int append_profile(sd_bus_message *m, const struct tdx_hooks_profile *p)
 	if (r >= 0)
 		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "ProtectSystem", "s",
 					  p->protect_system, "ProtectHome", "s", p->protect_home,
-					  "PrivateTmp", "b", (int)p->private_tmp,
-					  "NoNewPrivileges", "b", (int)p->no_new_privileges);
+					  "PrivateTmp", "b", (int)p->private_tmp, "NoNewPrivileges",
+					  "b", (int)p->no_new_privileges);
 	if (r >= 0 && p->read_write_paths && p->read_write_paths[0])
 		r = append_strv_property(m, "ReadWritePaths", p->read_write_paths);
 	if (r >= 0)
@@ -365,8 +365,7 @@ static int start_unit(sd_bus *bus, const struct transient_unit *u, const char *n
 	return 0;
 }
 
-int transient_unit_run(const struct transient_unit *u, int *ret_wait_status,
-		       struct tdx_diag *diag)
+int transient_unit_run(const struct transient_unit *u, int *ret_wait_status, struct tdx_diag *diag)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_free_ char *unit_path = NULL;

@@ -40,8 +40,7 @@ struct transient_unit {
  * does not count). 1: it ran past timeout_usec and was killed. -errno with
  * diag: no unit or no process (the bus refused, systemd could not spawn it).
  */
-int transient_unit_run(const struct transient_unit *u, int *ret_wait_status,
-		       struct tdx_diag *diag);
+int transient_unit_run(const struct transient_unit *u, int *ret_wait_status, struct tdx_diag *diag);
 
 /* True when systemd manages this host and answers on the system bus tdxd uses. */
 bool transient_unit_available(void);
