@@ -42,5 +42,5 @@ struct transient_unit {
  */
 int transient_unit_run(const struct transient_unit *u, int *ret_wait_status, struct tdx_diag *diag);
 
-/* True when systemd manages this host and answers on the system bus tdxd uses. */
+/* True when systemd manages this host and tdxd uses the host's system bus. */
 bool transient_unit_available(void);
