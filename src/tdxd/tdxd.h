@@ -108,7 +108,7 @@ struct job {
 	/* Worker output, read by the loop thread after done is seen. */
 	char from[TDX_VERSION_STRING_MAX];
 	char to[TDX_VERSION_STRING_MAX];
-	char result[32];
+	enum tdx_update_result result; /* its words: tdx_update_result_to_string() */
 	char error[TDX_DIAG_MAX];
 	struct tdx_history_record *records; /* one per attempted hop or refusal */
 	size_t n_records;
@@ -234,6 +234,13 @@ int manager_set_update_state(struct manager *m, const char *state, uint32_t prog
 
 /* bus-manager.c */
 int manager_bus_register(struct manager *m);
+/* bus-properties.c: the cached properties (struct tdxd_props) on the bus. */
+int manager_properties_register(struct manager *m);
+/* The names of the properties that differ between old and now, at most max. */
+size_t props_changed(const struct tdxd_props *old, const struct tdxd_props *now, const char **ret,
+		     size_t max);
+/* PropertiesChanged for every property m->props changed against old. */
+void props_emit(struct manager *m, const struct tdxd_props *old);
 /* Boolean a{sv} options; "version" (a string) too when ret_version. Unknown keys: InvalidArgs. */
 struct bus_option {
 	const char *key;
@@ -296,7 +303,7 @@ void views_free(struct manager *m);
  */
 #define PACING_RATE_PER_SEC    20u	     /* tokens a uid earns per second */
 #define PACING_BURST	       100u	     /* tokens a uid can save up */
-#define PACING_BYTES_PER_TOKEN (16u * 1024u) /* a document costs 1 + size/this */
+#define PACING_BYTES_PER_TOKEN (16u * 1024u) /* a reply costs 1 + its bus bytes/this */
 #define PACING_QUEUE_PER_UID   64u
 typedef int (*pacing_answer_t)(struct manager *m, sd_bus_message *msg, size_t *ret_cost);
 /* Answers msg with answer() now (root, or a token left) or later; 1 when queued. */
