@@ -126,6 +126,13 @@ static int list_json_once(const char *root, const struct tdx_policy_host *host, 
 	return 0;
 }
 
+/* A FILE that only counts what is written to it. */
+static ssize_t count_write(void *cookie, const char *buf, size_t size)
+{
+	*(size_t *)cookie += size;
+	return (ssize_t)size;
+}
+
 /* The same, streamed (tdx_view_list_write, what tdxctl --direct list --json runs now). */
 static int list_stream_once(const char *root, const struct tdx_policy_host *ph, size_t *ret_bytes)
 {
@@ -137,7 +144,6 @@ static int list_stream_once(const char *root, const struct tdx_policy_host *ph, 
 	};
 	struct tdx_view_input in;
 	FILE *f;
-	long bytes;
 	int r;
 
 	r = scan(root, &store);
@@ -147,13 +153,12 @@ static int list_stream_once(const char *root, const struct tdx_policy_host *ph, 
 				     .cpu_signature = ph->cpu_signature,
 				     .store = store,
 				     .store_path = root};
-	f = fopen("/dev/null", "we");
+	*ret_bytes = 0;
+	f = fopencookie(ret_bytes, "w", (cookie_io_functions_t){.write = count_write});
 	if (!f)
-		return negative_errno();
+		return -ENOMEM;
 	r = tdx_view_list_write(&in, f, TDX_JSON_WRITE_PRETTY);
-	bytes = ftell(f);
 	fclose(f);
-	*ret_bytes = bytes > 0 ? (size_t)bytes : 0;
 	return r;
 }
 
