@@ -243,7 +243,7 @@ static int capture(char *const argv[], const char *path)
 }
 
 /* Whether the baseline and this build print the same bytes. */
-static void compare_outputs(char *const base_argv[], char *const argv[])
+static void compare_outputs(const char *what, char *const base_argv[], char *const argv[])
 {
 	char a[] = "/tmp/tdx-bench-list-a-XXXXXX", b[] = "/tmp/tdx-bench-list-b-XXXXXX";
 	int fa = mkstemp(a), fb = mkstemp(b), r;
@@ -258,7 +258,7 @@ static void compare_outputs(char *const base_argv[], char *const argv[])
 	else {
 		snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
 		r = system(cmd);
-		printf("output of baseline and this build: %s\n",
+		printf("output of baseline and this build, %s: %s\n", what,
 		       r == 0 ? "byte-identical" : "DIFFERENT");
 	}
 	unlink(a);
@@ -281,12 +281,16 @@ static void print_loadavg(const char *when)
 static int bench_subprocess(const char *tdxctl, const char *baseline, const char *root,
 			    unsigned size, unsigned runs)
 {
-	struct timed_cmd cmds[3] = {
+	struct timed_cmd cmds[5] = {
 		{"/bin/true (floor)", {"/bin/true", NULL}},
 		{"baseline tdxctl --direct list --json",
 		 {(char *)baseline, "--direct", "list", "--json", "--store", (char *)root, NULL}},
 		{"tdxctl --direct list --json",
 		 {(char *)tdxctl, "--direct", "list", "--json", "--store", (char *)root, NULL}},
+		{"baseline tdxctl --direct list (text)",
+		 {(char *)baseline, "--direct", "list", "--store", (char *)root, NULL}},
+		{"tdxctl --direct list (text)",
+		 {(char *)tdxctl, "--direct", "list", "--store", (char *)root, NULL}},
 	};
 	size_t n = ELEMENTSOF(cmds);
 	int r = 0;
@@ -318,7 +322,9 @@ static int bench_subprocess(const char *tdxctl, const char *baseline, const char
 			print_cmd(&cmds[i], runs);
 	print_loadavg("after");
 	if (r >= 0 && baseline)
-		compare_outputs(cmds[1].argv, cmds[2].argv);
+		compare_outputs("--json", cmds[1].argv, cmds[2].argv);
+	if (r >= 0 && baseline)
+		compare_outputs("text", cmds[3].argv, cmds[4].argv);
 	for (size_t i = 0; i < n; i++) {
 		free(cmds[i].wall);
 		free(cmds[i].cpu);
