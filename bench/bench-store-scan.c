@@ -3,13 +3,15 @@
  * How long `tdxctl list --json` takes on big module stores: generates
  * synthetic stores of 1,000 and 10,000 one-page modules (cached between
  * runs), then times, in-process, what the verb does: scan, policy verdicts
- * (which peek every sigstruct), JSON array of candidates, serialisation.
- * Prints median/min/max and peak RSS. With a tdxctl path as argument it also
- * times `tdxctl --direct list --json --store DIR` as a subprocess against a
+ * (which peek every sigstruct) and the document, streamed
+ * (tdx_view_list_write) and as json-c objects of the candidates. Prints
+ * median/min/max and peak RSS. With a tdxctl path as argument it also times
+ * `tdxctl --direct list --json --store DIR` as a subprocess against a
  * fixture sysfs tree (fork/exec/wait4, wall and CPU), beside the /bin/true
- * floor of the same run; BENCH_BASELINE_TDXCTL (another build's tdxctl) is
- * timed the same way before it, for a before/after in one run. Never fails
- * on time: only on setup errors.
+ * floor, with the load average before and after; BENCH_BASELINE_TDXCTL
+ * (another build's tdxctl) is timed the same way, the three alternating run
+ * by run, and the two outputs are compared byte for byte. Never fails on
+ * time: only on setup errors.
  *
  *   bench-store-scan [TDXCTL]
  *   env: BENCH_RUNS (default 9), BENCH_CACHE_DIR, BENCH_BASELINE_TDXCTL
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench-util.h"
@@ -27,6 +30,8 @@
 #include <tdx/json.h>
 #include <tdx/policy.h>
 #include <tdx/store.h>
+#include <tdx/view.h>
+#include <tdx/json-writer.h>
 #include "synth.h"
 
 #define SERIES_SIZE 100u /* updates 00..99 per major.minor */
@@ -80,23 +85,30 @@ static int ensure_store(const char *cache, unsigned n, char **ret_root)
 	return 0;
 }
 
-/* Everything `tdxctl --direct list --json` does after probing the host. */
+static int scan(const char *root, struct tdx_store **ret)
+{
+	struct tdx_diag diag = {""};
+	int r = tdx_store_scan(root, ret, &diag);
+
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", root, diag.msg);
+	return r;
+}
+
+/* What `tdxctl --direct list --json` did before the stream: json-c objects of the candidates. */
 static int list_json_once(const char *root, const struct tdx_policy_host *host, size_t *ret_bytes)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
 	_cleanup_(json_object_putp) json_object *array = NULL;
 	_cleanup_free_ struct tdx_candidate *c = NULL;
 	struct tdx_policy_opts opts = {0};
-	struct tdx_diag diag = {""};
 	const char *text;
 	size_t n;
 	int r;
 
-	r = tdx_store_scan(root, &store, &diag);
-	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", root, diag.msg);
+	r = scan(root, &store);
+	if (r < 0)
 		return r;
-	}
 	r = tdx_policy_evaluate(store, host, &opts, &c, &n);
 	if (r < 0)
 		return r;
@@ -114,6 +126,37 @@ static int list_json_once(const char *root, const struct tdx_policy_host *host, 
 	return 0;
 }
 
+/* The same, streamed (tdx_view_list_write, what tdxctl --direct list --json runs now). */
+static int list_stream_once(const char *root, const struct tdx_policy_host *ph, size_t *ret_bytes)
+{
+	_cleanup_(tdx_store_freep) struct tdx_store *store = NULL;
+	struct tdx_host host = {
+		.module_state = TDX_MODULE_RUNNING,
+		.module_version = ph->running,
+		.seamldr_version = ph->seamldr,
+	};
+	struct tdx_view_input in;
+	FILE *f;
+	long bytes;
+	int r;
+
+	r = scan(root, &store);
+	if (r < 0)
+		return r;
+	in = (struct tdx_view_input){.host = &host,
+				     .cpu_signature = ph->cpu_signature,
+				     .store = store,
+				     .store_path = root};
+	f = fopen("/dev/null", "we");
+	if (!f)
+		return negative_errno();
+	r = tdx_view_list_write(&in, f, TDX_JSON_WRITE_PRETTY);
+	bytes = ftell(f);
+	fclose(f);
+	*ret_bytes = bytes > 0 ? (size_t)bytes : 0;
+	return r;
+}
+
 static void print_times(const char *what, unsigned size, uint64_t *t, unsigned runs)
 {
 	struct bench_stats st = bench_stats(t, runs, 1e3);
@@ -122,7 +165,10 @@ static void print_times(const char *what, unsigned size, uint64_t *t, unsigned r
 	       size, st.median, st.min, st.max, runs);
 }
 
-static int bench_in_process(const char *root, unsigned size, unsigned runs)
+typedef int (*list_fn)(const char *root, const struct tdx_policy_host *host, size_t *ret_bytes);
+
+static int bench_in_process(const char *what, list_fn fn, const char *root, unsigned size,
+			    unsigned runs)
 {
 	struct tdx_policy_host host = {
 		.running = {1, 5, 6},
@@ -140,12 +186,12 @@ static int bench_in_process(const char *root, unsigned size, unsigned runs)
 	for (unsigned i = 0; i < runs; i++) {
 		uint64_t t0 = now_usec();
 
-		r = list_json_once(root, &host, &bytes);
+		r = fn(root, &host, &bytes);
 		if (r < 0)
 			return r;
 		t[i] = now_usec() - t0;
 	}
-	print_times("in-process list --json", size, t, runs);
+	print_times(what, size, t, runs);
 	printf("%-28s %6u images: CPU %.2f ms per run, %zu bytes of JSON, peak RSS so far %ld "
 	       "KiB\n",
 	       "", size, (double)(bench_cpu_nsec() - cpu0) / runs / 1e6, bytes,
@@ -153,42 +199,126 @@ static int bench_in_process(const char *root, unsigned size, unsigned runs)
 	return 0;
 }
 
-/* `tdxctl --direct list --json --store ROOT` as a subprocess; the median wall time or -errno. */
-static int64_t bench_list(const char *label, const char *tdxctl, const char *root, unsigned size,
-			  unsigned runs)
-{
-	char *argv[] = {(char *)tdxctl, "--direct",   "list", "--json",
-			"--store",	(char *)root, NULL};
-	char what[64];
+/* One command of the alternating subprocess runs, and its samples. */
+struct timed_cmd {
+	const char *label;
+	char *argv[8];
+	uint64_t *wall, *cpu;
+};
 
-	snprintf(what, sizeof(what), "%s --direct list --json, %u images", label, size);
-	return bench_exec_print(what, argv, runs);
+static void print_cmd(const struct timed_cmd *c, unsigned runs)
+{
+	struct bench_stats w = bench_stats(c->wall, runs, 1e6),
+			   cpu = bench_stats(c->cpu, runs, 1e6);
+
+	printf("%-44s wall median %8.2f ms (min %8.2f, max %8.2f)  CPU median %8.2f ms (min "
+	       "%8.2f)\n",
+	       c->label, w.median, w.min, w.max, cpu.median, cpu.min);
+}
+
+/* The --json output of a tdxctl once, into path (compared between builds). */
+static int capture(char *const argv[], const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return negative_errno();
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* Whether the baseline and this build print the same bytes. */
+static void compare_outputs(char *const base_argv[], char *const argv[])
+{
+	char a[] = "/tmp/tdx-bench-list-a-XXXXXX", b[] = "/tmp/tdx-bench-list-b-XXXXXX";
+	int fa = mkstemp(a), fb = mkstemp(b), r;
+	char cmd[128];
+
+	if (fa < 0 || fb < 0)
+		return;
+	close(fa);
+	close(fb);
+	if (capture(base_argv, a) < 0 || capture(argv, b) < 0)
+		printf("output: could not capture both\n");
+	else {
+		snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
+		r = system(cmd);
+		printf("output of baseline and this build: %s\n",
+		       r == 0 ? "byte-identical" : "DIFFERENT");
+	}
+	unlink(a);
+	unlink(b);
+}
+
+static void print_loadavg(const char *when)
+{
+	double l[3];
+
+	if (getloadavg(l, 3) == 3)
+		printf("load average %s: %.2f %.2f %.2f (2 cores here)\n", when, l[0], l[1], l[2]);
 }
 
 /*
- * tdxctl (and the baseline's, when given) as a subprocess, fork/exec/wait4,
- * beside the /bin/true floor of the same run, with wall and CPU time.
+ * The /bin/true floor, the baseline's tdxctl (when given) and this tdxctl as
+ * subprocesses, fork/exec/wait4, alternating run by run so that a change of
+ * load hits all of them alike; wall and CPU time.
  */
 static int bench_subprocess(const char *tdxctl, const char *baseline, const char *root,
 			    unsigned size, unsigned runs)
 {
-	char *floor_argv[] = {"/bin/true", NULL};
-	int64_t floor_ns, list_ns;
+	struct timed_cmd cmds[3] = {
+		{"/bin/true (floor)", {"/bin/true", NULL}},
+		{"baseline tdxctl --direct list --json",
+		 {(char *)baseline, "--direct", "list", "--json", "--store", (char *)root, NULL}},
+		{"tdxctl --direct list --json",
+		 {(char *)tdxctl, "--direct", "list", "--json", "--store", (char *)root, NULL}},
+	};
+	size_t n = ELEMENTSOF(cmds);
+	int r = 0;
 
-	floor_ns = bench_exec_print("/bin/true (floor)", floor_argv, runs);
-	if (floor_ns < 0)
-		return (int)floor_ns;
-	if (baseline) {
-		list_ns = bench_list("baseline tdxctl", baseline, root, size, runs);
-		if (list_ns < 0)
-			return (int)list_ns;
+	printf("%u images, %u alternating runs:\n", size, runs);
+	print_loadavg("before");
+	for (size_t i = 0; i < n; i++) {
+		cmds[i].wall = calloc(runs, sizeof(uint64_t));
+		cmds[i].cpu = calloc(runs, sizeof(uint64_t));
+		if (!cmds[i].wall || !cmds[i].cpu)
+			r = -ENOMEM;
 	}
-	list_ns = bench_list("tdxctl", tdxctl, root, size, runs);
-	if (list_ns < 0)
-		return (int)list_ns;
-	printf("%-52s %.1fx the /bin/true floor (wall medians)\n", "",
-	       (double)list_ns / (double)(floor_ns ? floor_ns : 1));
-	return 0;
+	for (unsigned k = 0; k < runs && r >= 0; k++)
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			struct bench_sample smp = {};
+
+			if (!cmds[i].argv[0])
+				continue;
+			r = bench_exec(cmds[i].argv, &smp);
+			if (r > 0) {
+				fprintf(stderr, "bench: %s exited %d\n", cmds[i].argv[0], r);
+				r = -EIO;
+			}
+			cmds[i].wall[k] = smp.wall_nsec;
+			cmds[i].cpu[k] = smp.cpu_nsec;
+		}
+	for (size_t i = 0; i < n && r >= 0; i++)
+		if (cmds[i].argv[0])
+			print_cmd(&cmds[i], runs);
+	print_loadavg("after");
+	if (r >= 0 && baseline)
+		compare_outputs(cmds[1].argv, cmds[2].argv);
+	for (size_t i = 0; i < n; i++) {
+		free(cmds[i].wall);
+		free(cmds[i].cpu);
+	}
+	return r;
 }
 
 static const char *cache_dir(void)
@@ -224,8 +354,13 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *root = NULL;
 
 		r = ensure_store(cache_dir(), store_sizes[i], &root);
+		/* streamed first: "peak RSS so far" is then its own */
 		if (r >= 0)
-			r = bench_in_process(root, store_sizes[i], runs);
+			r = bench_in_process("in-process, streamed", list_stream_once, root,
+					     store_sizes[i], runs);
+		if (r >= 0)
+			r = bench_in_process("in-process, json-c candidates", list_json_once, root,
+					     store_sizes[i], runs);
 		if (r >= 0 && tdxctl)
 			r = bench_subprocess(tdxctl, baseline, root, store_sizes[i], runs);
 	}

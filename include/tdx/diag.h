@@ -23,5 +23,7 @@ int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...) _printf_(
  * messages and documents stay valid JSON and D-Bus strings. Returns s.
  */
 char *tdx_utf8_sanitize(char *s);
+/* Bytes of the valid UTF-8 character at s (1..4; 1 for ASCII and NUL), 0 when it is none. */
+size_t tdx_utf8_char_length(const char *s);
 /* Prepends "prefix: " to an already set message, unless it starts with it already. */
 void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix);

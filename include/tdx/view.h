@@ -15,6 +15,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include <tdx/diag.h>
@@ -96,6 +97,24 @@ json_object *tdx_view_held_inhibitors(const struct tdx_inhibit_keys *keys);
 
 /* list: every store version with its verdict. -ENOENT without a store. */
 int tdx_view_list(const struct tdx_view_input *in, json_object **ret);
+/*
+ * The same document written to f as it goes, without building it (view-list.c):
+ * the bytes of tdx_view_list()'s document serialised by json-c with
+ * JSON_C_TO_STRING_NOSLASHESCAPE (| _PRETTY for TDX_JSON_WRITE_PRETTY) and
+ * made valid UTF-8 (tdx_utf8_sanitize). For stores of thousands of images:
+ * no tree, memory independent of the store size. -ENOENT without a store
+ * (nothing written), -ENOMEM, -EIO when f failed (part may be written).
+ */
+int tdx_view_list_write(const struct tdx_view_input *in, FILE *f, unsigned json_write_flags);
+
+/* What the list document shows: the candidates with their verdicts, and the running version. */
+struct tdx_view_list_items {
+	struct tdx_candidate *cands; /* malloc'ed; entries point into in->store */
+	size_t n;
+	const struct tdx_version *running; /* NULL unless the module is running */
+};
+/* Evaluates every store entry for list; -ENOENT without a store. */
+int tdx_view_list_evaluate(const struct tdx_view_input *in, struct tdx_view_list_items *ret);
 /* "<store path>: <why>", the line list and update show for an unusable store. */
 void tdx_view_store_error(const struct tdx_view_input *in, char *buf, size_t size);
 

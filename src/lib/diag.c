@@ -5,9 +5,9 @@
 
 #include <tdx/diag.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_sequence_length(const unsigned char *s)
+size_t tdx_utf8_char_length(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t n;
 	unsigned cp;
 
@@ -40,7 +40,7 @@ char *tdx_utf8_sanitize(char *s)
 	if (!s)
 		return s;
 	while (*p) {
-		size_t n = utf8_sequence_length(p);
+		size_t n = tdx_utf8_char_length((const char *)p);
 
 		if (n == 0) {
 			*p++ = '?';

@@ -17,7 +17,7 @@
 /* Consecutive EINTRs tolerated on one chunk before giving up. */
 #define FW_EINTR_MAX 1000u
 
-static const char *const status_names[] = {
+static const char *const tdx_fw_status_table[] = {
 	[TDX_FW_STATUS_IDLE] = "idle",
 	[TDX_FW_STATUS_RECEIVING] = "receiving",
 	[TDX_FW_STATUS_PREPARING] = "preparing",
@@ -27,7 +27,7 @@ static const char *const status_names[] = {
 };
 
 /* The strings of drivers/base/firmware_loader/sysfs_upload.c, in its order. */
-static const char *const error_names[] = {
+static const char *const tdx_fw_error_table[] = {
 	[TDX_FW_ERROR_NONE] = "none",
 	[TDX_FW_ERROR_HW_ERROR] = "hw-error",
 	[TDX_FW_ERROR_TIMEOUT] = "timeout",
@@ -46,29 +46,23 @@ static const char *const tdx_update_outcome_table[] = {
 	[TDX_OUTCOME_TIMEOUT] = "timeout", [TDX_OUTCOME_IO_ERROR] = "io-error",
 };
 
-const char *tdx_fw_status_to_string(enum tdx_fw_status s)
-{
-	return (unsigned)s < ELEMENTSOF(status_names) ? status_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_fw_status, enum tdx_fw_status, );
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_fw_error, enum tdx_fw_error, );
 
 enum tdx_fw_status tdx_fw_status_from_string(const char *s)
 {
-	for (unsigned i = 0; i < TDX_FW_STATUS_UNKNOWN; i++)
-		if (s && strcmp(s, status_names[i]) == 0)
-			return (enum tdx_fw_status)i;
-	return TDX_FW_STATUS_UNKNOWN;
-}
+	/* "unknown" is ours, never the kernel's: it is not accepted either. */
+	ssize_t i = tdx_string_table_lookup(tdx_fw_status_table, TDX_FW_STATUS_UNKNOWN, s);
 
-const char *tdx_fw_error_to_string(enum tdx_fw_error e)
-{
-	return (unsigned)e < ELEMENTSOF(error_names) ? error_names[e] : NULL;
+	return i < 0 ? TDX_FW_STATUS_UNKNOWN : (enum tdx_fw_status)i;
 }
 
 static enum tdx_fw_error fw_error_from_string(const char *s, size_t len)
 {
 	/* "none" is never printed (no error reads empty), so it is not accepted */
 	for (unsigned i = TDX_FW_ERROR_HW_ERROR; i < TDX_FW_ERROR_UNKNOWN; i++)
-		if (strlen(error_names[i]) == len && memcmp(s, error_names[i], len) == 0)
+		if (strlen(tdx_fw_error_table[i]) == len &&
+		    memcmp(s, tdx_fw_error_table[i], len) == 0)
 			return (enum tdx_fw_error)i;
 	return TDX_FW_ERROR_UNKNOWN;
 }

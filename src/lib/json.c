@@ -102,6 +102,7 @@
 #include <tdx/cpu.h>
 #include <tdx/hash.h>
 #include <tdx/json.h>
+#include "json-internal.h"
 
 static bool put(json_object *o, const char *key, json_object *v)
 {
@@ -146,13 +147,17 @@ static bool put_int(json_object *o, const char *key, int64_t v)
 	return put(o, key, json_object_new_int64(v));
 }
 
-/* "0x" and at least `digits` lower-case hex digits (0: as few as needed). */
+const char *tdx_json_hex_text(uint32_t v, int digits, char buf[static TDX_JSON_HEX_MAX])
+{
+	snprintf(buf, TDX_JSON_HEX_MAX, "0x%0*x", digits, v);
+	return buf;
+}
+
 static bool put_hex(json_object *o, const char *key, int digits, uint32_t v)
 {
-	char buf[16];
+	char buf[TDX_JSON_HEX_MAX];
 
-	snprintf(buf, sizeof(buf), "0x%0*x", digits, v);
-	return put_str(o, key, buf);
+	return put_str(o, key, tdx_json_hex_text(v, digits, buf));
 }
 
 static bool put_version(json_object *o, const char *key, const struct tdx_version *v)
@@ -191,27 +196,33 @@ static bool is_bcd(uint32_t v)
 	return true;
 }
 
-/* BCD 0xYYYYMMDD -> "YYYY-MM-DD"; anything else stays visible as raw hex. */
+/* Anything but BCD stays visible as raw hex. */
+const char *tdx_json_date_text(uint32_t date, char buf[static TDX_JSON_HEX_MAX])
+{
+	if (!is_bcd(date))
+		return tdx_json_hex_text(date, 8, buf);
+	snprintf(buf, TDX_JSON_HEX_MAX, "%04x-%02x-%02x", date >> 16, (date >> 8) & 0xff,
+		 date & 0xff);
+	return buf;
+}
+
 static bool put_date(json_object *o, const char *key, uint32_t date)
 {
-	char buf[16];
+	char buf[TDX_JSON_HEX_MAX];
 
-	if (!is_bcd(date))
-		return put_hex(o, key, 8, date);
-	snprintf(buf, sizeof(buf), "%04x-%02x-%02x", date >> 16, (date >> 8) & 0xff, date & 0xff);
-	return put_str(o, key, buf);
+	return put_str(o, key, tdx_json_date_text(date, buf));
 }
 
 static json_object *cpuid_table(const struct tdx_sigstruct_info *s)
 {
 	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
-	char buf[16];
+	char buf[TDX_JSON_HEX_MAX];
 
 	if (!a)
 		return NULL;
 	for (uint32_t i = 0; i < s->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++) {
-		snprintf(buf, sizeof(buf), "0x%x", s->cpuid_table[i]);
-		if (!append(a, json_object_new_string(buf)))
+		if (!append(a,
+			    json_object_new_string(tdx_json_hex_text(s->cpuid_table[i], 0, buf))))
 			return NULL;
 	}
 	return TAKE_PTR(a);
@@ -230,7 +241,7 @@ static bool put_sig_fields(json_object *o, const struct tdx_sigstruct_info *s)
 	       put(o, "cpuid_table", cpuid_table(s));
 }
 
-static const char *format_or_null(enum tdx_image_format f)
+const char *tdx_json_format_or_null(enum tdx_image_format f)
 {
 	return f == TDX_IMAGE_FORMAT_INVALID ? NULL : tdx_image_format_to_string(f);
 }
@@ -251,7 +262,7 @@ json_object *tdx_json_host(const struct tdx_host *h, uint32_t cpu_signature)
 		return NULL;
 	if (!put_str(o, "sysfs_root", h->paths.sysfs_root) ||
 	    !put_str(o, "abi_layout", tdx_abi_layout_to_string(h->layout)) ||
-	    !put_str(o, "image_format", format_or_null(h->image_format)) ||
+	    !put_str(o, "image_format", tdx_json_format_or_null(h->image_format)) ||
 	    !put_str(o, "module_state", tdx_module_state_to_string(h->module_state)) ||
 	    !put_version(o, "module_version", h->version_err ? NULL : &h->module_version) ||
 	    !put_errno(o, "module_version_error", h->version_err) ||
@@ -287,7 +298,8 @@ json_object *tdx_json_image(const struct tdx_image *img, const char *path)
 
 	if (!o)
 		return NULL;
-	if (!put_str(o, "path", path) || !put_str(o, "format", format_or_null(img->format)) ||
+	if (!put_str(o, "path", path) ||
+	    !put_str(o, "format", tdx_json_format_or_null(img->format)) ||
 	    !put_int(o, "size", img->size) || !put_hex(o, "checksum", 4, img->checksum) ||
 	    !put_bool(o, "checksum_ok", img->checksum_ok) ||
 	    !put_int(o, "sigstruct_offset", img->sigstruct_offset) ||
@@ -330,7 +342,8 @@ json_object *tdx_json_candidate(const struct tdx_candidate *c, const struct tdx_
 	    !put_version(o, "min_td_preserving",
 			 e->release ? &e->release->min_td_preserving : NULL) ||
 	    !put_str(o, "image_path", e->blob_path ? e->blob_path : e->bin_path) ||
-	    !put_str(o, "image_format", e->blob_path ? format_or_null(e->blob_format) : NULL) ||
+	    !put_str(o, "image_format",
+		     e->blob_path ? tdx_json_format_or_null(e->blob_format) : NULL) ||
 	    !put_str(o, "sigstruct_error", e->sig_state == TDX_SIG_ERROR ? e->sig_error : NULL) ||
 	    !put_sig_fields(o, sig_ok ? &e->sig : NULL))
 		return NULL;
@@ -430,7 +443,7 @@ json_object *tdx_json_hop_result(const struct tdx_hop_result *r)
 	    !put_hash(o, "seamhash", r->seamhash, TDX_SEAMHASH_SIZE) ||
 	    !put_int(o, "seam_svn", r->seam_svn) || !put_date(o, "build_date", r->build_date) ||
 	    !put_bool(o, "converted", r->converted) ||
-	    !put_str(o, "image_format", format_or_null(r->format)) ||
+	    !put_str(o, "image_format", tdx_json_format_or_null(r->format)) ||
 	    !put(o, "preflight", tdx_json_preflight(&r->preflight)))
 		return NULL;
 	return TAKE_PTR(o);

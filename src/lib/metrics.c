@@ -14,8 +14,9 @@
 
 #include <tdx/fleet.h>
 #include <tdx/macro.h>
+#include <tdx/string-table.h>
 
-static const char *const metrics_result_names[TDX_METRICS_RESULT_MAX] = {
+static const char *const tdx_metrics_result_table[TDX_METRICS_RESULT_MAX] = {
 	[TDX_METRICS_RESULT_SUCCESS] = "success",
 	[TDX_METRICS_RESULT_REFUSED] = "refused",
 	[TDX_METRICS_RESULT_BUSY] = "busy",
@@ -28,27 +29,20 @@ static const char *const metrics_result_names[TDX_METRICS_RESULT_MAX] = {
 	[TDX_METRICS_RESULT_FAILED] = "failed",
 };
 
-static const char *const fleetlock_api_names[TDX_FLEETLOCK_API_MAX] = {
+static const char *const tdx_fleetlock_api_table[TDX_FLEETLOCK_API_MAX] = {
 	[TDX_FLEETLOCK_PRE_REBOOT] = "pre_reboot",
 	[TDX_FLEETLOCK_STEADY_STATE] = "steady_state",
 };
 
-const char *tdx_metrics_result_to_string(enum tdx_metrics_result r)
-{
-	return (unsigned)r < ELEMENTSOF(metrics_result_names) ? metrics_result_names[r] : NULL;
-}
-
-const char *tdx_fleetlock_api_to_string(enum tdx_fleetlock_api a)
-{
-	return (unsigned)a < ELEMENTSOF(fleetlock_api_names) ? fleetlock_api_names[a] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_metrics_result, enum tdx_metrics_result, );
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_fleetlock_api, enum tdx_fleetlock_api, );
 
 int tdx_metrics_result_from_history(const char *result)
 {
 	if (strcmp(result, "up-to-date") == 0 || strcmp(result, "dry-run-passed") == 0)
 		return -ENOENT;
-	for (size_t i = 0; i < ELEMENTSOF(metrics_result_names); i++) {
-		const char *n = metrics_result_names[i];
+	for (size_t i = 0; i < ELEMENTSOF(tdx_metrics_result_table); i++) {
+		const char *n = tdx_metrics_result_table[i];
 		size_t len = strlen(n);
 
 		/* History spells them with '-' ("io-error"), labels with '_'. */
@@ -148,7 +142,7 @@ static void put_updates(FILE *f, const struct tdx_fleet_facts *x)
 		   "Update attempts recorded in tdxd's history, by result.");
 	for (size_t i = 0; i < TDX_METRICS_RESULT_MAX; i++)
 		fprintf(f, "tdx_module_updates_total{result=\"%s\"} %llu\n",
-			metrics_result_names[i], (unsigned long long)x->updates[i]);
+			tdx_metrics_result_table[i], (unsigned long long)x->updates[i]);
 	put_family(f, "tdx_module_last_update_timestamp_seconds", "gauge",
 		   "End of the last update attempt in tdxd's history (Unix time).");
 	if (x->last_known)
@@ -166,12 +160,12 @@ static void put_fleetlock(FILE *f, const struct tdx_fleetlock_counters *c)
 		   "FleetLock requests made since tdxd started, by api.");
 	for (size_t a = 0; c && a < TDX_FLEETLOCK_API_MAX; a++)
 		fprintf(f, "tdx_fleetlock_requests_total{api=\"%s\"} %llu\n",
-			fleetlock_api_names[a], (unsigned long long)c->requests[a]);
+			tdx_fleetlock_api_table[a], (unsigned long long)c->requests[a]);
 	put_family(f, "tdx_fleetlock_errors_total", "counter",
 		   "FleetLock requests that failed since tdxd started, by api and error kind.");
 	for (size_t i = 0; c && i < c->n_errors; i++) {
 		fprintf(f, "tdx_fleetlock_errors_total{api=\"%s\",kind=\"",
-			fleetlock_api_names[c->errors[i].api]);
+			tdx_fleetlock_api_table[c->errors[i].api]);
 		put_label_value(f, c->errors[i].kind);
 		fprintf(f, "\"} %llu\n", (unsigned long long)c->errors[i].n);
 	}

@@ -16,6 +16,7 @@
 #include <tdx/image.h>
 #include <tdx/macro.h>
 #include <tdx/signature.h>
+#include <tdx/string-table.h>
 
 /* DER DigestInfo prefix for SHA-384 (RFC 8017 §9.2 note 1); the digest follows. */
 static const uint8_t sha384_digest_info_prefix[] = {
@@ -114,20 +115,13 @@ void tdx_signature_verify(const uint8_t *sigstruct, size_t size, struct tdx_sign
 	*ret = s;
 }
 
-const char *tdx_signature_status_to_string(enum tdx_signature_status s)
-{
-	switch (s) {
-	case TDX_SIGNATURE_VALID:
-		return "valid";
-	case TDX_SIGNATURE_BAD_LAYOUT:
-		return "bad-layout";
-	case TDX_SIGNATURE_MISMATCH:
-		return "mismatch";
-	case TDX_SIGNATURE_UNCHECKED:
-		return "unchecked";
-	}
-	return NULL;
-}
+static const char *const tdx_signature_status_table[] = {
+	[TDX_SIGNATURE_VALID] = "valid",
+	[TDX_SIGNATURE_BAD_LAYOUT] = "bad-layout",
+	[TDX_SIGNATURE_MISMATCH] = "mismatch",
+	[TDX_SIGNATURE_UNCHECKED] = "unchecked",
+};
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tdx_signature_status, enum tdx_signature_status, );
 
 /* Exactly 2*TDX_SHA256_SIZE hex digits. */
 static int parse_fingerprint(const char *s, size_t len, uint8_t out[TDX_SHA256_SIZE])

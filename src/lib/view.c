@@ -265,32 +265,52 @@ static int put_store_problems(json_object *o, const struct tdx_store *s)
 	return 0;
 }
 
+int tdx_view_list_evaluate(const struct tdx_view_input *in, struct tdx_view_list_items *ret)
+{
+	struct tdx_policy_host ph;
+	struct tdx_candidate *cands = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!in->store)
+		return -ENOENT;
+	tdx_policy_host_from_host(in->host, in->cpu_err ? 0 : in->cpu_signature, &ph);
+	r = tdx_policy_evaluate(in->store, &ph, &in->policy, &cands, &n);
+	if (r < 0)
+		return r;
+	*ret = (struct tdx_view_list_items){
+		.cands = cands,
+		.n = n,
+		.running = in->host->module_state == TDX_MODULE_RUNNING ? &in->host->module_version
+									: NULL,
+	};
+	return 0;
+}
+
 int tdx_view_list(const struct tdx_view_input *in, json_object **ret)
 {
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	struct tdx_view_list_items items;
 	_cleanup_free_ struct tdx_candidate *cands = NULL;
-	const struct tdx_version *running =
-		in->host->module_state == TDX_MODULE_RUNNING ? &in->host->module_version : NULL;
-	struct tdx_policy_host ph;
 	json_object *arr;
-	size_t n = 0;
 	int r;
 
 	if (!in->store)
 		return -ENOENT;
 	if (!o)
 		return -ENOMEM;
-	tdx_policy_host_from_host(in->host, in->cpu_err ? 0 : in->cpu_signature, &ph);
-	r = tdx_policy_evaluate(in->store, &ph, &in->policy, &cands, &n);
+	r = tdx_view_list_evaluate(in, &items);
 	if (r < 0)
 		return r;
-	arr = json_object_new_array_ext((int)n);
+	cands = items.cands;
+	arr = json_object_new_array_ext((int)items.n);
 	if (put(o, "store", json_object_new_string(in->store->root)) < 0 ||
 	    put(o, "candidates", arr) < 0 ||
-	    json_object_object_add(o, "running", running ? tdx_json_version(running) : NULL) < 0)
+	    json_object_object_add(o, "running",
+				   items.running ? tdx_json_version(items.running) : NULL) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_object *c = tdx_json_candidate(&cands[i], running);
+	for (size_t i = 0; i < items.n; i++) {
+		json_object *c = tdx_json_candidate(&cands[i], items.running);
 
 		if (!c || json_object_array_add(arr, c) < 0) {
 			json_object_put(c);

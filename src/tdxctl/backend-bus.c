@@ -6,15 +6,21 @@
  * the job's document.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "bus-client.h"
 #include "bus-names.h"
+#include "document-fd.h"
 #include "progress.h"
+
+/* A document fd larger than this is refused: tdxd's list of a huge store is far below. */
+#define DOCUMENT_FD_MAX (1024u * 1024u * 1024u)
 
 struct bus_state {
 	sd_bus *bus;
@@ -31,24 +37,55 @@ static int fail_diag(struct backend *b, int r, const struct tdx_diag *diag)
 	return backend_fail(b, r, "%s", diag->msg[0] ? diag->msg : strerror(-r));
 }
 
-/* Parses the "s" document of a reply. */
-static int read_document(struct backend *b, sd_bus_message *reply, const char *what,
-			 json_object **ret)
+/* Parses size bytes of document text: one JSON object and nothing after it. */
+static int parse_document(struct backend *b, const char *text, size_t size, const char *what,
+			  json_object **ret)
 {
-	const char *text;
-	json_object *doc;
-	int r;
+	json_tokener *tok = json_tokener_new();
+	json_object *doc = NULL;
+	bool whole;
 
-	r = sd_bus_message_read(reply, "s", &text);
-	if (r < 0)
-		return backend_fail(b, r, "%s: malformed reply", what);
-	doc = json_tokener_parse(text);
-	if (!json_object_is_type(doc, json_type_object)) {
+	if (!tok)
+		return backend_fail(b, -ENOMEM, "%s: out of memory", what);
+	if (size <= INT_MAX)
+		doc = json_tokener_parse_ex(tok, text, (int)size);
+	whole = json_tokener_get_error(tok) == json_tokener_success &&
+		json_tokener_get_parse_end(tok) == size;
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
 		return backend_fail(b, -EBADMSG, "%s: tdxd sent a malformed document", what);
 	}
 	*ret = doc;
 	return 0;
+}
+
+/* Parses the document of a reply: "s", or "h", a sealed memfd (GetList). */
+static int read_document(struct backend *b, sd_bus_message *reply, const char *what,
+			 json_object **ret)
+{
+	const void *data = NULL;
+	const char *text;
+	size_t size = 0;
+	int fd, r;
+
+	if (sd_bus_message_has_signature(reply, "s")) {
+		r = sd_bus_message_read(reply, "s", &text);
+		if (r < 0)
+			return backend_fail(b, r, "%s: malformed reply", what);
+		return parse_document(b, text, strlen(text), what, ret);
+	}
+	r = sd_bus_message_read(reply, "h", &fd);
+	if (r < 0)
+		return backend_fail(b, r, "%s: malformed reply", what);
+	r = document_fd_map(fd, DOCUMENT_FD_MAX, &data, &size);
+	if (r < 0)
+		return backend_fail(b, r, "%s: tdxd's document fd is unusable: %s", what,
+				    strerror(-r));
+	r = parse_document(b, data, size, what, ret);
+	if (data)
+		munmap((void *)data, size);
+	return r;
 }
 
 /* The a{sv} of the command line options tdxd honours (tdxctl-dbus(5)). */

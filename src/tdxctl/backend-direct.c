@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "cli-config.h"
 #include <tdx/cpu.h>
+#include <tdx/json-writer.h>
 #include <tdx/json.h>
 #include "log.h"
 #include "progress.h"
@@ -27,6 +28,7 @@ struct direct {
 	struct tdx_view_input in;
 	struct tdx_plan plan;	      /* update_check's, run by update_run */
 	struct tdx_inhibit_keys held; /* status: the named inhibitors */
+	struct tdx_config *config;    /* tdxd.conf: site rules no path may skip */
 };
 
 /* The host and the CPU; the store on demand (status works without one). */
@@ -34,12 +36,21 @@ static int direct_load(struct backend *b, struct direct **ret)
 {
 	const struct tdxctl_options *o = b->opts;
 	struct direct *d = b->state;
+	struct tdx_diag diag = {};
 	int r;
 
 	if (d->host) {
 		*ret = d;
 		return 0;
 	}
+	/*
+	 * In-process, tdxctl applies tdxd.conf's site rules ([Update]
+	 * ApprovedImages=, [Inhibit] YoungTdSec=) exactly as tdxd does: no path
+	 * may install what the site has not approved.
+	 */
+	r = tdx_config_load_all(cli_config_path(), &d->config, &diag);
+	if (r < 0)
+		return backend_fail(b, r, "%s", diag.msg);
 	r = tdx_host_probe(o->sysfs_root, &d->host);
 	if (r < 0)
 		return backend_fail(b, r, "%s: cannot probe the TDX host: %s", o->sysfs_root,
@@ -54,6 +65,8 @@ static int direct_load(struct backend *b, struct direct **ret)
 				.allow_debug = o->allow_debug,
 				.reinstall = o->reinstall,
 				.strict_compat = o->strict_compat,
+				.approved = d->config->fleet.approved,
+				.n_approved = d->config->fleet.n_approved,
 			},
 		.reserve = o->reserve,
 	};
@@ -116,6 +129,27 @@ static int direct_list(struct backend *b, json_object **ret)
 		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
 		return r;
 	}
+	if (r < 0)
+		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
+				    strerror(-r));
+	return 0;
+}
+
+static int direct_list_write(struct backend *b, FILE *out)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
+	if (r < 0)
+		return r;
+	r = tdx_view_list_write(&d->in, out, TDX_JSON_WRITE_PRETTY);
+	if (r == -ENOENT) {
+		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
+		return r;
+	}
+	if (r == -EIO)
+		return backend_fail(b, r, "cannot write to stdout");
 	if (r < 0)
 		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
 				    strerror(-r));
@@ -240,19 +274,6 @@ static void hop_done(void *ud, const struct tdx_hop_result *r)
 	hop_printer_label(hp);
 }
 
-static int young_td_usec(struct backend *b, uint64_t *ret)
-{
-	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
-	struct tdx_diag diag = {};
-	int r;
-
-	r = tdx_config_load_all(cli_config_path(), &c, &diag);
-	if (r < 0)
-		return backend_fail(b, r, "%s", diag.msg);
-	*ret = c->inhibit_young_td_usec;
-	return 0;
-}
-
 static int direct_update_run(struct backend *b, const char *target, json_object *checked,
 			     json_object **ret)
 {
@@ -270,6 +291,7 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 		.policy = d->in.policy,
 		.reserve = o->reserve,
 		.lock_wait = o->wait_lock,
+		.young_td_usec = d->config->inhibit_young_td_usec,
 		.fw = {.timeout_usec = o->timeout_usec,
 		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
 		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
@@ -279,10 +301,6 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 	r = tdx_update_ctx_init_policy_host(&ctx, d->in.cpu_err ? 0 : d->in.cpu_signature);
 	if (r < 0)
 		return backend_fail(b, r, "cannot derive the policy facts: %s", strerror(-r));
-	/* In-process, tdxctl applies tdxd.conf's [Inhibit] YoungTdSec= too: no path may skip it. */
-	r = young_td_usec(b, &ctx.young_td_usec);
-	if (r < 0)
-		return r;
 	progress_init(&hp.progress, !o->dry_run && isatty(STDERR_FILENO));
 	hop_printer_label(&hp);
 	r = tdx_update_run_plan(&ctx, &d->plan, o->dry_run, hop_done, &hp, &results, &done, &diag);
@@ -313,6 +331,7 @@ static void direct_close(struct backend *b)
 	tdx_inhibit_keys_done(&d->held);
 	tdx_store_free(d->store);
 	tdx_host_free(d->host);
+	tdx_config_free(d->config);
 	free(d);
 	b->state = NULL;
 }
@@ -320,6 +339,7 @@ static void direct_close(struct backend *b)
 static const struct backend_ops direct_ops = {
 	.status = direct_status,
 	.list = direct_list,
+	.list_write = direct_list_write,
 	.plan = direct_plan,
 	.update_check = direct_update_check,
 	.update_run = direct_update_run,

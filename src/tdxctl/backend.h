@@ -10,6 +10,7 @@
  * Every call returns 0 with *ret set, or -errno with b->error holding the
  * one line to show. -EHOSTDOWN from the bus back-end: tdxd is not reachable.
  */
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include <tdx/diag.h>
@@ -28,6 +29,11 @@ struct backend {
 struct backend_ops {
 	int (*status)(struct backend *b, json_object **ret);
 	int (*list)(struct backend *b, json_object **ret);
+	/*
+	 * The list document's --json text written to out as it is made, without the
+	 * document (tdx_view_list_write); NULL for a back-end that has only documents.
+	 */
+	int (*list_write)(struct backend *b, FILE *out);
 	/* target: "" for the newest. */
 	int (*plan)(struct backend *b, const char *target, json_object **ret);
 	/* The update document before anything runs: result "planned" (with its plan), or the

@@ -121,6 +121,13 @@ int render_json(const struct render_ctx *c, json_object *doc)
 	return 0;
 }
 
+int render_json_streamed(const struct render_ctx *c)
+{
+	if (fputc('\n', c->out) < 0 || fflush(c->out) != 0)
+		return log_error(-EIO, "cannot write to stdout");
+	return 0;
+}
+
 /* With --json the document as it is, else fn's text; flushed either way. */
 static int render_doc(const struct render_ctx *c, json_object *doc,
 		      void (*text)(const struct render_ctx *c, json_object *doc))

@@ -28,6 +28,8 @@ struct render_ctx {
 
 /* Prints a JSON document on out (pretty, one trailing newline) and frees it. -ENOMEM for NULL. */
 int render_json(const struct render_ctx *c, json_object *doc);
+/* Ends a document a back-end wrote to out itself (list_write) as render_json ends one. */
+int render_json_streamed(const struct render_ctx *c);
 
 /* The verbs' documents; each returns 0 or -errno after printing why. */
 int render_status(const struct render_ctx *c, json_object *doc);

@@ -82,8 +82,11 @@ static int fetch_status(struct backend *b, const char *target, json_object **ret
 	return b->ops->status(b, ret);
 }
 
+/* --json in-process is written as it is made (list_write): *ret stays NULL. */
 static int fetch_list(struct backend *b, const char *target, json_object **ret)
 {
+	if (b->opts->json && b->ops->list_write)
+		return b->ops->list_write(b, stdout);
 	return b->ops->list(b, ret);
 }
 
@@ -115,6 +118,8 @@ int verb_list(const struct tdxctl_options *o, int argc, char **argv)
 	r = route_read(o, "list", "", fetch_list, &doc);
 	if (r != 0)
 		return r;
+	if (!doc)
+		return render_json_streamed(&c) < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 	return render_list(&c, doc) < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_SUCCESS;
 }
 

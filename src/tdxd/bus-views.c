@@ -8,12 +8,19 @@
  * They are open to everyone, so each costs a cache read: a document is built
  * once per refresh and question (the options and the target) and kept until
  * the next refresh, and unprivileged callers are paced per uid (pacing.c).
+ *
+ * GetList's document grows with the store (about 7 MB for 10,000 images), so
+ * it travels as a sealed memfd (document-fd.h), made once per cached
+ * document: one such message in dbus-daemon would hold up every other caller.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "bus-names.h"
+#include "document-fd.h"
 #include <tdx/json.h>
 #include "tdxd.h"
 
@@ -23,6 +30,7 @@
 struct view_doc {
 	char *key;  /* method, target and options */
 	char *text; /* the document, UTF-8 */
+	int fd;	    /* its sealed memfd once a caller wanted one; -EBADF before */
 };
 
 struct view_cache {
@@ -37,6 +45,8 @@ void views_clear(struct manager *m)
 	for (size_t i = 0; i < m->views->n; i++) {
 		free(m->views->docs[i].key);
 		free(m->views->docs[i].text);
+		if (m->views->docs[i].fd >= 0)
+			close(m->views->docs[i].fd);
 	}
 	m->views->n = 0;
 }
@@ -48,22 +58,22 @@ void views_free(struct manager *m)
 	m->views = NULL;
 }
 
-static const char *views_find(const struct manager *m, const char *key)
+static struct view_doc *views_find(const struct manager *m, const char *key)
 {
 	for (size_t i = 0; m->views && i < m->views->n; i++)
 		if (strcmp(m->views->docs[i].key, key) == 0)
-			return m->views->docs[i].text;
+			return &m->views->docs[i];
 	return NULL;
 }
 
-/* Keeps text under key (both taken); the cache's copy, or NULL when out of memory. */
-static const char *views_put(struct manager *m, char *key, char *text)
+/* Keeps text under key (both taken); the cache's entry, or NULL when out of memory. */
+static struct view_doc *views_put(struct manager *m, char *key, char *text)
 {
 	struct view_doc *d;
 
 	if (!m->views)
 		m->views = calloc(1, sizeof(*m->views));
-	if (!m->views) {
+	if (!m->views || !text) {
 		free(key);
 		free(text);
 		return NULL;
@@ -73,7 +83,22 @@ static const char *views_put(struct manager *m, char *key, char *text)
 	d = &m->views->docs[m->views->n++];
 	d->key = key;
 	d->text = text;
-	return text;
+	d->fd = -EBADF;
+	return d;
+}
+
+/* The document's sealed memfd, made on first use and kept with the document. */
+static int view_doc_fd(struct view_doc *d, int *ret)
+{
+	int r;
+
+	if (d->fd < 0) {
+		r = document_fd_new(d->text, strlen(d->text), &d->fd);
+		if (r < 0)
+			return log_error_errno(r, "cannot pass a view document as a memfd: %m");
+	}
+	*ret = d->fd;
+	return 0;
 }
 
 /* The compact JSON text of doc (taken); paths may be any bytes, D-Bus wants UTF-8. */
@@ -196,12 +221,13 @@ static const struct view_method {
 	const char *member;
 	bool takes_target;
 	bool takes_options;
+	bool replies_fd; /* "h", a sealed memfd, instead of "s" */
 	view_build_t build;
 } view_methods[] = {
-	{"GetStatus", false, false, build_status},
-	{"GetList", false, true, build_list},
-	{"GetPlan", true, true, build_plan},
-	{"CheckUpdate", true, true, build_update_check},
+	{"GetStatus", false, false, false, build_status},
+	{"GetList", false, true, true, build_list},
+	{"GetPlan", true, true, false, build_plan},
+	{"CheckUpdate", true, true, false, build_update_check},
 };
 
 static const struct view_method *view_method_of(sd_bus_message *msg)
@@ -214,19 +240,17 @@ static const struct view_method *view_method_of(sd_bus_message *msg)
 	return NULL;
 }
 
-/* The cached document for msg's question, built now if this refresh has none yet. */
-static int view_document(struct manager *m, sd_bus_message *msg, const char **ret,
-			 sd_bus_error *error)
+/* The cached document for msg's question (vm), built now if this refresh has none yet. */
+static int view_document(struct manager *m, sd_bus_message *msg, const struct view_method *vm,
+			 struct view_doc **ret, sd_bus_error *error)
 {
-	const struct view_method *vm = view_method_of(msg);
 	struct view_options o = {};
-	const char *target = "", *text;
+	const char *target = "";
+	struct view_doc *d;
 	json_object *doc = NULL;
 	char *key;
 	int r;
 
-	if (!vm)
-		return -EINVAL;
 	r = sd_bus_message_rewind(msg, true);
 	if (r >= 0 && vm->takes_target)
 		r = sd_bus_message_read(msg, "s", &target);
@@ -237,10 +261,10 @@ static int view_document(struct manager *m, sd_bus_message *msg, const char **re
 	if (asprintf(&key, "%s/%s/%d%d%d", vm->member, target, o.dry_run, o.allow_debug,
 		     o.reinstall) < 0)
 		return -ENOMEM;
-	text = views_find(m, key);
-	if (text) {
+	d = views_find(m, key);
+	if (d) {
 		free(key);
-		*ret = text;
+		*ret = d;
 		return 0;
 	}
 	r = vm->build(m, target, &o, &doc, error);
@@ -248,27 +272,46 @@ static int view_document(struct manager *m, sd_bus_message *msg, const char **re
 		free(key);
 		return r;
 	}
-	text = views_put(m, key, document_text(doc));
-	if (!text)
+	d = views_put(m, key, document_text(doc));
+	if (!d)
 		return -ENOMEM;
-	*ret = text;
+	*ret = d;
 	return 0;
 }
 
-/* pacing.c's answer: the reply, and what it cost (its size). */
+/* Replies with the document, in the message or as its memfd. */
+static int view_reply(const struct view_method *vm, sd_bus_message *msg, struct view_doc *d)
+{
+	int fd = -EBADF, r;
+
+	if (!vm->replies_fd)
+		return sd_bus_reply_method_return(msg, "s", d->text);
+	r = view_doc_fd(d, &fd);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "h", fd); /* sd-bus sends a dup */
+}
+
+/*
+ * pacing.c's answer: the reply, and what it cost: the bytes the message
+ * carries through dbus-daemon (a memfd carries none of the document's).
+ */
 static int view_answer(struct manager *m, sd_bus_message *msg, size_t *ret_cost)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	const char *text = NULL;
+	const struct view_method *vm = view_method_of(msg);
+	struct view_doc *d = NULL;
 	int r;
 
-	r = view_document(m, msg, &text, &error);
-	*ret_cost = text ? strlen(text) : 0;
+	r = vm ? view_document(m, msg, vm, &d, &error) : -EINVAL;
+	*ret_cost = d && !vm->replies_fd ? strlen(d->text) : 0;
+	if (r >= 0)
+		r = view_reply(vm, msg, d);
 	if (r < 0 && !sd_bus_error_is_set(&error))
 		sd_bus_error_set_errno(&error, r);
 	if (r < 0)
 		return sd_bus_reply_method_error(msg, &error);
-	return sd_bus_reply_method_return(msg, "s", text);
+	return r;
 }
 
 static int method_view(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -281,7 +324,7 @@ static const sd_bus_vtable views_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", document),
 				method_view, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetList", SD_BUS_ARGS("a{sv}", options),
-				SD_BUS_RESULT("s", document), method_view,
+				SD_BUS_RESULT("h", document), method_view,
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetPlan", SD_BUS_ARGS("s", target, "a{sv}", options),
 				SD_BUS_RESULT("s", document), method_view,

@@ -18,6 +18,7 @@
 #include "bus-names.h"
 #include <tdx/hash.h>
 #include <tdx/json.h>
+#include <tdx/string-table.h>
 #include "tdxd.h"
 
 #define JOBS_KEPT 8u /* finished jobs stay readable for a while */
@@ -188,7 +189,7 @@ static bool job_run_post_hooks(struct job *j)
 		doc = tdx_history_record_to_json(&j->records[j->n_records - 1]);
 	if (asprintf(&dir, "%s/%s", m->config->hook_dir, TDX_HOOKS_POST_DIR) < 0 ||
 	    asprintf(&e1, "TDX_FROM=%s", j->from) < 0 || asprintf(&e2, "TDX_TO=%s", j->to) < 0 ||
-	    asprintf(&e3, "TDX_RESULT=%s", j->result) < 0 ||
+	    asprintf(&e3, "TDX_RESULT=%s", tdx_update_result_to_string(j->result)) < 0 ||
 	    asprintf(&e4, "TDX_ERROR=%s", j->error) < 0)
 		return false;
 	char *env[] = {e1, e2, e3, e4, NULL};
@@ -214,9 +215,16 @@ static bool job_run_post_hooks(struct job *j)
 	return all_ok;
 }
 
-static const char *refusal_result(const struct tdx_preflight *pf)
+static enum tdx_update_result refusal_result(const struct tdx_preflight *pf)
 {
-	return tdx_preflight_first_failure(pf) == TDX_CHECK_VETO ? "vetoed" : "preflight-failed";
+	return tdx_preflight_first_failure(pf) == TDX_CHECK_VETO ? TDX_RESULT_VETOED
+								 : TDX_RESULT_PREFLIGHT_FAILED;
+}
+
+/* A history record's result: the job's words are enum tdx_update_result's (view.h). */
+static void record_set_result(struct tdx_history_record *rec, enum tdx_update_result res)
+{
+	tdx_history_set_field(rec->result, sizeof(rec->result), tdx_update_result_to_string(res));
 }
 
 /* The part of a hop's record known before its first byte. */
@@ -264,8 +272,7 @@ static void job_hop_done(void *ud, const struct tdx_hop_result *res)
 	if (!res->attempted || !j->pending)
 		return;
 	rec = &j->pending[j->n_pending++];
-	tdx_history_set_field(rec->result, sizeof(rec->result),
-			      tdx_update_outcome_to_string(res->outcome));
+	record_set_result(rec, tdx_update_result_of_outcome(res->outcome));
 	tdx_history_set_field(rec->error, sizeof(rec->error), res->fw.error.raw);
 	rec->remaining_after = res->remaining_after_known ? (int32_t)res->remaining_after : -1;
 	r = pending_save(j->manager, j->pending, j->n_pending);
@@ -285,8 +292,7 @@ static void job_record_hops(struct job *j, const struct tdx_host *host,
 		if (!h->attempted)
 			rec.image_sha256[0] = '\0';
 		if (h->attempted) {
-			tdx_history_set_field(rec.result, sizeof(rec.result),
-					      tdx_update_outcome_to_string(h->outcome));
+			record_set_result(&rec, tdx_update_result_of_outcome(h->outcome));
 			if (h->outcome != TDX_OUTCOME_SUCCESS)
 				tdx_history_set_field(rec.error, sizeof(rec.error),
 						      h->fw.error.raw[0] ? h->fw.error.raw
@@ -298,8 +304,7 @@ static void job_record_hops(struct job *j, const struct tdx_host *host,
 				j->installed_known = true;
 			}
 		} else if (!tdx_preflight_passed(&h->preflight)) {
-			tdx_history_set_field(rec.result, sizeof(rec.result),
-					      refusal_result(&h->preflight));
+			record_set_result(&rec, refusal_result(&h->preflight));
 			tdx_history_set_field(rec.error, sizeof(rec.error), run_msg);
 		} else
 			continue; /* dry run: passed pre-flight, nothing to record */
@@ -311,24 +316,24 @@ static void job_record_hops(struct job *j, const struct tdx_host *host,
 	}
 }
 
-static void job_finish(struct job *j, const char *result, const char *error)
+static void job_finish(struct job *j, enum tdx_update_result result, const char *error)
 {
 	pthread_mutex_lock(&j->lock);
-	snprintf(j->result, sizeof(j->result), "%s", result);
+	j->result = result;
 	snprintf(j->error, sizeof(j->error), "%s", error ?: "");
 	pthread_mutex_unlock(&j->lock);
 }
 
 /* Records a refusal that happened before any hop ran (planning, host). */
-static void job_refuse_early(struct job *j, const struct tdx_host *host, const char *result,
-			     const char *error)
+static void job_refuse_early(struct job *j, const struct tdx_host *host,
+			     enum tdx_update_result result, const char *error)
 {
 	struct tdx_history_record rec;
 
 	record_init(&rec, host);
 	tdx_history_set_field(rec.from, sizeof(rec.from), j->from);
 	tdx_history_set_field(rec.to, sizeof(rec.to), j->req.target);
-	tdx_history_set_field(rec.result, sizeof(rec.result), result);
+	record_set_result(&rec, result);
 	tdx_history_set_field(rec.error, sizeof(rec.error), error);
 	rec.remaining_after = rec.remaining_before;
 	if (!j->req.dry_run)
@@ -357,13 +362,12 @@ static void job_set_document(struct job *j, json_object *doc)
 
 /* Planning refused the job: recorded, and its document (as tdxctl --direct words it). */
 static void job_refuse_with_document(struct job *j, const struct tdx_view_input *in,
-				     enum tdx_update_result res, const char *record_result,
-				     const char *error)
+				     enum tdx_update_result res, const char *error)
 {
 	char line[2 * TDX_DIAG_MAX];
 
 	snprintf(line, sizeof(line), "update refused: no plan: %s", error);
-	job_refuse_early(j, in->host, record_result, error);
+	job_refuse_early(j, in->host, res, error);
 	job_set_document(j, tdx_view_update_verdict(in, j->req.dry_run, res,
 						    res == TDX_RESULT_UP_TO_DATE ? NULL : line));
 }
@@ -384,7 +388,7 @@ static int job_take_fleet_slot(struct job *j, const struct tdx_view_input *in)
 		return 0;
 	}
 	snprintf(line, sizeof(line), "update refused: %s", diag.msg);
-	job_refuse_early(j, in->host, "vetoed", diag.msg);
+	job_refuse_early(j, in->host, TDX_RESULT_VETOED, diag.msg);
 	job_set_document(j, tdx_view_update_verdict(in, false, TDX_RESULT_VETOED, line));
 	return r;
 }
@@ -426,7 +430,6 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 	r = tdx_view_plan_compute(&in, j->req.target[0] ? &target : NULL, &plan, &diag);
 	if (r < 0) {
 		job_refuse_with_document(j, &in, tdx_plan_error_result(r),
-					 r == -EALREADY ? "up-to-date" : "no-plan",
 					 diag.msg[0] ? diag.msg : strerror(-r));
 		return;
 	}
@@ -454,13 +457,13 @@ static void job_run(struct job *j, struct tdxd_facts *f)
 	if (r < 0 && (done == 0 || results[done - 1].attempted ||
 		      tdx_preflight_passed(&results[done - 1].preflight))) {
 		/* The run stopped before a hop result existed (lock, image load, ...). */
-		job_refuse_early(j, host, "failed", diag.msg);
+		job_refuse_early(j, host, TDX_RESULT_FAILED, diag.msg);
 	} else if (r < 0)
 		job_finish(j, refusal_result(&results[done - 1].preflight), diag.msg);
 	else if (j->req.dry_run)
-		job_finish(j, "dry-run-passed", "");
+		job_finish(j, TDX_RESULT_DRY_RUN_PASSED, "");
 	else
-		job_finish(j, tdx_update_outcome_to_string(j->last_outcome),
+		job_finish(j, tdx_update_result_of_outcome(j->last_outcome),
 			   j->n_records ? j->records[j->n_records - 1].error : "");
 	tdx_plan_done(&plan);
 }
@@ -484,7 +487,7 @@ static void *job_worker(void *userdata)
 			tdx_diag_set(&diag, -ENOENT, "%s: %s", j->manager->config->store_path,
 				     f.store_error);
 		snprintf(line, sizeof(line), "update refused: %s", diag.msg);
-		job_refuse_early(j, f.host, "failed", diag.msg);
+		job_refuse_early(j, f.host, TDX_RESULT_FAILED, diag.msg);
 		job_set_document(
 			j, tdx_view_update_verdict(NULL, j->req.dry_run, TDX_RESULT_REFUSED, line));
 	} else
@@ -494,11 +497,12 @@ static void *job_worker(void *userdata)
 	if (!j->req.dry_run && j->n_records > 0)
 		hooks_ok = job_run_post_hooks(j);
 	/* Kept after FATAL or a failed post hook: the fleet stops behind this host. */
-	if (j->fleet_slot && hooks_ok && strcmp(j->result, "fatal") != 0)
+	if (j->fleet_slot && hooks_ok && j->result != TDX_RESULT_FATAL)
 		(void)fleet_lock_release(j->manager, "update done");
 	else if (j->fleet_slot)
 		log_warning("FleetLock: slot kept (result %s%s): the fleet waits for this host",
-			    j->result, hooks_ok ? "" : ", a post-update hook failed");
+			    tdx_update_result_to_string(j->result),
+			    hooks_ok ? "" : ", a post-update hook failed");
 	pthread_mutex_lock(&j->lock);
 	j->state = JOB_FINISHED;
 	j->phase = "done";
@@ -509,10 +513,12 @@ static void *job_worker(void *userdata)
 	return NULL;
 }
 
-static const char *job_state_to_string(enum job_state s)
-{
-	return s == JOB_QUEUED ? "queued" : s == JOB_RUNNING ? "running" : "finished";
-}
+static const char *const job_state_table[] = {
+	[JOB_QUEUED] = "queued",
+	[JOB_RUNNING] = "running",
+	[JOB_FINISHED] = "finished",
+};
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(job_state, enum job_state, static);
 
 static int job_get_prop(sd_bus *bus, const char *path, const char *interface, const char *property,
 			sd_bus_message *reply, void *userdata, sd_bus_error *error)
@@ -534,7 +540,8 @@ static int job_get_prop(sd_bus *bus, const char *path, const char *interface, co
 	else if (strcmp(property, "Progress") == 0)
 		r = sd_bus_message_append(reply, "u", j->progress);
 	else if (strcmp(property, "Result") == 0)
-		r = sd_bus_message_append(reply, "s", j->done ? j->result : "");
+		r = sd_bus_message_append(reply, "s",
+					  j->done ? tdx_update_result_to_string(j->result) : "");
 	else if (strcmp(property, "Error") == 0)
 		r = sd_bus_message_append(reply, "s", j->done ? j->error : "");
 	else if (strcmp(property, "From") == 0)
@@ -632,24 +639,36 @@ void jobs_free(struct manager *m)
 	m->running_job = NULL;
 }
 
+/* The journal entry of a finished job: its MESSAGE_ID and priority follow from its result. */
 static void job_log_result(const struct job *j)
 {
 	const char *id = TDX_MESSAGE_UPDATE_FAILED;
 	int prio = 3;
 
-	if (strcmp(j->result, "success") == 0 || strcmp(j->result, "dry-run-passed") == 0) {
+	switch (j->result) {
+	case TDX_RESULT_SUCCESS:
+	case TDX_RESULT_DRY_RUN_PASSED:
 		id = TDX_MESSAGE_UPDATE_SUCCEEDED;
 		prio = 5;
-	} else if (strcmp(j->result, "fatal") == 0) {
+		break;
+	case TDX_RESULT_FATAL:
 		id = TDX_MESSAGE_UPDATE_FATAL;
 		prio = 2;
-	} else if (strcmp(j->result, "refused") == 0 || strcmp(j->result, "busy") == 0 ||
-		   strcmp(j->result, "vetoed") == 0 || strcmp(j->result, "preflight-failed") == 0 ||
-		   strcmp(j->result, "up-to-date") == 0 || strcmp(j->result, "no-plan") == 0) {
+		break;
+	case TDX_RESULT_REFUSED:
+	case TDX_RESULT_BUSY:
+	case TDX_RESULT_VETOED:
+	case TDX_RESULT_PREFLIGHT_FAILED:
+	case TDX_RESULT_UP_TO_DATE:
+	case TDX_RESULT_NO_PLAN:
 		id = TDX_MESSAGE_UPDATE_REFUSED;
 		prio = 4;
+		break;
+	default: /* timeout, io-error, failed: the update failed */
+		break;
 	}
-	log_update_event(id, prio, j->id, j->from, j->to, j->result, j->error);
+	log_update_event(id, prio, j->id, j->from, j->to, tdx_update_result_to_string(j->result),
+			 j->error);
 }
 
 /* Loop thread, once the worker is done: history, state file, cache, signal. */
@@ -681,10 +700,10 @@ static void job_complete(struct job *j)
 	m->running_job = NULL;
 	if (!j->req.dry_run)
 		(void)manager_refresh(m);
-	(void)manager_set_update_state(m, "idle", 0, j->result);
+	(void)manager_set_update_state(m, "idle", 0, tdx_update_result_to_string(j->result));
 	(void)sd_bus_emit_signal(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE, "UpdateFinished", "ssss",
-				 j->from, j->to, j->result, j->error);
-	fleet_on_job_end(m, j->result);
+				 j->from, j->to, tdx_update_result_to_string(j->result), j->error);
+	fleet_on_job_end(m, tdx_update_result_to_string(j->result));
 	jobs_trim(m);
 	manager_job_ended(m);
 }

@@ -5,7 +5,8 @@
  * read keeps tdxd, dbus-daemon and itself busy, and on a small host that
  * alone slows everyone down. So every uid but root gets a token bucket:
  * PACING_RATE_PER_SEC tokens a second, at most PACING_BURST saved, and a
- * document costs 1 + size / PACING_BYTES_PER_TOKEN. A call that finds its
+ * reply costs 1 + its bytes through the bus / PACING_BYTES_PER_TOKEN (a memfd
+ * document, GetList, costs 1). A call that finds its
  * uid without a token waits in the uid's queue and is answered when the
  * bucket has refilled: the reply is late, not refused, and a looping client
  * costs a few answers a second. Interactive use (a `tdxctl list` now and

@@ -108,7 +108,7 @@ struct job {
 	/* Worker output, read by the loop thread after done is seen. */
 	char from[TDX_VERSION_STRING_MAX];
 	char to[TDX_VERSION_STRING_MAX];
-	char result[32];
+	enum tdx_update_result result; /* its words: tdx_update_result_to_string() */
 	char error[TDX_DIAG_MAX];
 	struct tdx_history_record *records; /* one per attempted hop or refusal */
 	size_t n_records;
@@ -280,7 +280,7 @@ void views_free(struct manager *m);
  */
 #define PACING_RATE_PER_SEC    20u	     /* tokens a uid earns per second */
 #define PACING_BURST	       100u	     /* tokens a uid can save up */
-#define PACING_BYTES_PER_TOKEN (16u * 1024u) /* a document costs 1 + size/this */
+#define PACING_BYTES_PER_TOKEN (16u * 1024u) /* a reply costs 1 + its bus bytes/this */
 #define PACING_QUEUE_PER_UID   64u
 typedef int (*pacing_answer_t)(struct manager *m, sd_bus_message *msg, size_t *ret_cost);
 /* Answers msg with answer() now (root, or a token left) or later; 1 when queued. */

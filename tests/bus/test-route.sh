@@ -164,6 +164,39 @@ wait "$fk" 2>/dev/null
 expect_grep "$WORK/bus.out" $'1\\.5\\.06 -> 1\\.5\\.08: \033\\[0;1;31mfatal' "fatal through tdxd on a terminal"
 expect_grep "$WORK/bus.out" $'\033\\[0;1;31mtdxctl: \\*+' "fatal banner through tdxd on a terminal"
 
+# A store of 10,000 images (issue 8): every read verb and the dry runs, text
+# and JSON, through tdxd as with --direct. GetList's document (about 7 MB)
+# travels as a sealed memfd; nobody gets it too, so fd passing works for an
+# unprivileged caller under the shipped bus policy.
+reset_host
+stop_tdxd
+write_conf
+sed -i "s|^Path=.*|Path=$STORE_10K|" "$WORK/tdxd.conf"
+start_tdxd
+for json in "" --json; do
+	TDXCTL_STORE=$STORE_10K same 0 $json status
+	TDXCTL_STORE=$STORE_10K same 0 $json list
+	TDXCTL_STORE=$STORE_10K same 0 $json plan
+	TDXCTL_STORE=$STORE_10K same 0 $json plan 1.5.08
+	TDXCTL_STORE=$STORE_10K same 1 $json plan 1.5.99
+	TDXCTL_STORE=$STORE_10K same 0 $json update --dry-run
+	TDXCTL_STORE=$STORE_10K same 1 $json update --dry-run 1.5.99
+done
+CHECKS=$((CHECKS + 3))
+TDXCTL_STORE=$STORE_10K tdxctl_to direct --direct --json list
+[ "$(jq '.candidates | length' "$WORK/direct.out")" -ge 10000 ] ||
+	fail "the 10,000-image store lists $(jq '.candidates | length' "$WORK/direct.out") images"
+# The list is a file descriptor on the bus, not 7 MB in one message.
+"${BUSCTL[@]}" call "${DEST[@]}" GetList a{sv} 0 >"$WORK/getlist.out" || fail "GetList failed"
+expect_grep "$WORK/getlist.out" '^h [0-9]+$' "GetList's reply is one fd"
+as_nobody "$TDXCTL" --json list >"$WORK/nobody.out" 2>"$WORK/nobody.err" ||
+	fail "list --json through tdxd as nobody: $(cat "$WORK/nobody.err")"
+cmp -s "$WORK/nobody.out" "$WORK/direct.out" || fail "list --json as nobody differs from --direct"
+expect_empty "$FW/data" "data after the 10,000-image runs"
+stop_tdxd
+write_conf
+start_tdxd
+
 # Without tdxd: update stops with one line and writes nothing; reads fall back.
 reset_host
 stop_tdxd

@@ -78,6 +78,8 @@ ERR=$WORK/stderr
 # tests/bus (which empties TDXCTL_ARGS) runs the same verbs through tdxd. No
 # system bus either, so nothing of the machine leaks in.
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus
+# Nor the machine's /etc/tdxd/tdxd.conf: --direct applies its site rules.
+export TDXD_CONFIG=${TDXD_CONFIG:-$WORK/tdxd.conf}
 TDXCTL_ARGS=(--direct)
 run() {
 	"$TDXCTL" "${TDXCTL_ARGS[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null

@@ -37,6 +37,21 @@ CHECKS=$((CHECKS + 1))
 	fail "bytes were written for an unapproved image"
 expect_prop ModuleVersion '"1.5.06"'
 
+# In-process (--direct) the same site rule holds: tdxctl reads the same
+# tdxd.conf and its drop-ins (TDXD_CONFIG), so no path can skip it.
+TDXCTL_STORE=$WORK/store run --direct list --json
+expect_rc 0 "tdxctl --direct list (approval set)"
+expect_json '.candidates[] | select(.version == "1.5.10") | .reasons' '["not_approved"]'
+TDXCTL_STORE=$WORK/store run --direct status --json
+expect_json '.best_update.version' 1.5.08
+TDXCTL_STORE=$WORK/store run --direct update 1.5.10 --yes --json
+expect_rc 3 "tdxctl --direct update 1.5.10 (not approved)"
+expect_json '.result' no-plan
+expect_grep "$OUT" 'not_approved' "--direct update's refusal"
+CHECKS=$((CHECKS + 1))
+[ ! -s "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data" ] ||
+	fail "--direct wrote bytes for an unapproved image"
+
 # Masked: every image is approved again.
 ln -sf /dev/null "$WORK/tdxd.conf.d/50-approved.conf"
 stop_tdxd

@@ -37,6 +37,10 @@ mkfifo "$WORK/store/joined_files/1.5/tdx_module_1.5.10.blob"
 "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null 2>&1
 bounded_call "GetList as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "${BUSCTL[@]}" call "${DEST[@]}" GetList a{sv} 0
 expect_rc 0 "GetList with a FIFO in the store"
+expect_grep "$OUT" '^h [0-9]+$' "GetList's reply (a sealed memfd)"
+# tdxctl reads that memfd as nobody; TDXCTL_STORE is unset, so a fallback in-process would not see the FIFO.
+bounded_call "list --json as nobody" setpriv --reuid=65534 --regid=65534 --clear-groups "$TDXCTL" --json list
+expect_rc 0 "list --json through tdxd with a FIFO in the store"
 expect_grep "$OUT" "is a FIFO"
 bounded_call "Ping after the GetList" "${BUSCTL[@]}" call org.tdxctl.tdx1 /org/tdxctl/tdx1 org.freedesktop.DBus.Peer Ping
 expect_rc 0 "Ping"
