@@ -11,8 +11,9 @@
 # 2. The Debian suites of this machine's apt sources (bookworm, -updates,
 #    -security), nothing else; /etc/resolv.conf; /proc, /sys, /dev.
 # 3. The tracked files of this checkout (tools/copy-tracked.sh, uncommitted
-#    edits included) in "/root/tdx ctl", with a git index as a clone has:
-#    a user's clone, at a path with a space, which kbuild cannot build in.
+#    edits included) in "/tmp/tdx ctl", with a git index as a clone has:
+#    a user's clone under /tmp, at a path with a space, which kbuild
+#    cannot build in.
 # 4. In the chroot, as a new user would: tools/demo.sh (install-deps, the
 #    build, the simulator module build, a TCG boot, four commands), then
 #    tests/run-all.sh --quick.
@@ -132,7 +133,7 @@ bind /dev /dev
 bind /dev/pts /dev/pts
 bind "$cache/apt-archives" /var/cache/apt/archives
 bind "$vmcache" /var/cache/tdxctl-vm
-src="/root/tdx ctl"
+src="/tmp/tdx ctl"
 "$top/tools/copy-tracked.sh" "$root$src"
 # A clone has an index: the style suite asks git which files are ours.
 git -C "$root$src" init -q && git -C "$root$src" add -A

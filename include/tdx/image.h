@@ -55,6 +55,21 @@ struct tdx_sigstruct_info {
 	struct tdx_signature signature;		   /* verified when parsed; trust is separate */
 };
 
+/*
+ * The sigstruct fields policy and listings use, with the cpuid table by
+ * pointer: what a module store keeps per entry (the inline 255-slot table is
+ * 1 KB, mostly empty; 10,000 entries carried 10 MB of it).
+ */
+struct tdx_sigstruct_summary {
+	bool debug;
+	uint32_t date;
+	uint16_t seam_svn;
+	uint8_t seamhash[TDX_SEAMHASH_SIZE];
+	uint32_t cpuid_count;
+	const uint32_t *cpuid_table; /* cpuid_count values; who owns them says where it is kept */
+	struct tdx_signature signature;
+};
+
 /* A parsed image. Points into the caller's buffer; owns nothing. */
 struct tdx_image {
 	enum tdx_image_format format;
@@ -109,6 +124,11 @@ int tdx_sigstruct_peek(const void *data, size_t size, struct tdx_sigstruct_info 
 		       struct tdx_diag *diag);
 /* True when (cpu_signature & ~0xf) matches an entry of the table (also masked). */
 bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature);
+/* The same for a table of count values (at most TDX_CPUID_TABLE_MAX are looked at). */
+bool tdx_cpuid_table_supports(const uint32_t *table, uint32_t count, uint32_t cpu_signature);
+/* The summary of sig; its cpuid_table points into sig (valid while sig is). */
+void tdx_sigstruct_summarize(const struct tdx_sigstruct_info *sig,
+			     struct tdx_sigstruct_summary *ret);
 
 /*
  * Builds an image of the given format from a sigstruct and a module binary:

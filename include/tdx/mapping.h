@@ -41,6 +41,14 @@ struct tdx_mapping {
 /* Parses JSON text. -EBADMSG (syntax, with offset), -EINVAL (types, values, duplicates). */
 int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret,
 		      struct tdx_diag *diag);
+/*
+ * The same, always as one json-c tree of the whole document. tdx_mapping_parse()
+ * takes a file one release at a time when it can (10,000 releases made a
+ * tree of 18 MB) and comes here for anything else; fuzz-mapping holds the two
+ * to the same result.
+ */
+int tdx_mapping_parse_tree(const char *text, size_t size, struct tdx_mapping **ret,
+			   struct tdx_diag *diag);
 /* Loads a file (size capped). -ENOENT/-EACCES/... with diag naming the problem. */
 int tdx_mapping_load(const char *path, struct tdx_mapping **ret, struct tdx_diag *diag);
 struct tdx_mapping *tdx_mapping_free(struct tdx_mapping *m);

@@ -27,12 +27,16 @@ struct tdx_store_entry {
 	char *sigstruct_path;
 	const struct tdx_release *release; /* NULL: no mapping entry */
 
-	/* Filled by tdx_store_entry_peek() (and _verify()); sig_state says whether it ran. */
+	/*
+	 * Filled by tdx_store_entry_peek() (and _verify()); sig_state says whether it ran.
+	 * Small on purpose (a store may hold 10,000 entries): sig.cpuid_table and
+	 * sig_error are malloc'ed and owned by the entry.
+	 */
 	enum { TDX_SIG_NOT_READ, TDX_SIG_OK, TDX_SIG_ERROR } sig_state;
-	struct tdx_sigstruct_info sig;
+	struct tdx_sigstruct_summary sig;
 	enum tdx_image_format blob_format; /* format of blob_path, INVALID when none */
 	uint64_t blob_size;
-	char sig_error[TDX_DIAG_MAX];
+	char *sig_error; /* TDX_SIG_ERROR: why, one line */
 };
 
 /* Something odd in the store that is reported, not fatal. */

@@ -213,7 +213,7 @@ static bool put_date(json_object *o, const char *key, uint32_t date)
 	return put_str(o, key, tdx_json_date_text(date, buf));
 }
 
-static json_object *cpuid_table(const struct tdx_sigstruct_info *s)
+static json_object *cpuid_table(const struct tdx_sigstruct_summary *s)
 {
 	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
 	char buf[TDX_JSON_HEX_MAX];
@@ -229,7 +229,7 @@ static json_object *cpuid_table(const struct tdx_sigstruct_info *s)
 }
 
 /* The sigstruct keys shared by candidate, image and sigstruct; null when s is NULL. */
-static bool put_sig_fields(json_object *o, const struct tdx_sigstruct_info *s)
+static bool put_sig_fields(json_object *o, const struct tdx_sigstruct_summary *s)
 {
 	if (!s)
 		return put_null(o, "debug") && put_null(o, "build_date") &&
@@ -283,11 +283,13 @@ json_object *tdx_json_host(const struct tdx_host *h, uint32_t cpu_signature)
 json_object *tdx_json_sigstruct(const struct tdx_sigstruct_info *s)
 {
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	struct tdx_sigstruct_summary sum;
 
 	if (!o)
 		return NULL;
+	tdx_sigstruct_summarize(s, &sum);
 	if (!put_int(o, "header_type", s->header_type) ||
-	    !put_hex(o, "module_vendor", 0, s->module_vendor) || !put_sig_fields(o, s))
+	    !put_hex(o, "module_vendor", 0, s->module_vendor) || !put_sig_fields(o, &sum))
 		return NULL;
 	return TAKE_PTR(o);
 }
@@ -295,9 +297,11 @@ json_object *tdx_json_sigstruct(const struct tdx_sigstruct_info *s)
 json_object *tdx_json_image(const struct tdx_image *img, const char *path)
 {
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	struct tdx_sigstruct_summary sum;
 
 	if (!o)
 		return NULL;
+	tdx_sigstruct_summarize(&img->sig, &sum);
 	if (!put_str(o, "path", path) ||
 	    !put_str(o, "format", tdx_json_format_or_null(img->format)) ||
 	    !put_int(o, "size", img->size) || !put_hex(o, "checksum", 4, img->checksum) ||
@@ -306,7 +310,7 @@ json_object *tdx_json_image(const struct tdx_image *img, const char *path)
 	    !put_int(o, "module_offset", img->module_offset) ||
 	    !put_int(o, "module_size", img->module_size) ||
 	    !put_int(o, "module_pages", img->module_size / TDX_PAGE_SIZE) ||
-	    !put_sig_fields(o, &img->sig))
+	    !put_sig_fields(o, &sum))
 		return NULL;
 	return TAKE_PTR(o);
 }

@@ -12,17 +12,12 @@
 
 #include <tdx/image.h>
 #include <tdx/mapping.h>
+#include "mapping-internal.h"
 
 /* JSON paths for messages, each level sized to hold the one above plus its suffix. */
 #define RELEASE_PATH_LEN 48			 /* "tdx_module_releases[N]" */
 #define FIELD_PATH_LEN	 (RELEASE_PATH_LEN + 48) /* ".min_module_version_for_td_preserving" */
 #define ITEM_PATH_LEN	 (FIELD_PATH_LEN + 24)	 /* "[N]" */
-
-/* A release while parsing: its position in the file, for messages after sorting. */
-struct parsed_release {
-	struct tdx_release r;
-	size_t index;
-};
 
 static void release_done(struct tdx_release *r)
 {
@@ -209,8 +204,8 @@ static int parse_release_fields(struct json_object *obj, const char *path, struc
 	return 0;
 }
 
-static int parse_release(struct json_object *obj, size_t index, struct tdx_release *ret,
-			 struct tdx_diag *diag)
+int tdx_mapping_parse_release(struct json_object *obj, size_t index, struct tdx_release *ret,
+			      struct tdx_diag *diag)
 {
 	struct tdx_release rel = {};
 	char path[RELEASE_PATH_LEN];
@@ -231,7 +226,7 @@ static int parse_release(struct json_object *obj, size_t index, struct tdx_relea
 
 static int cmp_parsed(const void *a, const void *b)
 {
-	const struct parsed_release *x = a, *y = b;
+	const struct tdx_parsed_release *x = a, *y = b;
 	int c = tdx_version_compare(&x->r.version, &y->r.version);
 
 	/* Ties by file position, so the later duplicate is the one reported. */
@@ -240,30 +235,18 @@ static int cmp_parsed(const void *a, const void *b)
 	return c;
 }
 
-static void parsed_free(struct parsed_release *p, size_t n)
+void tdx_parsed_releases_free(struct tdx_parsed_release *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		release_done(&p[i].r);
 	free(p);
 }
 
-static int parse_releases(struct json_object *arr, struct tdx_mapping *m, struct tdx_diag *diag)
+int tdx_mapping_take_releases(struct tdx_parsed_release *p, size_t n, struct tdx_mapping *m,
+			      struct tdx_diag *diag)
 {
-	size_t n = json_object_array_length(arr), done = 0;
-	struct parsed_release *p;
-	int r = 0;
+	int r;
 
-	p = calloc(n ? n : 1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	for (; done < n && r >= 0; done++) {
-		p[done].index = done;
-		r = parse_release(json_object_array_get_idx(arr, done), done, &p[done].r, diag);
-	}
-	if (r < 0) {
-		parsed_free(p, done);
-		return r;
-	}
 	qsort(p, n, sizeof(*p), cmp_parsed);
 	for (size_t i = 1; i < n; i++)
 		if (tdx_version_equal(&p[i - 1].r.version, &p[i].r.version)) {
@@ -274,12 +257,12 @@ static int parse_releases(struct json_object *arr, struct tdx_mapping *m, struct
 					 "tdx_module_releases[%zu]",
 					 p[i].index, tdx_version_format(&p[i].r.version, vs),
 					 p[i - 1].index);
-			parsed_free(p, n);
+			tdx_parsed_releases_free(p, n);
 			return r;
 		}
 	m->releases = calloc(n ? n : 1, sizeof(*m->releases));
 	if (!m->releases) {
-		parsed_free(p, n);
+		tdx_parsed_releases_free(p, n);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -289,14 +272,32 @@ static int parse_releases(struct json_object *arr, struct tdx_mapping *m, struct
 	return 0;
 }
 
-static int parse_header(struct json_object *root, struct tdx_mapping *m, struct tdx_diag *diag)
+static int parse_releases(struct json_object *arr, struct tdx_mapping *m, struct tdx_diag *diag)
 {
-	struct json_object *hdr, *ver;
+	size_t n = json_object_array_length(arr), done = 0;
+	struct tdx_parsed_release *p;
+	int r = 0;
+
+	p = calloc(n ? n : 1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (; done < n && r >= 0; done++) {
+		p[done].index = done;
+		r = tdx_mapping_parse_release(json_object_array_get_idx(arr, done), done,
+					      &p[done].r, diag);
+	}
+	if (r < 0) {
+		tdx_parsed_releases_free(p, done);
+		return r;
+	}
+	return tdx_mapping_take_releases(p, n, m, diag);
+}
+
+int tdx_mapping_parse_header(struct json_object *hdr, struct tdx_mapping *m, struct tdx_diag *diag)
+{
+	struct json_object *ver;
 	int r;
 
-	r = get_member(root, "Header", false, NULL, &hdr, diag);
-	if (r < 0 || !hdr)
-		return r;
 	r = expect_type(hdr, json_type_object, "Header", diag);
 	if (r < 0)
 		return r;
@@ -310,8 +311,16 @@ static int parse_header(struct json_object *root, struct tdx_mapping *m, struct 
 	return m->header_version ? 0 : -ENOMEM;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
+static int parse_header(struct json_object *root, struct tdx_mapping *m, struct tdx_diag *diag)
+{
+	struct json_object *hdr;
+	int r;
+
+	r = get_member(root, "Header", false, NULL, &hdr, diag);
+	if (r < 0 || !hdr)
+		return r;
+	return tdx_mapping_parse_header(hdr, m, diag);
+}
 
 static int tokenize(const char *text, size_t size, struct json_object **ret, struct tdx_diag *diag)
 {
@@ -347,8 +356,8 @@ static int tokenize(const char *text, size_t size, struct json_object **ret, str
 	return 0;
 }
 
-int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret,
-		      struct tdx_diag *diag)
+int tdx_mapping_parse_tree(const char *text, size_t size, struct tdx_mapping **ret,
+			   struct tdx_diag *diag)
 {
 	_cleanup_(json_object_putp) struct json_object *root = NULL;
 	_cleanup_(tdx_mapping_freep) struct tdx_mapping *m = NULL;
@@ -378,6 +387,17 @@ int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret,
 		return r;
 	*ret = TAKE_PTR(m);
 	return 0;
+}
+
+int tdx_mapping_parse(const char *text, size_t size, struct tdx_mapping **ret,
+		      struct tdx_diag *diag)
+{
+	int r = tdx_mapping_parse_fast(text, size, ret);
+
+	/* Anything the fast path does not take, the tree parses, and says what is wrong. */
+	if (r >= 0 || r == -ENOMEM)
+		return r;
+	return tdx_mapping_parse_tree(text, size, ret, diag);
 }
 
 int tdx_mapping_load(const char *path, struct tdx_mapping **ret, struct tdx_diag *diag)

@@ -357,7 +357,7 @@ static int fail_unknown_input(struct planner *pl, struct tdx_diag *diag)
 				diag, -ENODATA,
 				"%s cannot be read from the store, so whether it can be "
 				"installed cannot be decided: %s",
-				v, e->sig_error[0] ? e->sig_error : "unreadable image");
+				v, e->sig_error ? e->sig_error : "unreadable image");
 	}
 	return 0;
 }

@@ -112,7 +112,7 @@ static uint32_t image_reasons(struct tdx_store_entry *e, const struct tdx_policy
 		(void)tdx_store_entry_peek(e, NULL); /* the error is kept in e->sig_error */
 	if (e->sig_state != TDX_SIG_OK)
 		return TDX_REASON_BAD_IMAGE;
-	if (!tdx_sigstruct_supports_cpu(&e->sig, host->cpu_signature))
+	if (!tdx_cpuid_table_supports(e->sig.cpuid_table, e->sig.cpuid_count, host->cpu_signature))
 		reasons |= TDX_REASON_CPU;
 	if (e->sig.debug && !opts->allow_debug)
 		reasons |= TDX_REASON_DEBUG;

@@ -62,14 +62,32 @@ int tdx_sigstruct_parse(const void *data, size_t size, struct tdx_sigstruct_info
 	return 0;
 }
 
-bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature)
+bool tdx_cpuid_table_supports(const uint32_t *table, uint32_t count, uint32_t cpu_signature)
 {
-	uint32_t count =
-		sig->cpuid_count < TDX_CPUID_TABLE_MAX ? sig->cpuid_count : TDX_CPUID_TABLE_MAX;
-
+	if (count > TDX_CPUID_TABLE_MAX)
+		count = TDX_CPUID_TABLE_MAX;
 	for (uint32_t i = 0; i < count; i++)
-		if ((sig->cpuid_table[i] & TDX_CPU_SIGNATURE_MASK) ==
-		    (cpu_signature & TDX_CPU_SIGNATURE_MASK))
+		if ((table[i] & TDX_CPU_SIGNATURE_MASK) == (cpu_signature & TDX_CPU_SIGNATURE_MASK))
 			return true;
 	return false;
+}
+
+bool tdx_sigstruct_supports_cpu(const struct tdx_sigstruct_info *sig, uint32_t cpu_signature)
+{
+	return tdx_cpuid_table_supports(sig->cpuid_table, sig->cpuid_count, cpu_signature);
+}
+
+void tdx_sigstruct_summarize(const struct tdx_sigstruct_info *sig,
+			     struct tdx_sigstruct_summary *ret)
+{
+	*ret = (struct tdx_sigstruct_summary){
+		.debug = sig->debug,
+		.date = sig->date,
+		.seam_svn = sig->seam_svn,
+		.cpuid_count = sig->cpuid_count < TDX_CPUID_TABLE_MAX ? sig->cpuid_count
+								      : TDX_CPUID_TABLE_MAX,
+		.cpuid_table = sig->cpuid_table,
+		.signature = sig->signature,
+	};
+	memcpy(ret->seamhash, sig->seamhash, sizeof(ret->seamhash));
 }

@@ -416,6 +416,8 @@ struct tdx_store *tdx_store_free(struct tdx_store *s)
 		free(s->entries[i].blob_path);
 		free(s->entries[i].bin_path);
 		free(s->entries[i].sigstruct_path);
+		free((uint32_t *)s->entries[i].sig.cpuid_table);
+		free(s->entries[i].sig_error);
 	}
 	for (size_t i = 0; i < s->n_problems; i++) {
 		free(s->problems[i].path);
@@ -476,6 +478,34 @@ static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_S
 	return 0;
 }
 
+/* Keeps the summary of sig in e, with a copy of the cpuid table (only the slots in use). */
+static int entry_keep_sig(struct tdx_store_entry *e, const struct tdx_sigstruct_info *sig)
+{
+	uint32_t *table = NULL;
+
+	tdx_sigstruct_summarize(sig, &e->sig);
+	if (e->sig.cpuid_count > 0) {
+		table = reallocarray(NULL, e->sig.cpuid_count, sizeof(*table));
+		if (!table) {
+			e->sig = (struct tdx_sigstruct_summary){};
+			return -ENOMEM;
+		}
+		memcpy(table, sig->cpuid_table, e->sig.cpuid_count * sizeof(*table));
+	}
+	e->sig.cpuid_table = table;
+	return 0;
+}
+
+/* Drops what an earlier read kept. */
+static void entry_forget(struct tdx_store_entry *e)
+{
+	free((uint32_t *)e->sig.cpuid_table);
+	e->sig = (struct tdx_sigstruct_summary){};
+	free(e->sig_error);
+	e->sig_error = NULL;
+	e->sig_state = TDX_SIG_NOT_READ;
+}
+
 /* Reads the sigstruct again and keeps its fields, with the RSA step when verify is set. */
 static int entry_read(struct tdx_store_entry *e, bool verify, struct tdx_diag *diag)
 {
@@ -488,12 +518,17 @@ static int entry_read(struct tdx_store_entry *e, bool verify, struct tdx_diag *d
 	if (r >= 0)
 		r = verify ? tdx_sigstruct_parse(raw, sizeof(raw), &sig, &local)
 			   : tdx_sigstruct_peek(raw, sizeof(raw), &sig, &local);
+	entry_forget(e);
 	if (r < 0) {
+		e->sig_error = strdup(local.msg);
+		if (!e->sig_error)
+			return -ENOMEM; /* not read: the next look tries again */
 		e->sig_state = TDX_SIG_ERROR;
-		memcpy(e->sig_error, local.msg, sizeof(e->sig_error));
 		return tdx_diag_set(diag, r, "%s", local.msg);
 	}
-	e->sig = sig;
+	r = entry_keep_sig(e, &sig);
+	if (r < 0)
+		return r;
 	e->sig_state = TDX_SIG_OK;
 	return 0;
 }
@@ -513,7 +548,7 @@ int tdx_store_entry_verify(struct tdx_store_entry *e, struct tdx_diag *diag)
 
 	if (r < 0 || e->sig.signature.status != TDX_SIGNATURE_UNCHECKED)
 		return r;
-	/* Read again rather than kept: 2 KiB per entry is 20 MB for a 10,000-image store. */
+	/* Read again rather than kept: 2 KiB per entry would be 20 MB for 10,000 images. */
 	return entry_read(e, true, diag);
 }
 

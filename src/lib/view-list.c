@@ -32,7 +32,7 @@ static void write_reasons(struct tdx_json_writer *w, uint32_t reasons)
 }
 
 /* json.c's put_sig_fields: the sigstruct keys of a candidate, null when s is NULL. */
-static void write_sig_fields(struct tdx_json_writer *w, const struct tdx_sigstruct_info *s)
+static void write_sig_fields(struct tdx_json_writer *w, const struct tdx_sigstruct_summary *s)
 {
 	char buf[TDX_JSON_HEX_MAX], hex[2 * TDX_SEAMHASH_SIZE + 1];
 

@@ -19,10 +19,6 @@
 #include <tdx/policy.h>
 #include "tdxd.h"
 
-#define PROP(name, sig, field)                                                  \
-	SD_BUS_PROPERTY(name, sig, NULL, offsetof(struct manager, props.field), \
-			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
-
 static int plan_error(int r, const char *msg, sd_bus_error *error)
 {
 	const char *name;
@@ -448,28 +444,6 @@ static int property_get_inhibitors(sd_bus *bus, const char *path, const char *in
 
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	PROP("ModuleVersion", "s", module_version),
-	PROP("ModuleState", "s", module_state),
-	PROP("SeamldrVersion", "s", seamldr_version),
-	PROP("RemainingUpdates", "i", remaining_updates),
-	PROP("RuntimeUpdate", "b", runtime_update),
-	PROP("RuntimeUpdateReason", "s", runtime_update_reason),
-	PROP("CpuSignature", "u", cpu_signature),
-	PROP("AbiLayout", "s", abi_layout),
-	PROP("ImageFormat", "s", image_format),
-	PROP("FwUploadStatus", "s", fw_status),
-	PROP("TcbVersion", "s", tcb_version),
-	PROP("SeamSvn", "q", seam_svn),
-	PROP("Mrseam", "s", mrseam),
-	PROP("BuildDate", "s", build_date),
-	PROP("TcbSource", "s", tcb_source),
-	PROP("BestUpdate", "s", best_update),
-	PROP("BestUpdateReason", "s", best_update_reason),
-	PROP("UpdateState", "s", update_state),
-	PROP("UpdateProgress", "u", update_progress),
-	PROP("LastResult", "s", last_result),
-	PROP("StorePath", "s", store_path),
-	PROP("AutoUpdate", "s", auto_update),
 	SD_BUS_PROPERTY("Inhibitors", "a(ssuu)", property_get_inhibitors, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD("Refresh", NULL, NULL, method_refresh, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -498,7 +472,11 @@ int manager_bus_register(struct manager *m)
 {
 	int r;
 
-	r = sd_bus_add_object_vtable(m->bus, NULL, TDX_BUS_PATH, TDX_BUS_IFACE, manager_vtable, m);
+	/* The cached properties first: GetAll lists them in the order they always had. */
+	r = manager_properties_register(m);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(m->bus, NULL, TDX_BUS_PATH, TDX_BUS_IFACE,
+					     manager_vtable, m);
 	if (r >= 0)
 		r = manager_views_register(m);
 	if (r < 0)

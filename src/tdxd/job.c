@@ -520,37 +520,34 @@ static const char *const job_state_table[] = {
 };
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(job_state, enum job_state, static);
 
-static int job_get_prop(sd_bus *bus, const char *path, const char *interface, const char *property,
-			sd_bus_message *reply, void *userdata, sd_bus_error *error)
-{
-	struct job *j = userdata;
-	int r;
-
-	pthread_mutex_lock(&j->lock);
-	if (strcmp(property, "Id") == 0)
-		r = sd_bus_message_append(reply, "u", j->id);
-	else if (strcmp(property, "Target") == 0)
-		r = sd_bus_message_append(reply, "s", j->req.target);
-	else if (strcmp(property, "DryRun") == 0)
-		r = sd_bus_message_append(reply, "b", (int)j->req.dry_run);
-	else if (strcmp(property, "State") == 0)
-		r = sd_bus_message_append(reply, "s", job_state_to_string(j->state));
-	else if (strcmp(property, "Phase") == 0)
-		r = sd_bus_message_append(reply, "s", j->phase ?: "queued");
-	else if (strcmp(property, "Progress") == 0)
-		r = sd_bus_message_append(reply, "u", j->progress);
-	else if (strcmp(property, "Result") == 0)
-		r = sd_bus_message_append(reply, "s",
-					  j->done ? tdx_update_result_to_string(j->result) : "");
-	else if (strcmp(property, "Error") == 0)
-		r = sd_bus_message_append(reply, "s", j->done ? j->error : "");
-	else if (strcmp(property, "From") == 0)
-		r = sd_bus_message_append(reply, "s", j->done ? j->from : "");
-	else
-		r = sd_bus_message_append(reply, "s", j->done ? j->to : "");
-	pthread_mutex_unlock(&j->lock);
-	return r;
-}
+/*
+ * One typed getter per Job property, each reading its field under the job's
+ * lock (the worker writes them). The outcome's properties are empty until
+ * the job is done.
+ */
+#define JOB_GETTER(fn, sig, value)                                                                \
+	static int fn(sd_bus *bus, const char *path, const char *interface, const char *property, \
+		      sd_bus_message *reply, void *userdata, sd_bus_error *error)                 \
+	{                                                                                         \
+		struct job *j = userdata;                                                         \
+		int r;                                                                            \
+                                                                                                  \
+		pthread_mutex_lock(&j->lock);                                                     \
+		r = sd_bus_message_append(reply, sig, value);                                     \
+		pthread_mutex_unlock(&j->lock);                                                   \
+		return r;                                                                         \
+	}
+JOB_GETTER(job_get_id, "u", j->id)
+JOB_GETTER(job_get_target, "s", j->req.target)
+JOB_GETTER(job_get_dry_run, "b", (int)j->req.dry_run)
+JOB_GETTER(job_get_state, "s", job_state_to_string(j->state))
+JOB_GETTER(job_get_phase, "s", j->phase ?: "queued")
+JOB_GETTER(job_get_progress, "u", j->progress)
+JOB_GETTER(job_get_result, "s", j->done ? tdx_update_result_to_string(j->result) : "")
+JOB_GETTER(job_get_error, "s", j->done ? j->error : "")
+JOB_GETTER(job_get_from, "s", j->done ? j->from : "")
+JOB_GETTER(job_get_to, "s", j->done ? j->to : "")
+#undef JOB_GETTER
 
 /* Job.GetResult(): the job's update document (tdxctl-dbus(5)), once it has finished. */
 static int job_method_get_result(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -573,21 +570,21 @@ static int job_method_get_result(sd_bus_message *msg, void *userdata, sd_bus_err
 	return sd_bus_reply_method_return(msg, "s", doc);
 }
 
-#define JOB_PROP(name, sig) \
-	SD_BUS_PROPERTY(name, sig, job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define JOB_PROP(name, sig, getter) \
+	SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
 static const sd_bus_vtable job_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Id", "u", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Target", "s", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("DryRun", "b", job_get_prop, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	JOB_PROP("State", "s"),
-	JOB_PROP("Phase", "s"),
-	JOB_PROP("Progress", "u"),
-	JOB_PROP("Result", "s"),
-	JOB_PROP("Error", "s"),
-	JOB_PROP("From", "s"),
-	JOB_PROP("To", "s"),
+	SD_BUS_PROPERTY("Id", "u", job_get_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Target", "s", job_get_target, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("DryRun", "b", job_get_dry_run, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	JOB_PROP("State", "s", job_get_state),
+	JOB_PROP("Phase", "s", job_get_phase),
+	JOB_PROP("Progress", "u", job_get_progress),
+	JOB_PROP("Result", "s", job_get_result),
+	JOB_PROP("Error", "s", job_get_error),
+	JOB_PROP("From", "s", job_get_from),
+	JOB_PROP("To", "s", job_get_to),
 	SD_BUS_METHOD_WITH_ARGS("GetResult", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", document),
 				job_method_get_result, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,

@@ -218,6 +218,13 @@ int manager_set_update_state(struct manager *m, const char *state, uint32_t prog
 
 /* bus-manager.c */
 int manager_bus_register(struct manager *m);
+/* bus-properties.c: the cached properties (struct tdxd_props) on the bus. */
+int manager_properties_register(struct manager *m);
+/* The names of the properties that differ between old and now, at most max. */
+size_t props_changed(const struct tdxd_props *old, const struct tdxd_props *now, const char **ret,
+		     size_t max);
+/* PropertiesChanged for every property m->props changed against old. */
+void props_emit(struct manager *m, const struct tdxd_props *old);
 /* Boolean a{sv} options; "version" (a string) too when ret_version. Unknown keys: InvalidArgs. */
 struct bus_option {
 	const char *key;

@@ -51,9 +51,11 @@ static struct tdx_version take_version(struct bytes *b)
 	return (struct tdx_version){take(b) & 3, take(b) & 7, take(b)};
 }
 
-static void take_sig(struct bytes *b, struct tdx_sigstruct_info *s)
+/* The entry owns the table (tdx_store_free frees it), as a scanned store's do. */
+static int take_sig(struct bytes *b, struct tdx_sigstruct_summary *s)
 {
 	uint8_t flags = take(b);
+	uint32_t *table;
 
 	s->debug = flags & 1;
 	/* BCD dates and other values both */
@@ -63,17 +65,21 @@ static void take_sig(struct bytes *b, struct tdx_sigstruct_info *s)
 		s->seamhash[i] = take(b);
 	/* up to the whole table now and then */
 	s->cpuid_count = flags & 4 ? take(b) : take(b) & 3;
-	for (uint32_t i = 0; i < s->cpuid_count && i < TDX_CPUID_TABLE_MAX; i++)
-		s->cpuid_table[i] = flags & 8 ? take32(b) : 0x806f0u | (take(b) & 0xf);
+	table = calloc(s->cpuid_count + 1, sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->cpuid_count; i++)
+		table[i] = flags & 8 ? take32(b) : 0x806f0u | (take(b) & 0xf);
+	s->cpuid_table = table;
 	/* no UNCHECKED: the policy would read the image to run the RSA step */
 	s->signature.status = (enum tdx_signature_status)(take(b) % 3);
 	memset(s->signature.key_sha256, flags & 16 ? 0x5a : take(b), TDX_SHA256_SIZE);
+	return 0;
 }
 
 static int take_entry(struct bytes *b, const struct tdx_mapping *m, struct tdx_store_entry *e)
 {
 	uint8_t kind = take(b);
-	_cleanup_free_ char *err = NULL;
 
 	e->version = take_version(b);
 	e->release = kind & 1 && m->n_releases ? &m->releases[take(b) % m->n_releases] : NULL;
@@ -84,15 +90,11 @@ static int take_entry(struct bytes *b, const struct tdx_mapping *m, struct tdx_s
 	e->blob_format = kind & 8 ? TDX_IMAGE_FORMAT_V1 : kind & 16 ? TDX_IMAGE_FORMAT_V2 : 0;
 	if (kind & 32) {
 		e->sig_state = TDX_SIG_ERROR;
-		err = take_str(b);
-		if (!err)
-			return -ENOMEM;
-		snprintf(e->sig_error, sizeof(e->sig_error), "%s", err);
-	} else {
-		e->sig_state = TDX_SIG_OK;
-		take_sig(b, &e->sig);
+		e->sig_error = take_str(b);
+		return e->sig_error ? 0 : -ENOMEM;
 	}
-	return 0;
+	e->sig_state = TDX_SIG_OK;
+	return take_sig(b, &e->sig);
 }
 
 static struct tdx_mapping *take_mapping(struct bytes *b)

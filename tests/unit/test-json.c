@@ -86,8 +86,10 @@ static void test_candidate(void **state)
 	};
 	struct tdx_candidate c = {.entry = &e, .reasons = 0};
 	struct tdx_version running = {1, 5, 6};
+	struct tdx_sigstruct_info sig;
 
-	fill_sig(&e.sig, true);
+	fill_sig(&sig, true);
+	tdx_sigstruct_summarize(&sig, &e.sig);
 	assert_json(tdx_json_candidate(&c, &running),
 		    "{\"version\":\"1.5.08\",\"installable\":true,\"reasons\":[],\"running\":false,"
 		    "\"min_td_preserving\":\"1.5.01\","

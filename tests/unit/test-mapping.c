@@ -9,7 +9,9 @@
 
 #include <cmocka.h>
 
+#include <tdx/image.h>
 #include <tdx/mapping.h>
+#include "../../src/lib/mapping-internal.h"
 
 #define V(a, b, c) (&(struct tdx_version){a, b, c})
 
@@ -85,6 +87,46 @@ static void test_real_14c28ce(void **state)
 }
 
 /* Our own catalog: the properties mapping/README.md promises the demo and VM scenarios. */
+/* Intel's files and ours take the fast path (one release at a time), else it buys nothing. */
+static void test_fast_path_taken(void **state)
+{
+	static const char *const files[] = {
+		TEST_DATA_DIR "/mapping_file-28a4baa.json",
+		TEST_DATA_DIR "/mapping_file-14c28ce.json",
+		TOP_SRCDIR "/mapping/synthetic/mapping_file.json",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_(tdx_mapping_freep) struct tdx_mapping *fast = NULL, *tree = NULL;
+		_cleanup_free_ uint8_t *text = NULL;
+		struct tdx_diag diag = {};
+		size_t size;
+
+		assert_int_equal(tdx_file_read_all(files[i], 1 << 20, &text, &size, &diag), 0);
+		assert_int_equal(tdx_mapping_parse_fast((const char *)text, size, &fast), 0);
+		assert_int_equal(tdx_mapping_parse_tree((const char *)text, size, &tree, &diag), 0);
+		assert_int_equal(fast->n_releases, tree->n_releases);
+		assert_string_equal(fast->header_version ?: "", tree->header_version ?: "");
+	}
+	/* anything unusual is the tree's to judge: a comment, a repeated member */
+	{
+		static const char *const odd[] = {
+			"{/* c */\"tdx_module_releases\":[]}",
+			"{\"tdx_module_releases\":[],\"tdx_module_releases\":[]}",
+			"{\"tdx_module_releases\":[],}",
+			"{\"Header\":null,\"tdx_module_releases\":[]}",
+		};
+
+		for (size_t i = 0; i < ELEMENTSOF(odd); i++) {
+			struct tdx_mapping *m = NULL;
+
+			assert_int_equal(tdx_mapping_parse_fast(odd[i], strlen(odd[i]), &m),
+					 -EAGAIN);
+			assert_null(m);
+		}
+	}
+}
+
 static void test_synthetic_catalog(void **state)
 {
 	struct tdx_mapping *m = NULL;
@@ -263,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_28a4baa),
 		cmocka_unit_test(test_real_14c28ce),
+		cmocka_unit_test(test_fast_path_taken),
 		cmocka_unit_test(test_synthetic_catalog),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_tolerant_and_sorted),
