@@ -126,6 +126,13 @@ static int list_json_once(const char *root, const struct tdx_policy_host *host, 
 	return 0;
 }
 
+/* A FILE that only counts what is written to it. */
+static ssize_t count_write(void *cookie, const char *buf, size_t size)
+{
+	*(size_t *)cookie += size;
+	return (ssize_t)size;
+}
+
 /* The same, streamed (tdx_view_list_write, what tdxctl --direct list --json runs now). */
 static int list_stream_once(const char *root, const struct tdx_policy_host *ph, size_t *ret_bytes)
 {
@@ -137,7 +144,6 @@ static int list_stream_once(const char *root, const struct tdx_policy_host *ph, 
 	};
 	struct tdx_view_input in;
 	FILE *f;
-	long bytes;
 	int r;
 
 	r = scan(root, &store);
@@ -147,13 +153,12 @@ static int list_stream_once(const char *root, const struct tdx_policy_host *ph, 
 				     .cpu_signature = ph->cpu_signature,
 				     .store = store,
 				     .store_path = root};
-	f = fopen("/dev/null", "we");
+	*ret_bytes = 0;
+	f = fopencookie(ret_bytes, "w", (cookie_io_functions_t){.write = count_write});
 	if (!f)
-		return negative_errno();
+		return -ENOMEM;
 	r = tdx_view_list_write(&in, f, TDX_JSON_WRITE_PRETTY);
-	bytes = ftell(f);
 	fclose(f);
-	*ret_bytes = bytes > 0 ? (size_t)bytes : 0;
 	return r;
 }
 
@@ -238,7 +243,7 @@ static int capture(char *const argv[], const char *path)
 }
 
 /* Whether the baseline and this build print the same bytes. */
-static void compare_outputs(char *const base_argv[], char *const argv[])
+static void compare_outputs(const char *what, char *const base_argv[], char *const argv[])
 {
 	char a[] = "/tmp/tdx-bench-list-a-XXXXXX", b[] = "/tmp/tdx-bench-list-b-XXXXXX";
 	int fa = mkstemp(a), fb = mkstemp(b), r;
@@ -253,7 +258,7 @@ static void compare_outputs(char *const base_argv[], char *const argv[])
 	else {
 		snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
 		r = system(cmd);
-		printf("output of baseline and this build: %s\n",
+		printf("output of baseline and this build, %s: %s\n", what,
 		       r == 0 ? "byte-identical" : "DIFFERENT");
 	}
 	unlink(a);
@@ -276,12 +281,16 @@ static void print_loadavg(const char *when)
 static int bench_subprocess(const char *tdxctl, const char *baseline, const char *root,
 			    unsigned size, unsigned runs)
 {
-	struct timed_cmd cmds[3] = {
+	struct timed_cmd cmds[5] = {
 		{"/bin/true (floor)", {"/bin/true", NULL}},
 		{"baseline tdxctl --direct list --json",
 		 {(char *)baseline, "--direct", "list", "--json", "--store", (char *)root, NULL}},
 		{"tdxctl --direct list --json",
 		 {(char *)tdxctl, "--direct", "list", "--json", "--store", (char *)root, NULL}},
+		{"baseline tdxctl --direct list (text)",
+		 {(char *)baseline, "--direct", "list", "--store", (char *)root, NULL}},
+		{"tdxctl --direct list (text)",
+		 {(char *)tdxctl, "--direct", "list", "--store", (char *)root, NULL}},
 	};
 	size_t n = ELEMENTSOF(cmds);
 	int r = 0;
@@ -313,7 +322,9 @@ static int bench_subprocess(const char *tdxctl, const char *baseline, const char
 			print_cmd(&cmds[i], runs);
 	print_loadavg("after");
 	if (r >= 0 && baseline)
-		compare_outputs(cmds[1].argv, cmds[2].argv);
+		compare_outputs("--json", cmds[1].argv, cmds[2].argv);
+	if (r >= 0 && baseline)
+		compare_outputs("text", cmds[3].argv, cmds[4].argv);
 	for (size_t i = 0; i < n; i++) {
 		free(cmds[i].wall);
 		free(cmds[i].cpu);

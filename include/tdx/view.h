@@ -107,6 +107,16 @@ int tdx_view_list(const struct tdx_view_input *in, json_object **ret);
  */
 int tdx_view_list_write(const struct tdx_view_input *in, FILE *f, unsigned json_write_flags);
 
+/*
+ * The list document without a tree of every candidate, for a text renderer:
+ * fn gets each candidate's object (as in the document, newest first; freed
+ * after the call, a negative return stops), then *ret is the document with
+ * "candidates" empty and *ret_n the number of candidates. -ENOENT without a store.
+ */
+typedef int (*tdx_view_candidate_fn)(json_object *candidate, void *userdata);
+int tdx_view_list_each(const struct tdx_view_input *in, tdx_view_candidate_fn fn, void *userdata,
+		       json_object **ret, size_t *ret_n);
+
 /* What the list document shows: the candidates with their verdicts, and the running version. */
 struct tdx_view_list_items {
 	struct tdx_candidate *cands; /* malloc'ed; entries point into in->store */

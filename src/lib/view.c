@@ -287,40 +287,72 @@ int tdx_view_list_evaluate(const struct tdx_view_input *in, struct tdx_view_list
 	return 0;
 }
 
-int tdx_view_list(const struct tdx_view_input *in, json_object **ret)
+/* The list document of evaluated items; the candidates in it only when with_candidates. */
+static json_object *list_document(const struct tdx_view_input *in,
+				  const struct tdx_view_list_items *items, bool with_candidates)
 {
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
-	struct tdx_view_list_items items;
+	json_object *arr = json_object_new_array_ext(with_candidates ? (int)items->n : 0);
+
+	if (!o || put(o, "store", json_object_new_string(in->store->root)) < 0 ||
+	    put(o, "candidates", arr) < 0 ||
+	    json_object_object_add(o, "running",
+				   items->running ? tdx_json_version(items->running) : NULL) < 0)
+		return NULL;
+	for (size_t i = 0; with_candidates && i < items->n; i++) {
+		json_object *c = tdx_json_candidate(&items->cands[i], items->running);
+
+		if (!c || json_object_array_add(arr, c) < 0) {
+			json_object_put(c);
+			return NULL;
+		}
+	}
+	if (put_store_problems(o, in->store) < 0)
+		return NULL;
+	return TAKE_PTR(o);
+}
+
+int tdx_view_list(const struct tdx_view_input *in, json_object **ret)
+{
 	_cleanup_free_ struct tdx_candidate *cands = NULL;
-	json_object *arr;
+	struct tdx_view_list_items items;
 	int r;
 
-	if (!in->store)
-		return -ENOENT;
-	if (!o)
-		return -ENOMEM;
 	r = tdx_view_list_evaluate(in, &items);
 	if (r < 0)
 		return r;
 	cands = items.cands;
-	arr = json_object_new_array_ext((int)items.n);
-	if (put(o, "store", json_object_new_string(in->store->root)) < 0 ||
-	    put(o, "candidates", arr) < 0 ||
-	    json_object_object_add(o, "running",
-				   items.running ? tdx_json_version(items.running) : NULL) < 0)
+	*ret = list_document(in, &items, true);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int tdx_view_list_each(const struct tdx_view_input *in, tdx_view_candidate_fn fn, void *userdata,
+		       json_object **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct tdx_candidate *cands = NULL;
+	struct tdx_view_list_items items;
+	json_object *rest;
+	int r;
+
+	r = tdx_view_list_evaluate(in, &items);
+	if (r < 0)
+		return r;
+	cands = items.cands;
+	rest = list_document(in, &items, false);
+	if (!rest)
 		return -ENOMEM;
 	for (size_t i = 0; i < items.n; i++) {
 		json_object *c = tdx_json_candidate(&cands[i], items.running);
 
-		if (!c || json_object_array_add(arr, c) < 0) {
-			json_object_put(c);
-			return -ENOMEM;
+		r = c ? fn(c, userdata) : -ENOMEM;
+		json_object_put(c);
+		if (r < 0) {
+			json_object_put(rest);
+			return r;
 		}
 	}
-	r = put_store_problems(o, in->store);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(o);
+	*ret = rest;
+	*ret_n = items.n;
 	return 0;
 }
 

@@ -116,6 +116,19 @@ static int direct_status(struct backend *b, json_object **ret)
 	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
 }
 
+/* The words of a list that failed (r < 0), the same whichever way it was made. */
+static int list_failed(struct backend *b, struct direct *d, int r)
+{
+	if (r == -ENOENT) {
+		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
+		return r;
+	}
+	if (r == -EIO)
+		return backend_fail(b, r, "cannot write to stdout");
+	return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
+			    strerror(-r));
+}
+
 static int direct_list(struct backend *b, json_object **ret)
 {
 	struct direct *d = NULL;
@@ -125,14 +138,7 @@ static int direct_list(struct backend *b, json_object **ret)
 	if (r < 0)
 		return r;
 	r = tdx_view_list(&d->in, ret);
-	if (r == -ENOENT) {
-		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
-		return r;
-	}
-	if (r < 0)
-		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
-				    strerror(-r));
-	return 0;
+	return r < 0 ? list_failed(b, d, r) : 0;
 }
 
 static int direct_list_write(struct backend *b, FILE *out)
@@ -144,16 +150,20 @@ static int direct_list_write(struct backend *b, FILE *out)
 	if (r < 0)
 		return r;
 	r = tdx_view_list_write(&d->in, out, TDX_JSON_WRITE_PRETTY);
-	if (r == -ENOENT) {
-		tdx_view_store_error(&d->in, b->error, sizeof(b->error));
-		return r;
-	}
-	if (r == -EIO)
-		return backend_fail(b, r, "cannot write to stdout");
+	return r < 0 ? list_failed(b, d, r) : 0;
+}
+
+static int direct_list_each(struct backend *b, tdx_view_candidate_fn fn, void *userdata,
+			    json_object **ret, size_t *ret_n)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load_store(b, &d);
 	if (r < 0)
-		return backend_fail(b, r, "%s: cannot evaluate the store: %s", b->opts->store,
-				    strerror(-r));
-	return 0;
+		return r;
+	r = tdx_view_list_each(&d->in, fn, userdata, ret, ret_n);
+	return r < 0 ? list_failed(b, d, r) : 0;
 }
 
 /* target "" is the newest; anything else was checked by the caller already. */
@@ -340,6 +350,7 @@ static const struct backend_ops direct_ops = {
 	.status = direct_status,
 	.list = direct_list,
 	.list_write = direct_list_write,
+	.list_each = direct_list_each,
 	.plan = direct_plan,
 	.update_check = direct_update_check,
 	.update_run = direct_update_run,

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include <tdx/diag.h>
+#include <tdx/view.h>
 #include "render.h"
 #include "verbs.h"
 
@@ -34,6 +35,9 @@ struct backend_ops {
 	 * document (tdx_view_list_write); NULL for a back-end that has only documents.
 	 */
 	int (*list_write)(struct backend *b, FILE *out);
+	/* The list document in parts (tdx_view_list_each); NULL as for list_write. */
+	int (*list_each)(struct backend *b, tdx_view_candidate_fn fn, void *userdata,
+			 json_object **ret, size_t *ret_n);
 	/* target: "" for the newest. */
 	int (*plan)(struct backend *b, const char *target, json_object **ret);
 	/* The update document before anything runs: result "planned" (with its plan), or the

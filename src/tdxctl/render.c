@@ -369,16 +369,34 @@ static void print_store_problems(json_object *d)
 			  str_or(d, "store", ""), json_object_get_string(array_at(missing, i)));
 }
 
+/* After the candidates: the empty store's line, then the problems on stderr. */
+static void print_list_end(const struct render_ctx *c, json_object *d, size_t n_candidates)
+{
+	if (n_candidates == 0)
+		fprintf(c->out, "No module images in %s.\n", str_or(d, "store", ""));
+	fflush(c->out);
+	print_store_problems(d);
+}
+
 static void print_list_text(const struct render_ctx *c, json_object *d)
 {
 	json_object *cands = get(d, "candidates");
 
-	if (array_len(cands) == 0)
-		fprintf(c->out, "No module images in %s.\n", str_or(d, "store", ""));
 	for (size_t i = 0; i < array_len(cands); i++)
 		print_candidate(c, array_at(cands, i));
-	fflush(c->out);
-	print_store_problems(d);
+	print_list_end(c, d, array_len(cands));
+}
+
+int render_list_candidate(const struct render_ctx *c, json_object *cand)
+{
+	print_candidate(c, cand);
+	return ferror(c->out) ? -EIO : 0;
+}
+
+int render_list_end(const struct render_ctx *c, json_object *doc, size_t n_candidates)
+{
+	print_list_end(c, doc, n_candidates);
+	return ferror(c->out) ? -EIO : 0;
 }
 
 int render_list(const struct render_ctx *c, json_object *doc)

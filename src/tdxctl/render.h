@@ -36,6 +36,12 @@ int render_status(const struct render_ctx *c, json_object *doc);
 /* Named inhibitors (tdx_view_held_inhibitors): one line each with the time left; "none". */
 void render_held_inhibitors(const struct render_ctx *c, json_object *keys);
 int render_list(const struct render_ctx *c, json_object *doc);
+/*
+ * The text of list in parts (a back-end's list_each): each candidate as it is
+ * made, then the rest of the document (without candidates). -EIO when out failed.
+ */
+int render_list_candidate(const struct render_ctx *c, json_object *cand);
+int render_list_end(const struct render_ctx *c, json_object *doc, size_t n_candidates);
 int render_plan(const struct render_ctx *c, json_object *doc);
 int render_update(const struct render_ctx *c, json_object *doc);
 

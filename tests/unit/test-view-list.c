@@ -150,6 +150,51 @@ static void test_scanned_store(void **state)
 	assert_int_equal(synth_remove_tree(root), 0);
 }
 
+struct each_check {
+	json_object *doc; /* tdx_view_list's */
+	size_t i;
+};
+
+static int check_candidate(json_object *cand, void *userdata)
+{
+	struct each_check *ec = userdata;
+	json_object *cands = NULL;
+
+	assert_true(json_object_object_get_ex(ec->doc, "candidates", &cands));
+	assert_true(json_object_equal(cand, json_object_array_get_idx(cands, ec->i++)));
+	return 0;
+}
+
+/* The text's parts: each candidate as in the document, then the rest without them. */
+static void test_each(void **state)
+{
+	const size_t size = 1u << 16;
+	_cleanup_free_ uint8_t *bytes = malloc(size);
+	_cleanup_(tdx_store_freep) struct tdx_store *s = NULL;
+	_cleanup_(json_object_putp) json_object *doc = NULL, *rest = NULL;
+	struct each_check ec = {};
+	json_object *cands = NULL;
+	struct tdx_view_input in;
+	uint8_t flags = 1;
+	size_t n = 0;
+
+	assert_non_null(bytes);
+	prng_fill(bytes, size, 42);
+	s = list_twin_store(bytes, size, 300);
+	assert_non_null(s);
+	list_twin_input(s, &flags, 1, &in);
+	assert_int_equal(tdx_view_list(&in, &doc), 0);
+	ec.doc = doc;
+	assert_int_equal(tdx_view_list_each(&in, check_candidate, &ec, &rest, &n), 0);
+	assert_int_equal(n, s->n_entries);
+	assert_int_equal(ec.i, n);
+	assert_true(json_object_object_get_ex(rest, "candidates", &cands));
+	assert_int_equal(json_object_array_length(cands), 0);
+	json_object_object_del(doc, "candidates");
+	json_object_object_del(rest, "candidates");
+	assert_true(json_object_equal(doc, rest));
+}
+
 static void test_no_store(void **state)
 {
 	struct tdx_view_input in = {};
@@ -206,8 +251,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_strings), cmocka_unit_test(test_many_entries),
-		cmocka_unit_test(test_scanned_store),	cmocka_unit_test(test_no_store),
-		cmocka_unit_test(test_write_error),	cmocka_unit_test(test_writer_balance),
+		cmocka_unit_test(test_scanned_store),	cmocka_unit_test(test_each),
+		cmocka_unit_test(test_no_store),	cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_writer_balance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
