@@ -42,6 +42,34 @@ struct tdx_hooks_report {
 	size_t veto_index; /* which run, when vetoed */
 };
 
+/*
+ * One hook that passed the checks, handed to a runner instead of fork():
+ * tdxd starts it in a transient systemd unit with its own sandbox. The
+ * runner returns -errno (diag says why) when the hook could not be started,
+ * 0 when it exited (*ret_wait_status is a waitpid() status) or 1 when it was
+ * killed at timeout_usec. While waiting it keeps reading capture_fd with
+ * tdx_hooks_capture(), so a hook that writes much never blocks on its pipe.
+ */
+struct tdx_hook_exec {
+	const char *path; /* dir/name; the runner executes it by path (tdxd(8) HOOKS) */
+	const char *name;
+	char **env; /* the options' extra entries only, NULL terminated */
+	int stdin_fd;
+	int stdout_fd;
+	int stderr_fd;	/* the write end of capture_fd's pipe */
+	int capture_fd; /* non-blocking */
+	char *capture;	/* NUL terminated, what stderr said so far */
+	size_t capture_size;
+	size_t *capture_len;
+	uint64_t timeout_usec;
+};
+#define TDX_HOOK_RUNNER_TIMED_OUT 1
+typedef int (*tdx_hook_runner_t)(const struct tdx_hook_exec *x, void *userdata,
+				 int *ret_wait_status, struct tdx_diag *diag);
+
+/* Appends what capture_fd holds now to capture; false at EOF or on an error. */
+bool tdx_hooks_capture(const struct tdx_hook_exec *x);
+
 struct tdx_hooks_opts {
 	uint64_t timeout_usec;	/* per hook */
 	bool stop_on_failure;	/* pre-update: the first failure decides */
@@ -50,6 +78,8 @@ struct tdx_hooks_opts {
 	char **env;		/* "KEY=value" entries added to the environment, NULL terminated */
 	const char *stdin_data; /* written to the hook's stdin; NULL: /dev/null */
 	uid_t required_owner;	/* 0 in production; tests may use their own uid */
+	tdx_hook_runner_t runner; /* NULL: fork and exec in this process */
+	void *runner_data;
 };
 
 const char *tdx_hook_status_to_string(enum tdx_hook_status s);

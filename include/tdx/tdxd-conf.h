@@ -49,6 +49,44 @@ struct tdx_fleet_config {
 #define TDX_FLEETLOCK_ID_MAX		       128u /* [FleetLock] ID= */
 #define TDX_CONFIG_DEFAULT_LABELS_REFRESH_USEC (600 * USEC_PER_SEC)
 
+/*
+ * [Hooks]: where hooks (and tdxd's FleetLock helper) run. With systemd,
+ * each hook runs in a transient service unit with this sandbox (a small
+ * allow-list of systemd.exec(5) properties, config-hooks.c), not inside
+ * tdxd's own; without systemd, or with TransientUnit=no, tdxd forks them.
+ */
+enum tdx_hooks_transient {
+	TDX_HOOKS_TRANSIENT_AUTO = 0, /* a unit when systemd manages this host and tdxd's bus */
+	TDX_HOOKS_TRANSIENT_YES,      /* always a unit; a hook that cannot get one vetoes */
+	TDX_HOOKS_TRANSIENT_NO,	      /* always forked inside tdxd's sandbox */
+};
+
+/* One IPAddressAllow=/IPAddressDeny= entry, as systemd's a(iayu). */
+struct tdx_ip_prefix {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefixlen;
+};
+#define TDX_HOOKS_MAX_LIST 64u /* entries in a list key of [Hooks] */
+
+struct tdx_hooks_profile {
+	enum tdx_hooks_transient transient_unit; /* TransientUnit= */
+	char *user;				 /* User= "" root */
+	char *group;				 /* Group= "" the user's */
+	char *protect_system;			 /* ProtectSystem= no|yes|full|strict */
+	char *protect_home;			 /* ProtectHome= no|yes|read-only|tmpfs */
+	bool private_tmp;			 /* PrivateTmp= */
+	bool no_new_privileges;			 /* NoNewPrivileges= */
+	char **read_write_paths;		 /* ReadWritePaths= NULL terminated */
+	struct tdx_ip_prefix *ip_allow;		 /* IPAddressAllow= */
+	size_t n_ip_allow;
+	struct tdx_ip_prefix *ip_deny; /* IPAddressDeny= */
+	size_t n_ip_deny;
+};
+#define TDX_HOOKS_DEFAULT_PROTECT_SYSTEM "full"
+#define TDX_HOOKS_DEFAULT_PROTECT_HOME	 "read-only"
+const char *tdx_hooks_transient_to_string(enum tdx_hooks_transient t);
+
 struct tdx_config {
 	char *store_path;		  /* [Store] Path= */
 	enum tdx_auto_update auto_update; /* [Update] AutoUpdate=off|apply */
@@ -57,11 +95,12 @@ struct tdx_config {
 	bool strict_compat;		  /* [Update] StrictCompat= */
 	bool allow_debug;		  /* [Update] AllowDebug= */
 	struct tdx_trusted_keys
-		trusted_keys;	      /* [Update] TrustedSigningKeys= (replaces the default) */
-	bool reapply_at_boot;	      /* [Update] ReapplyAtBoot= */
-	uint64_t upload_timeout_usec; /* [Update] UploadTimeoutSec= */
-	char *hook_dir;		      /* [Hooks] Directory= */
-	uint64_t hook_timeout_usec;   /* [Hooks] TimeoutSec= */
+		trusted_keys;		/* [Update] TrustedSigningKeys= (replaces the default) */
+	bool reapply_at_boot;		/* [Update] ReapplyAtBoot= */
+	uint64_t upload_timeout_usec;	/* [Update] UploadTimeoutSec= */
+	char *hook_dir;			/* [Hooks] Directory= */
+	uint64_t hook_timeout_usec;	/* [Hooks] TimeoutSec= */
+	struct tdx_hooks_profile hooks; /* [Hooks] the transient unit's sandbox */
 	enum tdx_inhibit_mode inhibit_mode; /* [Inhibit] Mode=refuse|wait */
 	uint64_t inhibit_wait_usec;	    /* [Inhibit] WaitTimeoutSec= */
 	uint64_t inhibit_max_hold_usec;	    /* [Inhibit] MaxHoldSec= (named keys), 1..86400 s */

@@ -15,3 +15,12 @@ void tdx_fleet_config_done(struct tdx_fleet_config *f);
 /* A fleet key: 1 when known and set, 0 when not a fleet key, -EINVAL for a bad value. */
 int tdx_config_set_fleet(struct tdx_fleet_config *f, const char *section, const char *k,
 			 const char *v);
+
+/* yes/no/true/false/on/off/1/0, any case. */
+int tdx_config_parse_bool(const char *v, bool *ret);
+
+/* config-hooks.c: the [Hooks] sandbox profile. */
+int tdx_hooks_profile_init(struct tdx_hooks_profile *p);
+void tdx_hooks_profile_done(struct tdx_hooks_profile *p);
+/* A [Hooks] profile key: 1 when known and set, 0 when not one, -EINVAL for a bad value. */
+int tdx_config_set_hooks(struct tdx_hooks_profile *p, const char *k, const char *v);

@@ -44,6 +44,7 @@ struct tdx_config *tdx_config_free(struct tdx_config *c)
 	free(c->state_dir);
 	free(c->kernel_module);
 	tdx_fleet_config_done(&c->fleet);
+	tdx_hooks_profile_done(&c->hooks);
 	tdx_strv_free(c->sources);
 	for (size_t i = 0; i < c->n_warnings; i++)
 		free(c->warnings[i]);
@@ -73,7 +74,8 @@ int tdx_config_new(struct tdx_config **ret)
 	c->warnings = calloc(1, sizeof(char *));
 	c->sources = calloc(1, sizeof(char *));
 	if (!c->store_path || !c->target || !c->hook_dir || !c->state_dir || !c->kernel_module ||
-	    !c->warnings || !c->sources || tdx_fleet_config_init(&c->fleet) < 0)
+	    !c->warnings || !c->sources || tdx_fleet_config_init(&c->fleet) < 0 ||
+	    tdx_hooks_profile_init(&c->hooks) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(c);
 	return 0;
@@ -101,7 +103,7 @@ static int config_warn(struct tdx_config *c, const char *source, unsigned line, 
 	return 0;
 }
 
-static int parse_bool(const char *v, bool *ret)
+int tdx_config_parse_bool(const char *v, bool *ret)
 {
 	static const char *const yes[] = {"1", "yes", "true", "on"};
 	static const char *const no[] = {"0", "no", "false", "off"};
@@ -220,13 +222,13 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 		if (strcmp(k, "Reserve") == 0)
 			return parse_unsigned(v, 1000, &c->reserve) ?: 1;
 		if (strcmp(k, "StrictCompat") == 0)
-			return parse_bool(v, &c->strict_compat) ?: 1;
+			return tdx_config_parse_bool(v, &c->strict_compat) ?: 1;
 		if (strcmp(k, "AllowDebug") == 0)
-			return parse_bool(v, &c->allow_debug) ?: 1;
+			return tdx_config_parse_bool(v, &c->allow_debug) ?: 1;
 		if (strcmp(k, "TrustedSigningKeys") == 0)
 			return tdx_trusted_keys_parse(v, &c->trusted_keys, NULL) ?: 1;
 		if (strcmp(k, "ReapplyAtBoot") == 0)
-			return parse_bool(v, &c->reapply_at_boot) ?: 1;
+			return tdx_config_parse_bool(v, &c->reapply_at_boot) ?: 1;
 		if (strcmp(k, "UploadTimeoutSec") == 0)
 			return tdx_config_parse_seconds(v, &c->upload_timeout_usec) ?: 1;
 	} else if (strcmp(st->section, "Hooks") == 0) {
@@ -234,6 +236,7 @@ static int config_set(struct tdx_config *c, struct parse_state *st, const char *
 			return tdx_config_parse_path(v, &c->hook_dir) ?: 1;
 		if (strcmp(k, "TimeoutSec") == 0)
 			return tdx_config_parse_seconds(v, &c->hook_timeout_usec) ?: 1;
+		return tdx_config_set_hooks(&c->hooks, k, v);
 	} else if (strcmp(st->section, "Inhibit") == 0) {
 		if (strcmp(k, "Mode") == 0) {
 			if (parse_enum(v, tdx_inhibit_mode_table,

@@ -200,8 +200,82 @@ static int make_stdin(const char *data)
 	return p[0];
 }
 
-static void hook_exec_one(int dfd, const char *name, const struct tdx_hooks_opts *opts, char **env,
-			  struct tdx_hook_run *run)
+/* The verdict from a waitpid() status and the first line of what the hook wrote to stderr. */
+static void hook_judge(int status, const char *errbuf, struct tdx_hook_run *run)
+{
+	first_line(errbuf, run->message, sizeof(run->message));
+	if (WIFEXITED(status)) {
+		run->exit_status = WEXITSTATUS(status);
+		run->status = run->exit_status == 0 ? TDX_HOOK_OK : TDX_HOOK_FAILED;
+		if (run->exit_status == 127 && !run->message[0])
+			snprintf(run->message, sizeof(run->message), "could not be executed");
+	} else {
+		run->exit_status = 128 + WTERMSIG(status);
+		run->status = TDX_HOOK_FAILED;
+		if (!run->message[0])
+			snprintf(run->message, sizeof(run->message), "killed by signal %d",
+				 WTERMSIG(status));
+	}
+}
+
+static void hook_timed_out(const struct tdx_hooks_opts *opts, struct tdx_hook_run *run)
+{
+	run->status = TDX_HOOK_TIMEOUT;
+	run->exit_status = 128 + SIGKILL;
+	snprintf(run->message, sizeof(run->message), "timed out after %llu ms",
+		 (unsigned long long)(opts->timeout_usec / USEC_PER_MSEC));
+}
+
+bool tdx_hooks_capture(const struct tdx_hook_exec *x)
+{
+	return read_available(x->capture_fd, x->capture, x->capture_size, x->capture_len);
+}
+
+/* The runner's way: the hook runs elsewhere (a transient unit); the verdict is the same. */
+static void hook_run_with_runner(const char *dir, int in_fd, int null_fd, int err_r, int err_w,
+				 const struct tdx_hooks_opts *opts, struct tdx_hook_run *run)
+{
+	_cleanup_free_ char *path = NULL;
+	char errbuf[TDX_DIAG_MAX] = "";
+	struct tdx_diag diag = {};
+	size_t len = 0;
+	int r, status = 0;
+
+	if (asprintf(&path, "%s/%s", dir, run->name) < 0) {
+		run->status = TDX_HOOK_NOT_STARTED;
+		snprintf(run->message, sizeof(run->message), "out of memory");
+		return;
+	}
+	(void)fcntl(err_r, F_SETFL, O_NONBLOCK);
+	struct tdx_hook_exec x = {
+		.path = path,
+		.name = run->name,
+		.env = opts->env,
+		.stdin_fd = in_fd,
+		.stdout_fd = null_fd,
+		.stderr_fd = err_w,
+		.capture_fd = err_r,
+		.capture = errbuf,
+		.capture_size = sizeof(errbuf),
+		.capture_len = &len,
+		.timeout_usec = opts->timeout_usec,
+	};
+	r = opts->runner(&x, opts->runner_data, &status, &diag);
+	if (r < 0) {
+		run->status = TDX_HOOK_NOT_STARTED;
+		snprintf(run->message, sizeof(run->message), "%s", diag.msg);
+		return;
+	}
+	if (r == TDX_HOOK_RUNNER_TIMED_OUT) {
+		hook_timed_out(opts, run);
+		return;
+	}
+	(void)tdx_hooks_capture(&x);
+	hook_judge(status, errbuf, run);
+}
+
+static void hook_exec_one(const char *dir, int dfd, const char *name,
+			  const struct tdx_hooks_opts *opts, char **env, struct tdx_hook_run *run)
 {
 	_cleanup_close_ int exec_fd = -EBADF, in_fd = -EBADF, null_fd = -EBADF;
 	_cleanup_close_ int err_r = -EBADF, err_w = -EBADF;
@@ -233,6 +307,10 @@ static void hook_exec_one(int dfd, const char *name, const struct tdx_hooks_opts
 	}
 	err_r = pipefd[0];
 	err_w = pipefd[1];
+	if (opts->runner) {
+		hook_run_with_runner(dir, in_fd, null_fd, err_r, err_w, opts, run);
+		return;
+	}
 	deadline = now_usec() + opts->timeout_usec;
 	pid = fork();
 	if (pid < 0) {
@@ -248,25 +326,10 @@ static void hook_exec_one(int dfd, const char *name, const struct tdx_hooks_opts
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		run->status = TDX_HOOK_TIMEOUT;
-		run->exit_status = 128 + SIGKILL;
-		snprintf(run->message, sizeof(run->message), "timed out after %llu ms",
-			 (unsigned long long)(opts->timeout_usec / USEC_PER_MSEC));
+		hook_timed_out(opts, run);
 		return;
 	}
-	first_line(errbuf, run->message, sizeof(run->message));
-	if (WIFEXITED(status)) {
-		run->exit_status = WEXITSTATUS(status);
-		run->status = run->exit_status == 0 ? TDX_HOOK_OK : TDX_HOOK_FAILED;
-		if (run->exit_status == 127 && !run->message[0])
-			snprintf(run->message, sizeof(run->message), "could not be executed");
-	} else {
-		run->exit_status = 128 + WTERMSIG(status);
-		run->status = TDX_HOOK_FAILED;
-		if (!run->message[0])
-			snprintf(run->message, sizeof(run->message), "killed by signal %d",
-				 WTERMSIG(status));
-	}
+	hook_judge(status, errbuf, run);
 }
 
 int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
@@ -316,7 +379,7 @@ int tdx_hooks_run_dir(const char *dir, const struct tdx_hooks_opts *opts,
 			snprintf(run->name, sizeof(run->name), "%s", names[i]->d_name);
 			run->status = TDX_HOOK_NOT_REACHED;
 		} else {
-			hook_exec_one(dfd, names[i]->d_name, opts, env, run);
+			hook_exec_one(dir, dfd, names[i]->d_name, opts, env, run);
 			if (!rep.vetoed && run->status != TDX_HOOK_OK &&
 			    (run->status != TDX_HOOK_SKIPPED || opts->skipped_vetoes)) {
 				rep.vetoed = true;

@@ -76,7 +76,8 @@ static int fleet_lock_call(struct manager *m, enum tdx_fleetlock_api api, struct
 		.id = id,
 		.timeout_usec = FLEETLOCK_REQUEST_TIMEOUT_USEC,
 	};
-	r = tdx_fleetlock_request(&c, api, kind, diag);
+	r = m->hooks_in_units ? fleet_lock_request_in_unit(m, &c, api, kind, diag)
+			      : tdx_fleetlock_request(&c, api, kind, diag);
 	pthread_mutex_lock(&counters_lock);
 	tdx_fleetlock_count(&fleet_lock_counters, api, r < 0 ? kind : NULL);
 	pthread_mutex_unlock(&counters_lock);
@@ -113,11 +114,15 @@ int fleet_lock_take(struct manager *m, struct tdx_diag *diag)
 		delay = delay * 2 > FLEETLOCK_BACKOFF_MAX_USEC ? FLEETLOCK_BACKOFF_MAX_USEC
 							       : delay * 2;
 	}
+	/* a copy: diag->msg as an argument of the call that rewrites it is undefined */
+	char last[TDX_DIAG_MAX];
+
+	snprintf(last, sizeof(last), "%s", diag->msg);
 	return tdx_diag_set(diag, -EBUSY,
 			    "FleetLock: no update slot in group %s after %llu s (last: %s); "
 			    "nothing written",
 			    m->config->fleet.fleetlock_group,
-			    (unsigned long long)(waited / USEC_PER_SEC), diag->msg);
+			    (unsigned long long)(waited / USEC_PER_SEC), last);
 }
 
 int fleet_lock_release(struct manager *m, const char *why)

@@ -152,6 +152,8 @@ static int job_veto(void *ud, const struct tdx_store_entry *e, struct tdx_diag *
 		.env = env,
 		.stdin_data = doc,
 	};
+	struct hook_runner runner = {.manager = m, .phase = "pre"};
+	hook_runner_attach(&runner, &opts);
 	r = tdx_hooks_run_dir(dir, &opts, &rep, diag);
 	if (r < 0)
 		return r;
@@ -199,6 +201,8 @@ static bool job_run_post_hooks(struct job *j)
 		.stdin_data =
 			doc ? json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN) : NULL,
 	};
+	struct hook_runner runner = {.manager = m, .phase = "post"};
+	hook_runner_attach(&runner, &opts);
 	if (tdx_hooks_run_dir(dir, &opts, &rep, &diag) < 0) {
 		log_warning("post-update hooks: %s", diag.msg);
 		return false;

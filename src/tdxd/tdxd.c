@@ -292,6 +292,7 @@ static int run(struct manager *m)
 	r = fleet_start(m);
 	if (r < 0)
 		return r;
+	hooks_choose_runner(m);
 	r = manager_refresh(m);
 	if (r < 0)
 		return r;

@@ -165,6 +165,7 @@ struct manager {
 	sd_event_source *udev_source;
 	sd_event_source *refresh_timer;
 	struct fleet *fleet; /* fleet.c */
+	bool hooks_in_units; /* hook-units.c: hooks and FleetLock in transient units */
 };
 
 /* log.c: stderr with sd-daemon prefixes; structured journal entries. */
@@ -197,6 +198,21 @@ int fleet_lock_release(struct manager *m, const char *why);
 void fleet_lock_counters_copy(struct tdx_fleetlock_counters *ret);
 /* [FleetLock] ID=, else /etc/machine-id hashed with tdxctl's app id (lower-case hex). */
 int fleet_host_id(const struct manager *m, char *buf, size_t size);
+
+/* hook-units.c: hooks and FleetLock requests in transient units when systemd runs the host. */
+void hooks_choose_runner(struct manager *m);
+struct hook_runner {
+	struct manager *manager;
+	const char *phase; /* "pre", "post": in the unit's name */
+	unsigned n_started;
+};
+/* Runs opts' hooks in transient units when hooks_in_units; else they are forked. */
+void hook_runner_attach(struct hook_runner *h, struct tdx_hooks_opts *opts);
+struct tdx_fleetlock;
+/* tdx_fleetlock_request() through tdxd-fleetlock in a transient unit; same returns. */
+int fleet_lock_request_in_unit(const struct manager *m, const struct tdx_fleetlock *c,
+			       enum tdx_fleetlock_api api, char kind[static TDX_FLEET_KIND_MAX],
+			       struct tdx_diag *diag);
 
 /* tdxd.c: a job has ended and is recorded. */
 void manager_job_ended(struct manager *m);

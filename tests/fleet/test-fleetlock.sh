@@ -116,6 +116,28 @@ CHECKS=$((CHECKS + 1))
 awk '{ n = split($2, h, ","); if (n > 1) bad = 1 } END { exit bad }' "$WORK/history" ||
 	fail "more than one holder at some revision (second round)"
 for i in $(seq $N); do stop_host_tdxd "$i"; done
+
+# 4. tdxd-fleetlock, the helper tdxd runs in a transient unit under systemd
+#    (tdxd(8) FLEETLOCK): one request; exit 0 on HTTP 200, else exit 1 and
+#    "<kind> <message>" on stdout (the kind becomes the metrics label).
+helper() { # EXPECTED_EXIT ARGS...: runs the helper; its stdout in $WORK/helper.out
+	local want=$1 rc
+	shift
+	"$TDXD_FLEETLOCK" "$@" >"$WORK/helper.out" 2>"$WORK/helper.err"
+	rc=$?
+	CHECKS=$((CHECKS + 1))
+	[ "$rc" = "$want" ] || fail "tdxd-fleetlock $*: exit $rc, expected $want: $(cat "$WORK/helper.out" "$WORK/helper.err")"
+}
+helper 0 pre_reboot "$FLEETLOCK_URL" "$FLEET_GROUP" helper-a 5000
+expect_grep <(etcdctl --endpoints="$ETCD_URL" get "$FLEET_KEY" --print-value-only) '"helper-a"'
+helper 1 pre_reboot "$FLEETLOCK_URL" "$FLEET_GROUP" helper-b 5000
+expect_grep "$WORK/helper.out" '^failed_lock HTTP 500 failed_lock: semaphore is full$'
+helper 0 steady_state "$FLEETLOCK_URL" "$FLEET_GROUP" helper-a 5000
+expect_grep <(etcdctl --endpoints="$ETCD_URL" get "$FLEET_KEY" --print-value-only) '"holders": ?\[\]'
+helper 1 pre_reboot "http://127.0.0.1:$(free_port)/" "$FLEET_GROUP" helper-a 5000
+expect_grep "$WORK/helper.out" '^transport http://127\.0\.0\.1:[0-9]+/v1/pre-reboot: '
+helper 2 take "$FLEETLOCK_URL" "$FLEET_GROUP" helper-a 5000
+helper 2 pre_reboot "$FLEETLOCK_URL" "$FLEET_GROUP" helper-a 0
 for i in $(seq $N); do
 	expect_no_grep "$WORK/h$i/tdxd.log" 'Sanitizer|runtime error' "host $i tdxd log"
 done

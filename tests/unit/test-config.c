@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,22 @@ static void parse_fails(const char *text, const char *diag_part)
 	assert_int_equal(tdx_config_parse(text, strlen(text), &c, &diag), -EINVAL);
 	assert_ptr_equal(c, (struct tdx_config *)0x1); /* untouched on failure */
 	assert_non_null(strstr(diag.msg, diag_part));
+}
+
+static void assert_hooks_profile_equal(const struct tdx_hooks_profile *a,
+				       const struct tdx_hooks_profile *b)
+{
+	assert_int_equal(a->transient_unit, b->transient_unit);
+	assert_string_equal(a->user, b->user);
+	assert_string_equal(a->group, b->group);
+	assert_string_equal(a->protect_system, b->protect_system);
+	assert_string_equal(a->protect_home, b->protect_home);
+	assert_int_equal(a->private_tmp, b->private_tmp);
+	assert_int_equal(a->no_new_privileges, b->no_new_privileges);
+	assert_null(a->read_write_paths[0]);
+	assert_null(b->read_write_paths[0]);
+	assert_int_equal(a->n_ip_allow, b->n_ip_allow);
+	assert_int_equal(a->n_ip_deny, b->n_ip_deny);
 }
 
 static void test_defaults(void **state)
@@ -120,6 +137,7 @@ static void test_shipped_file_shows_defaults(void **state)
 	assert_string_equal(c->fleet.fleetlock_url, d->fleet.fleetlock_url);
 	assert_string_equal(c->fleet.fleetlock_group, d->fleet.fleetlock_group);
 	assert_string_equal(c->fleet.fleetlock_id, d->fleet.fleetlock_id);
+	assert_hooks_profile_equal(&c->hooks, &d->hooks);
 }
 
 static void test_every_key(void **state)
@@ -230,6 +248,76 @@ static void test_bad_values(void **state)
 	parse_fails("[FleetLock]\nGroup=\n", "Group");
 	parse_fails("[FleetLock]\nID=has\"quote\n", "ID");
 	parse_fails("[Update]\njust words\n", "expected Key=Value");
+}
+
+/* [Hooks]: the transient unit's sandbox, as systemd would read each property. */
+static void test_hooks_profile(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *d = parse_ok("");
+	_cleanup_(tdx_config_freep) struct tdx_config *c =
+		parse_ok("[Hooks]\nTransientUnit=yes\nUser=prometheus\nGroup=1000\n"
+			 "ProtectSystem=strict\nProtectHome=tmpfs\nPrivateTmp=no\n"
+			 "NoNewPrivileges=no\n"
+			 "ReadWritePaths=/var/lib/prometheus/node-exporter -/etc/kubernetes\n"
+			 "IPAddressAllow=localhost 10.1.2.0/24 fd00::/8\nIPAddressDeny=any\n");
+	const struct tdx_hooks_profile *p = &c->hooks;
+
+	assert_int_equal(d->hooks.transient_unit, TDX_HOOKS_TRANSIENT_AUTO);
+	assert_string_equal(d->hooks.protect_system, "full");
+	assert_string_equal(d->hooks.protect_home, "read-only");
+	assert_true(d->hooks.private_tmp);
+	assert_true(d->hooks.no_new_privileges);
+	assert_string_equal(d->hooks.user, "");
+	assert_int_equal(d->hooks.n_ip_deny, 0); /* hooks may use the network by default */
+
+	assert_int_equal(p->transient_unit, TDX_HOOKS_TRANSIENT_YES);
+	assert_string_equal(p->user, "prometheus");
+	assert_string_equal(p->group, "1000");
+	assert_string_equal(p->protect_system, "strict");
+	assert_string_equal(p->protect_home, "tmpfs");
+	assert_false(p->private_tmp);
+	assert_false(p->no_new_privileges);
+	assert_string_equal(p->read_write_paths[0], "/var/lib/prometheus/node-exporter");
+	assert_string_equal(p->read_write_paths[1], "-/etc/kubernetes");
+	assert_null(p->read_write_paths[2]);
+	assert_int_equal(p->n_ip_allow, 4);
+	assert_int_equal(p->ip_allow[0].family, AF_INET);
+	assert_int_equal(p->ip_allow[0].addr[0], 127);
+	assert_int_equal(p->ip_allow[0].prefixlen, 8);
+	assert_int_equal(p->ip_allow[1].family, AF_INET6);
+	assert_int_equal(p->ip_allow[1].addr[15], 1);
+	assert_int_equal(p->ip_allow[1].prefixlen, 128);
+	assert_int_equal(p->ip_allow[2].addr[2], 2);
+	assert_int_equal(p->ip_allow[2].prefixlen, 24);
+	assert_int_equal(p->ip_allow[3].family, AF_INET6);
+	assert_int_equal(p->ip_allow[3].addr[0], 0xfd);
+	assert_int_equal(p->ip_allow[3].prefixlen, 8);
+	assert_int_equal(p->n_ip_deny, 2);
+	assert_int_equal(p->ip_deny[0].prefixlen, 0);
+	assert_int_equal(p->ip_deny[1].prefixlen, 0);
+	assert_string_equal(tdx_hooks_transient_to_string(p->transient_unit), "yes");
+
+	/* an empty value clears a list, as the shipped file's "#Key=" lines show */
+	_cleanup_(tdx_config_freep) struct tdx_config *e =
+		parse_ok("[Hooks]\nIPAddressDeny=any\nIPAddressDeny=\nReadWritePaths=/srv\n"
+			 "ReadWritePaths=\n");
+	assert_int_equal(e->hooks.n_ip_deny, 0);
+	assert_null(e->hooks.read_write_paths[0]);
+
+	parse_fails("[Hooks]\nTransientUnit=maybe\n", "TransientUnit");
+	parse_fails("[Hooks]\nUser=root;rm\n", "User");
+	parse_fails("[Hooks]\nUser=65535\n", "User");
+	parse_fails("[Hooks]\nUser=-x\n", "User");
+	parse_fails("[Hooks]\nGroup=a-very-long-group-name-beyond-31-chars\n", "Group");
+	parse_fails("[Hooks]\nProtectSystem=paranoid\n", "ProtectSystem");
+	parse_fails("[Hooks]\nProtectHome=strict\n", "ProtectHome");
+	parse_fails("[Hooks]\nPrivateTmp=perhaps\n", "PrivateTmp");
+	parse_fails("[Hooks]\nReadWritePaths=relative\n", "ReadWritePaths");
+	parse_fails("[Hooks]\nReadWritePaths=/a/../etc\n", "ReadWritePaths");
+	parse_fails("[Hooks]\nIPAddressAllow=10.0.0.0/33\n", "IPAddressAllow");
+	parse_fails("[Hooks]\nIPAddressAllow=::1/129\n", "IPAddressAllow");
+	parse_fails("[Hooks]\nIPAddressDeny=example.com\n", "IPAddressDeny");
+	parse_fails("[Hooks]\nIPAddressDeny=10.0.0.1/\n", "IPAddressDeny");
 }
 
 static void test_nul_rejected(void **state)
@@ -428,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys_warn),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_nul_rejected),
+		cmocka_unit_test(test_hooks_profile),
 		cmocka_unit_test(test_load_missing_and_file),
 		cmocka_unit_test(test_enum_names),
 		cmocka_unit_test(test_approved_images),

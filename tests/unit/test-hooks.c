@@ -260,6 +260,84 @@ static void test_timeout_and_signal(void **state)
 	tdx_hooks_report_done(&rep);
 }
 
+/* A runner (tdxd's transient units) in place of fork: what it is given, how it is judged. */
+struct fake_runner {
+	unsigned calls;
+	int outcome; /* what the runner returns */
+	int exit_code;
+	char path[256];
+	char stdin_seen[64];
+	char env0[64];
+};
+
+static int fake_run(const struct tdx_hook_exec *x, void *userdata, int *ret_wait_status,
+		    struct tdx_diag *diag)
+{
+	struct fake_runner *f = userdata;
+	ssize_t n;
+
+	f->calls++;
+	snprintf(f->path, sizeof(f->path), "%s", x->path);
+	snprintf(f->env0, sizeof(f->env0), "%s", x->env ? x->env[0] : "");
+	n = read(x->stdin_fd, f->stdin_seen, sizeof(f->stdin_seen) - 1);
+	f->stdin_seen[n > 0 ? n : 0] = '\0';
+	assert_true(write(x->stderr_fd, "said by the unit\nsecond line\n", 30) == 30);
+	assert_true(tdx_hooks_capture(x)); /* the pipe is still open: more may come */
+	if (f->outcome < 0)
+		return tdx_diag_set(diag, f->outcome, "no systemd here");
+	*ret_wait_status = f->exit_code << 8;
+	return f->outcome;
+}
+
+static void test_runner(void **state)
+{
+	struct hookdir *d = *state;
+	char *env[] = {"TDX_TO=1.5.20", NULL};
+	struct tdx_hooks_opts o = opts_default(env, "{\"to\":\"1.5.20\"}");
+	struct fake_runner f = {.exit_code = 2};
+	struct tdx_hooks_report rep;
+	char want[128];
+
+	add_hook(d, "10-a", 0755, "exit 0");
+	add_hook(d, "20-unsafe", 0775, "exit 0");
+	o.runner = fake_run;
+	o.runner_data = &f;
+	o.stop_on_failure = false;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_int_equal(f.calls, 1); /* the unsafe hook never reaches the runner */
+	snprintf(want, sizeof(want), "%s/10-a", d->path);
+	assert_string_equal(f.path, want);
+	assert_string_equal(f.env0, "TDX_TO=1.5.20");
+	assert_string_equal(f.stdin_seen, "{\"to\":\"1.5.20\"}");
+	assert_int_equal(rep.runs[0].status, TDX_HOOK_FAILED);
+	assert_int_equal(rep.runs[0].exit_status, 2);
+	assert_string_equal(rep.runs[0].message, "said by the unit");
+	assert_int_equal(rep.runs[1].status, TDX_HOOK_SKIPPED);
+	tdx_hooks_report_done(&rep);
+
+	f.outcome = TDX_HOOK_RUNNER_TIMED_OUT;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_int_equal(rep.runs[0].status, TDX_HOOK_TIMEOUT);
+	assert_true(rep.vetoed);
+	tdx_hooks_report_done(&rep);
+
+	/* no unit, no hook: that is a veto, never a hook silently left out */
+	f.outcome = -EHOSTDOWN;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_int_equal(rep.runs[0].status, TDX_HOOK_NOT_STARTED);
+	assert_string_equal(rep.runs[0].message, "no systemd here");
+	assert_true(rep.vetoed);
+	assert_int_equal(rep.veto_index, 0);
+	tdx_hooks_report_done(&rep);
+
+	f.outcome = 0;
+	f.exit_code = 0;
+	assert_int_equal(tdx_hooks_run_dir(d->path, &o, &rep, NULL), 0);
+	assert_int_equal(rep.runs[0].status, TDX_HOOK_OK);
+	assert_false(rep.vetoed);
+	tdx_hooks_report_done(&rep);
+}
+
 static void test_status_names(void **state)
 {
 	assert_string_equal(tdx_hook_status_to_string(TDX_HOOK_TIMEOUT), "timeout");
@@ -277,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_helper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_and_signal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runner, setup, teardown),
 		cmocka_unit_test(test_status_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
 
 # shellcheck disable=SC2034 # read by sd-run.sh and meson.build
 SD_SCENARIOS=(sd-activation sd-hardened-update sd-polkit sd-timer sd-stop sd-hooks
-	sd-reapply sd-journal)
+	sd-fleetlock sd-reapply sd-journal)
 
 MSG_STARTED=5c1f0e7a9b2d4e0c8a61f3d2b7e49a10
 STORE_DIR=/usr/lib/firmware/intel/tdx
@@ -104,6 +104,12 @@ scn_sd-hardened-update() {
 	expect_match "both hops" "$SCN_DIR/update" "1\.5\.(06|08|10) -> 1\.5\.20: success"
 	expect_state 1.5.20 14 2
 	expect_tcb_props "$STORE_DIR/$J/tdx_module_1.5.20.blob" 1.5.20
+	# GetList's sealed memfd (memfd_create is in @system-service) under the shipped sandbox.
+	tdxctl --json list >"$SCN_DIR/list" 2>&1 </dev/null
+	expect_eq "tdxctl --json list through tdxd: exit" "$?" 0
+	expect_match "list through tdxd" "$SCN_DIR/list" '"version":"1\.5\.20"'
+	busctl call "${BUS_DEST[@]}" GetList a{sv} 0 >"$SCN_DIR/getlist" 2>&1
+	expect_match "GetList's reply" "$SCN_DIR/getlist" '^h [0-9]+$'
 	journal_of tdxd.service >"$SCN_DIR/journal"
 	expect_no_match "tdxd's journal" "$SCN_DIR/journal" "Operation not permitted|Permission denied"
 }
@@ -129,6 +135,10 @@ scn_sd-polkit() {
 	as_user tdxctl status >"$SCN_DIR/status" 2>&1
 	expect_eq "tdxctl status as tdxuser: exit" "$?" 0
 	expect_match "tdxctl status as tdxuser" "$SCN_DIR/status" "Module: 1\.5\.06"
+	# An unprivileged caller receives GetList's memfd through the real dbus-daemon and policy.
+	as_user tdxctl --json list >"$SCN_DIR/list" 2>&1 </dev/null
+	expect_eq "tdxctl --json list as tdxuser: exit" "$?" 0
+	expect_match "list as tdxuser" "$SCN_DIR/list" '"version":"1\.5\.08"'
 
 	cat >"$rules" <<'EOF'
 polkit.addRule(function(action, subject) {
@@ -217,63 +227,208 @@ scn_sd-stop() {
 	expect_match "journal" "$SCN_DIR/journal" "waiting for job [0-9]+ to finish"
 }
 
-# ---- 8: what a hook can do under the shipped sandbox ----
+# ---- 8: hooks in transient units ----
 
-scn_sd-hooks() {
-	local hooks report=/var/lib/tdxd/hook-probe.txt listener
-	hooks=$(sed -n 's/^#\?Directory=//p' "$(tdxd_conf_path)" | head -n 1)
-	[ -n "$hooks" ] || hooks=/etc/tdxd
-	python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 7777)); s.listen(); time.sleep(120)' &
-	listener=$!
+# wait_port PORT: up to 10 s for a loopback listener.
+wait_port() {
 	for _ in $(seq 1 100); do
-		(exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && break
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		sleep 0.1
 	done
-	expect_eq "the test itself reaches 127.0.0.1:7777" \
-		"$( (exec 3<>/dev/tcp/127.0.0.1/7777) 2>/dev/null && echo yes)" yes
-	mkdir -p "$hooks/pre-update.d"
-	printf '[Service]\nType=oneshot\nExecStart=/bin/touch /run/hook-started-a-unit\n' \
-		>/etc/systemd/system/tdx-hook-probe.service
-	systemctl daemon-reload
-	cat >"$hooks/pre-update.d/10-probe" <<EOF
+	fail "nothing listens on 127.0.0.1:$1"
+}
+
+# http_sink PORT FILE: a loopback web hook that appends each POST body to FILE; SINK_PID.
+http_sink() {
+	python3 - "$1" "$2" <<'PY' &
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+port, out = int(sys.argv[1]), sys.argv[2]
+class Sink(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(out, "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+HTTPServer(("127.0.0.1", port), Sink).serve_forever()
+PY
+	SINK_PID=$!
+	wait_port "$1"
+}
+
+# The fleet hooks of tdxctl-fleet(7): a pre hook that can veto (and hang),
+# and a post hook that calls a web hook and writes for node_exporter.
+sd_install_fleet_hooks() {
+	mkdir -p /etc/tdxd/pre-update.d /etc/tdxd/post-update.d
+	cat >/etc/tdxd/pre-update.d/10-gate <<'HOOK'
 #!/bin/bash
-try() { if eval "\$2" >/dev/null 2>&1; then echo "\$1=yes"; else echo "\$1=no"; fi; }
-{
-	echo "uid=\$(id -u)"
-	try write-etc 'touch /etc/hook-was-here'
-	try write-usr 'touch /usr/lib/firmware/intel/tdx/hook-was-here'
-	try write-state 'touch /var/lib/tdxd/hook-was-here'
-	try write-run 'touch /run/tdxctl/hook-was-here'
-	try write-tmp 'touch /tmp/hook-was-here'
-	try read-root-home 'ls /root'
-	try inet-localhost '(exec 3<>/dev/tcp/127.0.0.1/7777)'
-	try system-bus 'busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId'
-	try start-unit 'systemctl start --no-block tdx-hook-probe.service'
-	grep ^CapEff /proc/self/status
-} >$report
-EOF
-	chmod 0755 "$hooks/pre-update.d/10-probe"
-	rm -f "$report"
+[ ! -e /run/tdx-gate-closed ] || { echo "gate closed by the test" >&2; exit 1; }
+[ ! -e /run/tdx-gate-hang ] || exec sleep 601
+mkdir -p /var/lib/hook-out 2>/dev/null && cat >/var/lib/hook-out/pre-stdin.json
+exit 0
+HOOK
+	cat >/etc/tdxd/post-update.d/50-notify <<'HOOK'
+#!/bin/bash
+doc=$(cat)
+msg=""
+curl -sf --max-time 5 --data-binary "$doc" http://127.0.0.1:7777/tdx || msg+="no http (curl $?); "
+{ mkdir -p /var/lib/hook-out && echo "$TDX_TO" >/var/lib/hook-out/last-to; } 2>/dev/null ||
+	msg+="cannot write /var/lib/hook-out; "
+[ -z "$msg" ] || { echo "$msg" >&2; exit 3; }
+cat /proc/self/cgroup >/var/lib/hook-out/cgroup
+# a helper left behind: it is stopped with the hook's unit
+setsid sleep 600 </dev/null >/dev/null 2>&1 &
+echo $! >/var/lib/hook-out/helper.pid
+HOOK
+	chmod 0755 /etc/tdxd/pre-update.d/10-gate /etc/tdxd/post-update.d/50-notify
+}
+
+sd_hook_update() { # NAME: tdxctl update --yes into $SCN_DIR/NAME; its exit status
+	local rc
+	tdxctl update --yes >"$SCN_DIR/$1" 2>&1 </dev/null
+	rc=$?
+	sed 's/^/    | /' "$SCN_DIR/$1"
+	return $rc
+}
+
+no_hook_units_left() {
+	systemctl list-units --all --no-legend 'tdxd-hook-*' >"$SCN_DIR/units" 2>&1
+	expect_eq "hook units left loaded" "$(cat "$SCN_DIR/units")" ""
+}
+
+scn_sd-hooks() {
+	local sink=/run/hook-sink.txt pid
+	rm -rf /var/lib/hook-out /run/tdx-gate-*
+	: >"$sink"
+	http_sink 7777 "$sink"
+	sd_install_fleet_hooks
+	tdxd_configure "[Hooks]\nTimeoutSec=10"
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	expect_match "tdxd says where hooks run" "$SCN_DIR/journal" \
+		"hooks run in transient units \(TransientUnit=auto\)"
+
+	note "a pre hook's veto, through its unit: exit status and stderr"
+	touch /run/tdx-gate-closed
+	sd_sim 1.5.06
+	sd_hook_update veto
+	expect_eq "vetoed update: exit" "$?" 1
+	expect_match "vetoed update" "$SCN_DIR/veto" "10-gate failed \(exit 1\): gate closed by the test"
+	expect_state 1.5.06 16 0
+	rm -f /run/tdx-gate-closed
+
+	note "network and a directory outside tdxd's state, from the post hook's unit"
+	sd_hook_update unit
+	expect_eq "update: exit" "$?" 0
+	expect_state 1.5.20 15 1
+	expect_match "the web hook got the post hook's document" "$sink" '"to": ?"1\.5\.20"'
+	expect_eq "written by the post hook" "$(cat /var/lib/hook-out/last-to 2>&1)" 1.5.20
+	expect_match "the post hook's cgroup" /var/lib/hook-out/cgroup \
+		"/system\.slice/tdxd-hook-post-1-[0-9a-f]{16}\.service$"
+	expect_eq "the pre hook's stdin: to" \
+		"$(jq -r .to /var/lib/hook-out/pre-stdin.json 2>&1)" 1.5.20
+	pid=$(cat /var/lib/hook-out/helper.pid)
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	expect_eq "the helper the post hook left behind" \
+		"$(kill -0 "$pid" 2>/dev/null && echo running || echo stopped)" stopped
+	no_hook_units_left
+	journalctl -b -o cat --no-pager >"$SCN_DIR/system.journal"
+	expect_match "systemd's journal" "$SCN_DIR/system.journal" \
+		"tdxd-hook-pre-1-[0-9a-f]{16}\.service"
+
+	note "a hook that hangs: killed at TimeoutSec= with its unit"
+	tdxd_configure "[Hooks]\nTimeoutSec=3"
+	touch /run/tdx-gate-hang
+	sd_sim 1.5.06
+	sd_hook_update hang
+	expect_eq "hung hook: exit" "$?" 1
+	expect_match "hung hook" "$SCN_DIR/hang" "10-gate timeout .*timed out after 3000 ms"
+	expect_state 1.5.06 16 0
+	expect_eq "the hung hook's process" "$(pgrep -fx 'sleep 601')" ""
+	no_hook_units_left
+	rm -f /run/tdx-gate-hang
+
+	note "the [Hooks] profile reaches the unit: IPAddressDeny=any"
+	tdxd_configure "[Hooks]\nIPAddressDeny=any"
+	rm -rf /var/lib/hook-out
+	sd_sim 1.5.06
+	sd_hook_update denied
+	expect_eq "update: exit" "$?" 0
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	expect_match "tdxd's journal" "$SCN_DIR/journal" \
+		"post-update hook .*50-notify failed: no http \(curl [0-9]+\);"
+	expect_no_match "tdxd's journal" "$SCN_DIR/journal" "cannot write /var/lib/hook-out"
+	expect_eq "written by the post hook" "$(cat /var/lib/hook-out/last-to 2>&1)" 1.5.20
+
+	note "the same hooks forked inside tdxd's sandbox (TransientUnit=no): refused"
+	tdxd_configure "[Hooks]\nTransientUnit=no"
+	rm -rf /var/lib/hook-out
+	cp "$sink" "$SCN_DIR/sink-before"
+	sd_sim 1.5.06
+	sd_hook_update forked
+	expect_eq "update: exit" "$?" 0
+	journal_of tdxd.service >"$SCN_DIR/journal"
+	expect_match "tdxd's journal" "$SCN_DIR/journal" "hooks run inside tdxd's sandbox"
+	expect_match "tdxd's journal" "$SCN_DIR/journal" \
+		"post-update hook .*50-notify failed: no http \(curl [0-9]+\); cannot write /var/lib/hook-out;"
+	expect_eq "the web hook, forked" "$(cmp -s "$sink" "$SCN_DIR/sink-before" && echo unchanged)" \
+		unchanged
+	expect_eq "/var/lib/hook-out, forked" "$(test -e /var/lib/hook-out && echo written)" ""
+
+	kill "$SINK_PID" 2>/dev/null
+	rm -rf /etc/tdxd/pre-update.d/10-gate /etc/tdxd/post-update.d/50-notify /var/lib/hook-out
+	tdxd_configure ""
+	sd_sim 1.5.06
+}
+
+# ---- 9: FleetLock under the shipped unit ----
+
+scn_sd-fleetlock() {
+	local server url=http://127.0.0.1:7778/
+	python3 "$VM_TOP/tests/fleet/fleetlock-server.py" 7778 memory tdx-module=1 \
+		>"$SCN_DIR/server.out" 2>"$SCN_DIR/server.log" &
+	server=$!
+	wait_port 7778
+	systemctl show tdxd.service -p IPAddressDeny -p RestrictAddressFamilies -p DropInPaths \
+		>"$SCN_DIR/sandbox"
+	sed 's/^/    | /' "$SCN_DIR/sandbox"
+	expect_match "tdxd keeps no network" "$SCN_DIR/sandbox" "^IPAddressDeny=.*::/0"
+	expect_match "tdxd keeps no network" "$SCN_DIR/sandbox" \
+		"^RestrictAddressFamilies=(AF_UNIX AF_NETLINK|AF_NETLINK AF_UNIX)$"
+	expect_match "no drop-in" "$SCN_DIR/sandbox" "^DropInPaths=$"
+
+	tdxd_configure "[FleetLock]\nBaseURL=$url"
+	expect_match "released at start" "$SCN_DIR/server.log" '"POST /v1/steady-state HTTP/1\.1" 200'
 	sd_sim 1.5.06
 	tdxctl update --yes >"$SCN_DIR/update" 2>&1 </dev/null
-	expect_eq "update with the probe hook: exit" "$?" 0
-	kill "$listener" 2>/dev/null
-	sed 's/^/    | /' "$report" 2>/dev/null || fail "the hook left no report in /var/lib/tdxd"
-	expect_match "hook runs as" "$report" "^uid=0$"
-	expect_match "hook" "$report" "^write-etc=no$"
-	expect_match "hook" "$report" "^write-usr=no$"
-	expect_match "hook" "$report" "^write-state=yes$"
-	expect_match "hook" "$report" "^write-run=yes$"
-	expect_match "hook" "$report" "^write-tmp=yes$"
-	expect_match "hook" "$report" "^read-root-home=no$"
-	expect_match "hook" "$report" "^inet-localhost=no$"
-	expect_match "hook" "$report" "^system-bus=yes$"
-	expect_match "hook" "$report" "^start-unit=yes$"
-	for _ in $(seq 1 50); do [ -e /run/hook-started-a-unit ] && break; sleep 0.1; done
-	expect_eq "the unit the hook started ran" "$(test -e /run/hook-started-a-unit && echo yes)" yes
-	expect_eq "/etc untouched" "$(test -e /etc/hook-was-here && echo written)" ""
-	expect_eq "the hook's /tmp is private" "$(test -e /tmp/hook-was-here && echo shared)" ""
-	rm -f "$hooks/pre-update.d/10-probe" /var/lib/tdxd/hook-was-here "$report"
+	expect_eq "update with FleetLock: exit" "$?" 0
+	sed 's/^/    | /' "$SCN_DIR/update" "$SCN_DIR/server.out"
+	expect_state 1.5.20 15 1
+	expect_match "slot taken" "$SCN_DIR/server.out" \
+		'^tdx-module \{"total_slots": 1, "holders": \["[0-9a-f]{32}"\]\}$'
+	expect_eq "the last state: released" "$(tail -n 1 "$SCN_DIR/server.out")" \
+		'tdx-module {"total_slots": 1, "holders": []}'
+	journalctl -b -o cat --no-pager >"$SCN_DIR/system.journal"
+	expect_match "the requests' units" "$SCN_DIR/system.journal" \
+		"tdxd-fleetlock-pre_reboot-[0-9a-f]{16}\.service"
+	expect_match "the requests' units" "$SCN_DIR/system.journal" \
+		"tdxd-fleetlock-steady_state-[0-9a-f]{16}\.service"
+
+	note "the client inside tdxd (TransientUnit=no) cannot reach the server"
+	tdxd_configure "[FleetLock]\nBaseURL=$url\n[Hooks]\nTransientUnit=no\n[Update]\nUploadTimeoutSec=2"
+	sd_sim 1.5.06
+	tdxctl update --yes >"$SCN_DIR/inside" 2>&1 </dev/null
+	expect_eq "update, FleetLock inside tdxd: exit" "$?" 1
+	sed 's/^/    | /' "$SCN_DIR/inside"
+	expect_match "update, FleetLock inside tdxd" "$SCN_DIR/inside" \
+		"FleetLock: no update slot .*\(last: .*127\.0\.0\.1.*\); nothing written"
+	expect_state 1.5.06 16 0
+	kill "$server" 2>/dev/null
+	tdxd_configure ""
+	sd_sim 1.5.06
 }
 
 # ---- 7: re-apply at boot (boot 1 installs, boot 2 checks) ----
