@@ -81,14 +81,19 @@ struct tdx_fwupload_io {
 struct tdx_fwupload_opts {
 	uint64_t timeout_usec;	    /* overall wait for idle after loading=0; default 600 s */
 	uint64_t poll_initial_usec; /* default 500 us; capped at 1 ms */
-	uint64_t poll_max_usec;	    /* back-off cap; default 10 ms */
+	uint64_t poll_max_usec;	    /* back-off cap; default 2 ms */
 	void (*progress)(void *ud, enum tdx_upload_phase phase, size_t done, size_t total);
 	void *progress_ud;
 };
 #define TDX_FWUPLOAD_DEFAULT_TIMEOUT_USEC      (600 * USEC_PER_SEC)
 #define TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC 500
-/* A status read costs microseconds; a 10 ms cap keeps the notice delay small. */
-#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC (10 * USEC_PER_MSEC)
+/*
+ * The kernel does not notify (sysfs_upload.c calls no sysfs_notify), so the
+ * end of an install is seen by polling, on average half a poll late. A
+ * status read on sysfs is one pread of a file kept open (microseconds), so
+ * the cap is 2 ms.
+ */
+#define TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC (2 * USEC_PER_MSEC)
 
 struct tdx_fwupload_result {
 	enum tdx_update_outcome outcome;
@@ -111,13 +116,21 @@ int tdx_fwupload_stream(const struct tdx_fwupload_io *io, void *ud, const void *
 			const struct tdx_fwupload_opts *opts, struct tdx_fwupload_result *ret,
 			struct tdx_diag *diag);
 
-/* The real I/O over a fw_upload directory and the module version attribute. */
+/*
+ * The real I/O over a fw_upload directory and the module version attribute.
+ * status_fd is the status file kept open for polling, valid only when
+ * status_open is set (so a zeroed struct never reads fd 0); release it with
+ * tdx_fwupload_sysfs_done().
+ */
 struct tdx_fwupload_sysfs {
 	const char *fwupload_dir;
 	const char *version_path;
 	int data_fd;
+	bool status_open;
+	int status_fd;
 };
 extern const struct tdx_fwupload_io tdx_fwupload_io_sysfs;
+void tdx_fwupload_sysfs_done(struct tdx_fwupload_sysfs *s);
 
 /* Reads status of a fw_upload directory. */
 int tdx_fwupload_read_status(const char *fwupload_dir, enum tdx_fw_status *ret);

@@ -143,6 +143,30 @@ static int build_chain(struct planner *pl, size_t t, struct tdx_plan *ret)
 	return 0;
 }
 
+/*
+ * The common case, tried before any distance is computed: the running
+ * version may go straight to node t. The plan is then that one hop (no chain
+ * is shorter, and a one-hop chain has no other choice), and the images of
+ * the versions in between, each a file read and an RSA check, are never read.
+ */
+static bool plan_one_hop(struct planner *pl, size_t t, unsigned budget, struct tdx_plan *ret,
+			 int *ret_err)
+{
+	struct tdx_store_entry **hops;
+
+	if (budget < 1 || !hop_allowed(pl, pl->n_nodes, t))
+		return false;
+	hops = calloc(1, sizeof(*hops));
+	if (!hops) {
+		*ret_err = -ENOMEM;
+		return true;
+	}
+	hops[0] = node_entry(pl, t);
+	*ret = (struct tdx_plan){.from = pl->running, .hops = hops, .n_hops = 1};
+	*ret_err = 0;
+	return true;
+}
+
 static ssize_t find_node(const struct planner *pl, const struct tdx_version *v)
 {
 	for (size_t i = 0; i < pl->n_nodes; i++)
@@ -268,6 +292,7 @@ static int plan_to_target(struct planner *pl, const struct tdx_policy_opts *opts
 	char v[TDX_VERSION_STRING_MAX];
 	uint32_t permanent;
 	ssize_t t;
+	int r;
 
 	if (tdx_version_equal(target, &pl->running))
 		return plan_reinstall(pl, opts, budget, ret, diag);
@@ -279,6 +304,9 @@ static int plan_to_target(struct planner *pl, const struct tdx_policy_opts *opts
 	if (permanent)
 		return fail_blocked(pl, e, permanent, diag);
 	t = find_node(pl, target);
+	if (t >= 0 && plan_one_hop(pl, (size_t)t, budget, ret, &r))
+		return r;
+	compute_fdist(pl);
 	if (t < 0 || pl->fdist[t] == UNREACHABLE)
 		return fail_unreachable(pl, e, diag);
 	if (pl->fdist[t] > budget)
@@ -341,6 +369,9 @@ static int plan_newest(struct planner *pl, const struct tdx_policy_opts *opts, u
 	char v[TDX_VERSION_STRING_MAX], extra[TDX_DIAG_MAX];
 	int r;
 
+	if (pl->n_nodes > 0 && plan_one_hop(pl, pl->n_nodes - 1, budget, ret, &r))
+		return r;
+	compute_fdist(pl);
 	for (size_t i = 0; i < pl->n_nodes; i++) {
 		if (pl->fdist[i] == UNREACHABLE)
 			continue;
@@ -374,7 +405,6 @@ int tdx_plan_compute(struct tdx_store *store, const struct tdx_policy_host *host
 
 	r = planner_init(&pl, store, host, opts);
 	if (r >= 0) {
-		compute_fdist(&pl);
 		if (target)
 			r = plan_to_target(&pl, opts, target, budget, ret, diag);
 		else

@@ -36,6 +36,11 @@ struct hop_io {
 	struct tdx_fwupload_sysfs sysfs;
 };
 
+static void hop_io_done(struct hop_io *hio)
+{
+	tdx_fwupload_sysfs_done(&hio->sysfs);
+}
+
 static bool hop_io_init(struct tdx_update_ctx *ctx, struct hop_io *hio)
 {
 	if (ctx->io) {
@@ -189,7 +194,7 @@ static int run_hop(struct tdx_update_ctx *ctx, struct tdx_store_entry *e, bool d
 {
 	struct tdx_hop_result res = {0};
 	struct validated_image vi = {0};
-	struct hop_io hio = {0};
+	_cleanup_(hop_io_done) struct hop_io hio = {0};
 	/* no inhibitor is granted from the last check until this hop is classified */
 	_cleanup_(tdx_inhibit_unblockp) int block_fd = -EBADF;
 	bool have_io;

@@ -3,7 +3,8 @@
 # mapping verbs never map libsystemd (the bus back-end is tdxctl-bus.so,
 # loaded only to talk to tdxd); a routed verb does load it, which shows that
 # this test can see the mapping at all. The dynamic loader reports every
-# object it maps with LD_DEBUG=libs.
+# object it maps with LD_DEBUG=libs. Built with cli_static_libs (the
+# default, CLI_STATIC_LIBS=true), tdxctl maps libc and GMP, no other library.
 . "$(dirname "$0")/lib.sh"
 
 make_sysfs "$WORK/sys"
@@ -24,8 +25,11 @@ for args in "--direct status" "--direct list --json" "--direct plan" \
 	"blob info $image" "mapping check $TEST_DATA_DIR/mapping_file-14c28ce.json"; do
 	# shellcheck disable=SC2086 # the words are the arguments
 	loaded --store "$WORK/store" $args
-	expect_grep "$LOADED" 'libjson-c\.so' "LD_DEBUG of tdxctl $args (the loader's report)"
+	expect_grep "$LOADED" 'libc\.so\.6' "LD_DEBUG of tdxctl $args (the loader's report)"
 	expect_no_grep "$LOADED" 'libsystemd\.so|tdxctl-bus\.so' "tdxctl $args"
+	[ "${CLI_STATIC_LIBS:-}" != true ] ||
+		expect_no_grep "$LOADED" 'lib(json-c|cpuid|nettle|hogweed)\.so' \
+			"tdxctl $args (static json-c, libcpuid, Nettle, hogweed)"
 done
 
 # Routed without a bus: the module is loaded, finds no bus, and list runs in-process.

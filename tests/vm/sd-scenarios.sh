@@ -106,6 +106,12 @@ scn_sd-hardened-update() {
 	expect_match "both hops" "$SCN_DIR/update" "1\.5\.(06|08|10) -> 1\.5\.20: success"
 	expect_state 1.5.20 14 2
 	expect_tcb_props "$STORE_DIR/$J/tdx_module_1.5.20.blob" 1.5.20
+	# GetList's sealed memfd (memfd_create is in @system-service) under the shipped sandbox.
+	tdxctl --json list >"$SCN_DIR/list" 2>&1 </dev/null
+	expect_eq "tdxctl --json list through tdxd: exit" "$?" 0
+	expect_match "list through tdxd" "$SCN_DIR/list" '"version":"1\.5\.20"'
+	busctl call "${BUS_DEST[@]}" GetList a{sv} 0 >"$SCN_DIR/getlist" 2>&1
+	expect_match "GetList's reply" "$SCN_DIR/getlist" '^h [0-9]+$'
 	journal_of tdxd.service >"$SCN_DIR/journal"
 	expect_no_match "tdxd's journal" "$SCN_DIR/journal" "Operation not permitted|Permission denied"
 }
@@ -131,6 +137,10 @@ scn_sd-polkit() {
 	as_user tdxctl status >"$SCN_DIR/status" 2>&1
 	expect_eq "tdxctl status as tdxuser: exit" "$?" 0
 	expect_match "tdxctl status as tdxuser" "$SCN_DIR/status" "Module: 1\.5\.06"
+	# An unprivileged caller receives GetList's memfd through the real dbus-daemon and policy.
+	as_user tdxctl --json list >"$SCN_DIR/list" 2>&1 </dev/null
+	expect_eq "tdxctl --json list as tdxuser: exit" "$?" 0
+	expect_match "list as tdxuser" "$SCN_DIR/list" '"version":"1\.5\.08"'
 
 	cat >"$rules" <<'EOF'
 polkit.addRule(function(action, subject) {
