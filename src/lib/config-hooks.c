@@ -179,7 +179,8 @@ static int parse_ip_word(const char *w, struct tdx_ip_prefix *out, size_t *n)
 	if (strlen(w) >= sizeof(addr) + 4)
 		return -EINVAL;
 	slash = strchr(w, '/');
-	if (slash && (size_t)(slash - w) >= sizeof(addr))
+	/* the address part, slash or not, must fit addr with its NUL */
+	if ((size_t)(slash ? slash - w : (ptrdiff_t)strlen(w)) >= sizeof(addr))
 		return -EINVAL;
 	memcpy(addr, w, slash ? (size_t)(slash - w) : strlen(w) + 1);
 	if (slash)
