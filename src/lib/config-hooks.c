@@ -146,34 +146,32 @@ static void prefix_set(struct tdx_ip_prefix *p, int family, const void *addr, un
  * localhost, link-local and multicast, or an address with an optional
  * /prefix. Appends one or two entries to out (room for two).
  */
+/* systemd's IPAddressAllow= keywords, each an IPv4 and an IPv6 prefix. */
+static const struct ip_keyword {
+	const char *word;
+	uint8_t v4[4], v4_len;
+	uint8_t v6[16], v6_len;
+} ip_keywords[] = {
+	{"any", {0}, 0, {0}, 0},
+	{"localhost", {127}, 8, {[15] = 1}, 128},
+	{"link-local", {169, 254}, 16, {0xfe, 0x80}, 64},
+	{"multicast", {224}, 4, {0xff}, 8},
+};
+
 static int parse_ip_word(const char *w, struct tdx_ip_prefix *out, size_t *n)
 {
-	static const uint8_t zero[16], v4_lo[4] = {127}, v6_lo[16] = {[15] = 1};
-	static const uint8_t v4_ll[4] = {169, 254}, v6_ll[16] = {0xfe, 0x80};
-	static const uint8_t v4_mc[4] = {224}, v6_mc[16] = {0xff};
 	char addr[INET6_ADDRSTRLEN], *slash;
 	uint8_t buf[16];
 	unsigned long len;
 	int family;
 
-	if (strcmp(w, "any") == 0) {
-		prefix_set(&out[(*n)++], AF_INET, zero, 0);
-		prefix_set(&out[(*n)++], AF_INET6, zero, 0);
-		return 0;
-	}
-	if (strcmp(w, "localhost") == 0) {
-		prefix_set(&out[(*n)++], AF_INET, v4_lo, 8);
-		prefix_set(&out[(*n)++], AF_INET6, v6_lo, 128);
-		return 0;
-	}
-	if (strcmp(w, "link-local") == 0) {
-		prefix_set(&out[(*n)++], AF_INET, v4_ll, 16);
-		prefix_set(&out[(*n)++], AF_INET6, v6_ll, 64);
-		return 0;
-	}
-	if (strcmp(w, "multicast") == 0) {
-		prefix_set(&out[(*n)++], AF_INET, v4_mc, 4);
-		prefix_set(&out[(*n)++], AF_INET6, v6_mc, 8);
+	for (size_t i = 0; i < ELEMENTSOF(ip_keywords); i++) {
+		const struct ip_keyword *k = &ip_keywords[i];
+
+		if (strcmp(w, k->word) != 0)
+			continue;
+		prefix_set(&out[(*n)++], AF_INET, k->v4, k->v4_len);
+		prefix_set(&out[(*n)++], AF_INET6, k->v6, k->v6_len);
 		return 0;
 	}
 	if (strlen(w) >= sizeof(addr) + 4)
