@@ -15,6 +15,7 @@
 
 #include "backend.h"
 #include "bus-client.h"
+#include "bus-module.h"
 #include "bus-names.h"
 #include "document-fd.h"
 #include "progress.h"
@@ -37,26 +38,23 @@ static int fail_diag(struct backend *b, int r, const struct tdx_diag *diag)
 	return backend_fail(b, r, "%s", diag->msg[0] ? diag->msg : strerror(-r));
 }
 
+static const struct tdxctl_bus_core *core; /* bus-module.h: tdxctl's json-c */
+
+void backend_bus_set_core(const struct tdxctl_bus_core *c)
+{
+	core = c;
+}
+
 /* Parses size bytes of document text: one JSON object and nothing after it. */
 static int parse_document(struct backend *b, const char *text, size_t size, const char *what,
 			  json_object **ret)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *doc = NULL;
-	bool whole;
+	int r = core->parse_document(text, size, ret);
 
-	if (!tok)
-		return backend_fail(b, -ENOMEM, "%s: out of memory", what);
-	if (size <= INT_MAX)
-		doc = json_tokener_parse_ex(tok, text, (int)size);
-	whole = json_tokener_get_error(tok) == json_tokener_success &&
-		json_tokener_get_parse_end(tok) == size;
-	json_tokener_free(tok);
-	if (!whole || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		return backend_fail(b, -EBADMSG, "%s: tdxd sent a malformed document", what);
-	}
-	*ret = doc;
+	if (r == -ENOMEM)
+		return backend_fail(b, r, "%s: out of memory", what);
+	if (r < 0)
+		return backend_fail(b, r, "%s: tdxd sent a malformed document", what);
 	return 0;
 }
 
@@ -348,7 +346,6 @@ static int bus_update_run(struct backend *b, const char *target, json_object *ch
 	_cleanup_free_ char *job = NULL;
 	struct bus_state *s = b->state;
 	_cleanup_(job_watch_done) struct job_watch w = {};
-	json_object *plan = json_object_object_get(checked, "plan");
 	char label[2 * TDX_VERSION_STRING_MAX + 8];
 	struct tdx_diag diag = {};
 	int r;
@@ -360,9 +357,7 @@ static int bus_update_run(struct backend *b, const char *target, json_object *ch
 	if (r < 0)
 		return backend_fail(b, -EREMOTE, "update refused: %s", diag.msg);
 	w.path = job;
-	snprintf(label, sizeof(label), "%s -> %s",
-		 json_object_get_string(json_object_object_get(plan, "from")),
-		 json_object_get_string(json_object_object_get(plan, "to")));
+	core->plan_label(checked, label, sizeof(label));
 	r = job_follow(s->bus, &w, label, !b->opts->dry_run && isatty(STDERR_FILENO));
 	if (r >= 0 && w.document)
 		r = parse_document(b, w.document, strlen(w.document), "Finished", ret);

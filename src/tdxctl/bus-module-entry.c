@@ -83,6 +83,7 @@ static void journal_key(const char *message_id, const char *verb, const struct t
 __attribute__((visibility("default"))) const struct tdxctl_bus_module tdxctl_bus_module = {
 	.version = PACKAGE_VERSION,
 	.backend_size = sizeof(struct backend),
+	.set_core = backend_bus_set_core,
 	.backend_open = backend_bus_open,
 	.history = history,
 	.inhibit = inhibit,

@@ -16,6 +16,41 @@
 
 static const struct tdxctl_bus_module *loaded;
 
+static int core_parse_document(const char *text, size_t size, json_object **ret)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *doc = NULL;
+	bool whole;
+
+	if (!tok)
+		return -ENOMEM;
+	if (size <= INT_MAX)
+		doc = json_tokener_parse_ex(tok, text, (int)size);
+	whole = json_tokener_get_error(tok) == json_tokener_success &&
+		json_tokener_get_parse_end(tok) == size;
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		return -EBADMSG;
+	}
+	*ret = doc;
+	return 0;
+}
+
+static void core_plan_label(json_object *doc, char *buf, size_t size)
+{
+	json_object *plan = json_object_object_get(doc, "plan");
+
+	snprintf(buf, size, "%s -> %s",
+		 json_object_get_string(json_object_object_get(plan, "from")),
+		 json_object_get_string(json_object_object_get(plan, "to")));
+}
+
+static const struct tdxctl_bus_core core = {
+	.parse_document = core_parse_document,
+	.plan_label = core_plan_label,
+};
+
 /* The directory of this executable, as the kernel knows it. */
 static int exe_dir(char buf[static PATH_MAX])
 {
@@ -45,6 +80,7 @@ static int module_open(const char *path, const struct tdxctl_bus_module **ret,
 				    "%s: not the bus back-end of tdxctl %s (another build?)", path,
 				    PACKAGE_VERSION);
 	}
+	m->set_core(&core);
 	*ret = m; /* never dlclose'd: its functions sit in struct backend */
 	return 0;
 }

@@ -31,9 +31,24 @@
 #define TDXCTL_BUS_MODULE_FILE	 "tdxctl-bus.so"
 #define TDXCTL_BUS_MODULE_SYMBOL "tdxctl_bus_module"
 
+/*
+ * What the module borrows from tdxctl: json-c. tdxctl links it statically, so
+ * the module maps no second copy (libjson-c.so, one more object to load over
+ * the guest's 9p root; issue 11) and every document is made and freed by the
+ * same json-c.
+ */
+struct tdxctl_bus_core {
+	/* One JSON object and nothing after it: 0, -EBADMSG or -ENOMEM. */
+	int (*parse_document)(const char *text, size_t size, json_object **ret);
+	/* "FROM -> TO" of the plan in an update document (the progress label). */
+	void (*plan_label)(json_object *doc, char *buf, size_t size);
+};
+
 struct tdxctl_bus_module {
 	const char *version; /* PACKAGE_VERSION of the build */
 	size_t backend_size; /* sizeof(struct backend) of the build */
+	/* Called once, before anything else: tdxctl's side of the module. */
+	void (*set_core)(const struct tdxctl_bus_core *core);
 	/* backend.h's bus back-end (backend-bus.c). */
 	int (*backend_open)(struct backend *b);
 	/* Manager.History(). */
@@ -49,6 +64,9 @@ struct tdxctl_bus_module {
 	void (*journal_key)(const char *message_id, const char *verb,
 			    const struct tdx_inhibit_key *k);
 };
+
+/* The module's side (backend-bus.c). */
+void backend_bus_set_core(const struct tdxctl_bus_core *core);
 
 /* tdxctl's side (bus-module.c): loads the module once; -EHOSTDOWN with diag when it cannot. */
 int bus_module_get(const struct tdxctl_bus_module **ret, struct tdx_diag *diag);

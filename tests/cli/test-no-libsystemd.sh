@@ -37,4 +37,7 @@ TDXCTL_STORE=$WORK/store loaded list
 expect_rc 0 "list without a bus"
 expect_grep "$LOADED" 'tdxctl-bus\.so' "routed list"
 expect_grep "$LOADED" 'libsystemd\.so' "routed list"
+# The module parses with tdxctl's json-c: no second copy to map (issue 11).
+[ "${CLI_STATIC_LIBS:-}" != true ] ||
+	expect_no_grep "$LOADED" 'libjson-c\.so' "routed list (tdxctl-bus.so uses tdxctl's json-c)"
 finish
