@@ -15,6 +15,9 @@ PIDS=()
 # started; keeps the work directory (and says where) unless the test passed.
 bus_exit() {
 	local rc=$? p
+	# Only the test's own shell cleans up: a forked child that got a signal
+	# before its exec would otherwise kill tdxd and remove $WORK under the test.
+	[ "$BASHPID" = "$$" ] || return
 	# a watchdog that fired is still stopping what hangs: leave it be
 	[ -z "$BUS_WATCHDOG_PID" ] || [ -e "$WORK/watchdog.fired" ] || kill "$BUS_WATCHDOG_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
