@@ -8,6 +8,10 @@
  *   <root>/separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct}
  * A scan lists files and reads the mapping; sigstructs are read lazily and
  * modules are only read (and hashed) for the image that is installed.
+ * Names spell a version one way, as tdx_version_format() does (X.Y with no
+ * leading zeros, ZZ at least two digits); the scan reports other spellings
+ * as problems and ignores them, so each version's files have one name and
+ * can be looked up by it (tdx_store_lookup()).
  */
 #include <stdbool.h>
 #include <stddef.h>
