@@ -6,11 +6,13 @@
  * a named version needs one entry, not the store.
  *
  * Each test mirrors what the scan accepts, so the entry is the scan's:
- * directories are opened (read permission, symlinks followed, as opendir()
- * in the scan), a file counts when its name exists and is not a directory
- * once symlinks are followed (a dangling symlink counts: reading it fails
- * later with its own words, as after a scan). Paths are spelled as the scan
- * spells them.
+ * the directories on the way must be directories (symlinks followed) the
+ * caller may read, as opendir() in the scan needs; a file counts when its
+ * name exists and is not a directory once symlinks are followed (a
+ * dangling symlink counts: reading it fails later with its own words, as
+ * after a scan). Paths are spelled as the scan spells them. One stat per
+ * file is all that goes to the file system; permission checks and paths
+ * already walked stay in the kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,73 +32,73 @@ char *tdx_store_series_name(const struct tdx_version *v, char buf[static TDX_VER
 	return buf;
 }
 
-static int open_dir_at(int dfd, const char *name)
+/*
+ * A directory the scan can list: opendir() needs read permission (checked
+ * here without opening it: a permission check costs no round trip over a
+ * network file system, an open does) and follows symlinks, as a path does.
+ */
+static bool dir_readable(int rfd, const char *rel)
 {
-	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return faccessat(rfd, rel, R_OK | X_OK, AT_EACCESS) == 0;
 }
 
-/* A name the scan would take as a file: it exists and is no directory, symlinks followed. */
-static bool file_entry_exists(int dfd, const char *name)
+/*
+ * A name the scan would take as a file: it exists and is no directory,
+ * symlinks followed. Resolving rel checks that each directory on the way
+ * is one.
+ */
+static bool file_entry_exists(int rfd, const char *rel)
 {
 	struct stat st;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(rfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return false;
-	if (S_ISLNK(st.st_mode) && fstatat(dfd, name, &st, 0) < 0)
+	if (S_ISLNK(st.st_mode) && fstatat(rfd, rel, &st, 0) < 0)
 		return true; /* dangling or looping: listed by the scan, fails when read */
 	return !S_ISDIR(st.st_mode);
 }
 
-static char *path_of(const char *root, const char *tree, const char *series, const char *dir,
-		     const char *file)
+static char *path_of(const char *root, const char *rel)
 {
 	char *p;
 
-	if (dir)
-		return asprintf(&p, "%s/%s/%s/%s/%s", root, tree, series, dir, file) < 0 ? NULL : p;
-	return asprintf(&p, "%s/%s/%s/%s", root, tree, series, file) < 0 ? NULL : p;
+	return asprintf(&p, "%s/%s", root, rel) < 0 ? NULL : p;
 }
 
-/* The two trees of the store, opened once; -1 when the scan could not read one either. */
-struct trees {
-	int joined;
-	int separate;
-};
-
-static int lookup_joined(const struct tdx_store *s, const struct trees *t,
-			 const struct tdx_version *v, struct tdx_store_entry *e)
+static int lookup_joined(const struct tdx_store *s, int rfd, const struct tdx_version *v,
+			 struct tdx_store_entry *e)
 {
-	char series[TDX_VERSION_STRING_MAX], ver[TDX_VERSION_STRING_MAX], name[80];
-	_cleanup_close_ int sfd = -EBADF;
+	char series[TDX_VERSION_STRING_MAX], ver[TDX_VERSION_STRING_MAX], dir[64], rel[160];
 
-	if (t->joined < 0)
+	snprintf(dir, sizeof(dir), "joined_files/%s", tdx_store_series_name(v, series));
+	snprintf(rel, sizeof(rel), "%s/tdx_module_%s.blob", dir, tdx_version_format(v, ver));
+	if (!file_entry_exists(rfd, rel) || !dir_readable(rfd, "joined_files") ||
+	    !dir_readable(rfd, dir))
 		return 0;
-	sfd = open_dir_at(t->joined, tdx_store_series_name(v, series));
-	snprintf(name, sizeof(name), "tdx_module_%s.blob", tdx_version_format(v, ver));
-	if (sfd < 0 || !file_entry_exists(sfd, name))
-		return 0;
-	e->blob_path = path_of(s->root, "joined_files", series, NULL, name);
+	e->blob_path = path_of(s->root, rel);
 	return e->blob_path ? 0 : -ENOMEM;
 }
 
-static int lookup_separate(const struct tdx_store *s, const struct trees *t,
-			   const struct tdx_version *v, struct tdx_store_entry *e)
+static int lookup_separate(const struct tdx_store *s, int rfd, const struct tdx_version *v,
+			   struct tdx_store_entry *e)
 {
-	char series[TDX_VERSION_STRING_MAX], ver[TDX_VERSION_STRING_MAX], bin[80], sig[80];
-	_cleanup_close_ int sfd = -EBADF, vfd = -EBADF;
+	char series[TDX_VERSION_STRING_MAX], ver[TDX_VERSION_STRING_MAX], dir[96], bin[200],
+		sig[200];
 
-	if (t->separate < 0)
+	tdx_store_series_name(v, series);
+	tdx_version_format(v, ver);
+	snprintf(dir, sizeof(dir), "separate_files/%s/%s", series, ver);
+	snprintf(bin, sizeof(bin), "%s/tdx_module_%s.bin", dir, ver);
+	snprintf(sig, sizeof(sig), "%s/tdx_module_%s.sigstruct", dir, ver);
+	if (!file_entry_exists(rfd, bin) || !file_entry_exists(rfd, sig) ||
+	    !dir_readable(rfd, "separate_files") || !dir_readable(rfd, dir))
 		return 0;
-	sfd = open_dir_at(t->separate, tdx_store_series_name(v, series));
-	if (sfd < 0)
+	/* the series directory too, between the two */
+	*strrchr(dir, '/') = '\0';
+	if (!dir_readable(rfd, dir))
 		return 0;
-	vfd = open_dir_at(sfd, tdx_version_format(v, ver));
-	snprintf(bin, sizeof(bin), "tdx_module_%s.bin", ver);
-	snprintf(sig, sizeof(sig), "tdx_module_%s.sigstruct", ver);
-	if (vfd < 0 || !file_entry_exists(vfd, bin) || !file_entry_exists(vfd, sig))
-		return 0;
-	e->bin_path = path_of(s->root, "separate_files", series, ver, bin);
-	e->sigstruct_path = path_of(s->root, "separate_files", series, ver, sig);
+	e->bin_path = path_of(s->root, bin);
+	e->sigstruct_path = path_of(s->root, sig);
 	return e->bin_path && e->sigstruct_path ? 0 : -ENOMEM;
 }
 
@@ -110,15 +112,15 @@ static const struct tdx_release *find_release(const struct tdx_mapping *m,
 }
 
 /* Adds the entry of v when the store has an image of it (one form or both). */
-static int lookup_version(struct tdx_store *s, const struct trees *t, const struct tdx_version *v)
+static int lookup_version(struct tdx_store *s, int rfd, const struct tdx_version *v)
 {
 	struct tdx_store_entry *e = &s->entries[s->n_entries];
 	int r;
 
 	*e = (struct tdx_store_entry){.version = *v, .keep_sigstruct = true};
-	r = lookup_joined(s, t, v, e);
+	r = lookup_joined(s, rfd, v, e);
 	if (r >= 0)
-		r = lookup_separate(s, t, v, e);
+		r = lookup_separate(s, rfd, v, e);
 	if (r < 0 || (!e->blob_path && !e->bin_path)) {
 		free(e->blob_path);
 		free(e->bin_path);
@@ -140,8 +142,7 @@ int tdx_store_lookup(const char *root, const struct tdx_version *versions, size_
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *s = NULL;
 	_cleanup_free_ struct tdx_version *sorted = NULL;
-	_cleanup_close_ int rfd = -EBADF, joined = -EBADF, separate = -EBADF;
-	struct trees t;
+	_cleanup_close_ int rfd = -EBADF;
 	int r;
 
 	r = store_open(root, &s, diag);
@@ -157,15 +158,10 @@ int tdx_store_lookup(const char *root, const struct tdx_version *versions, size_
 	qsort(sorted, n_versions, sizeof(*sorted), cmp_version);
 	/* O_PATH: the scan needs no read permission on the root either */
 	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd >= 0) {
-		joined = open_dir_at(rfd, "joined_files");
-		separate = open_dir_at(rfd, "separate_files");
-	}
-	t = (struct trees){joined, separate};
-	for (size_t i = 0; i < n_versions; i++) {
+	for (size_t i = 0; rfd >= 0 && i < n_versions; i++) {
 		if (i > 0 && tdx_version_equal(&sorted[i - 1], &sorted[i]))
 			continue;
-		r = lookup_version(s, &t, &sorted[i]);
+		r = lookup_version(s, rfd, &sorted[i]);
 		if (r < 0)
 			return r;
 	}
