@@ -303,8 +303,8 @@ static int separate_version_dir(struct scan *sc, const char *dir, int dfd, const
 		return add_problem(sc, path, "version %s is not in series %u.%u", de->d_name,
 				   series->major, series->minor);
 	if (!is_canonical_version(de->d_name, strlen(de->d_name), &sf.version))
-		return add_spelling_problem(sc, path, tdx_version_format(&sf.version, buf), "",
-					    buf, "");
+		return add_spelling_problem(sc, path, tdx_version_format(&sf.version, buf), "", buf,
+					    "");
 	r = for_each_entry(sc, path, separate_file, &sf);
 	if (r >= 0 && (!sf.bin_path || !sf.sigstruct_path))
 		r = add_problem(sc, path, "needs both tdx_module_%s.bin and .sigstruct",
