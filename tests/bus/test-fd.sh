@@ -67,7 +67,7 @@ CHECKS=$((CHECKS + 1))
 # re-applies on its own at start the version it installed last (1.5.08,
 # from installed.json), not Target= or the newest.
 stop_tdxd
-echo 1.5.06 >"$WORK/sys/devices/faux/tdx_host/version"
+set_sysfs "$WORK/sys" version=1.5.06
 write_conf "[Update]" "ReapplyAtBoot=yes" "Target=1.5.10" "[Daemon]" "KernelModule=tdx_no_such_module"
 start_tdxd
 wait_for 50 sh -c "busctl --system get-property org.tdxctl.tdx1 /org/tdxctl/tdx1 org.tdxctl.tdx1.Manager LastResult | grep -q success"

@@ -56,7 +56,7 @@ start_tdxd
 for i in 1 2 3; do
 	job=$(start_update 1.5.10 1 reinstall b false)
 	wait_job "$job" >/dev/null
-	echo 1.5.08 >"$WORK/sys/devices/faux/tdx_host/version"
+	set_sysfs "$WORK/sys" version=1.5.08
 	"${BUSCTL[@]}" call "${DEST[@]}" Refresh
 done
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"

@@ -39,7 +39,7 @@ CHECKS=$((CHECKS + 1))
 plan_err x | grep -q 'org.freedesktop.DBus.Error.InvalidArgs' || fail "InvalidArgs: $(plan_err x)"
 
 # Not enough update slots for the reserve: NoUpdatesLeft.
-echo 1 >"$WORK/sys/devices/faux/tdx_host/num_remaining_updates"
+set_sysfs "$WORK/sys" remaining=1
 call Refresh
 CHECKS=$((CHECKS + 1))
 plan_err "" | grep -q 'org.tdxctl.tdx1.Error.NoUpdatesLeft' || fail "NoUpdatesLeft: $(plan_err "")"

@@ -44,8 +44,7 @@ dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.Properties'
 	>"$WORK/monitor.log" 2>&1 &
 PIDS+=($!)
 sleep 0.3
-echo 1.5.08 >"$WORK/sys/devices/faux/tdx_host/version"
-echo 7 >"$WORK/sys/devices/faux/tdx_host/num_remaining_updates"
+set_sysfs "$WORK/sys" version=1.5.08 remaining=7
 expect_prop ModuleVersion '"1.5.06"'
 expect_prop RemainingUpdates 10
 call Refresh
@@ -59,7 +58,7 @@ expect_grep "$WORK/monitor.log" 'string "RemainingUpdates"' PropertiesChanged
 expect_no_grep "$WORK/monitor.log" 'string "SeamldrVersion"' PropertiesChanged
 
 # Up to date: no best update, and the reason says so.
-echo 1.5.10 >"$WORK/sys/devices/faux/tdx_host/version"
+set_sysfs "$WORK/sys" version=1.5.10
 call Refresh
 expect_prop BestUpdate '""'
 expect_prop BestUpdateReason '"up to date"'
@@ -73,10 +72,7 @@ expect_prop TcbSource '"unknown"'
 
 # Runtime update hidden by the kernel: unsupported, with the reason.
 rm -rf "$WORK/sys"
-make_sysfs "$WORK/sys"
-rm -rf "$WORK/sys/devices/faux/tdx_host/firmware" "$WORK/sys/class/firmware/tdx_module" \
-	"$WORK/sys/devices/faux/tdx_host/seamldr_version" \
-	"$WORK/sys/devices/faux/tdx_host/num_remaining_updates"
+make_sysfs "$WORK/sys" hidden
 call Refresh
 expect_prop RuntimeUpdate false
 CHECKS=$((CHECKS + 1))

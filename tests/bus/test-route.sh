@@ -83,12 +83,8 @@ expect_empty "$FW/data" "data after refused options"
 
 # A host back at 1.5.06 with 10 updates left, and tdxd told so.
 reset_host() {
-	rm -f "$HOST/version" "$FW/data"
-	echo 1.5.06 >"$HOST/version"
-	echo 10 >"$HOST/num_remaining_updates"
-	echo idle >"$FW/status"
-	: >"$FW/error"
-	: >"$FW/data"
+	rm -rf "$WORK/sys"
+	make_sysfs "$WORK/sys"
 	"${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh: tdxd is gone"
 }
 
@@ -109,7 +105,7 @@ quiet_same() {
 # tells tdxd, as the kernel's uevents do on a real host.
 host_changed() { "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null || fail "Refresh failed"; }
 quiet_same 10 "update available"
-echo 1.5.10 >"$HOST/version"
+set_sysfs "$WORK/sys" version=1.5.10
 host_changed
 quiet_same 0 "up to date"
 lose_module "$WORK/sys"
@@ -200,8 +196,6 @@ start_tdxd
 # Without tdxd: update stops with one line and writes nothing; reads fall back.
 reset_host
 stop_tdxd
-rm -f "$FW/data"
-: >"$FW/data"
 for json in "" --json; do
 	run $json update --yes
 	expect_rc 1 "update $json without tdxd"

@@ -1,6 +1,6 @@
 # Shared helpers for the tdxctl CLI tests (sourced). Each test script runs in
-# its own temporary directory, builds sysfs fixture trees with mkdir + echo
-# and synthetic stores with cli-mkstore, runs tdxctl and asserts its exit
+# its own temporary directory, builds sysfs fixture trees with fake-kernel
+# --make-sysfs and synthetic stores with cli-mkstore, runs tdxctl and asserts its exit
 # code, stdout, stderr and JSON fields.
 set -uo pipefail
 
@@ -29,46 +29,23 @@ fail() {
 	FAILS=$((FAILS + 1))
 }
 
-# make_sysfs ROOT [key=value...]: a mainline tdx_host tree.
-# keys: version seamldr remaining online present status layout(mainline|seamldr-dir)
-make_sysfs() {
-	local root=$1; shift
-	local version=1.5.06 seamldr=1.5.02 remaining=10 online=0-1 present=0-1 status=idle
-	local layout=mainline kv
-	for kv in "$@"; do
-		case $kv in
-		version=*) version=${kv#*=} ;;
-		seamldr=*) seamldr=${kv#*=} ;;
-		remaining=*) remaining=${kv#*=} ;;
-		online=*) online=${kv#*=} ;;
-		present=*) present=${kv#*=} ;;
-		status=*) status=${kv#*=} ;;
-		layout=*) layout=${kv#*=} ;;
-		*) echo "make_sysfs: bad key $kv" >&2; exit 99 ;;
-		esac
-	done
-	local host=$root/devices/faux/tdx_host fw
-	mkdir -p "$host" "$root/devices/system/cpu" "$root/class/firmware"
-	echo "$version" >"$host/version"
-	if [ "$layout" = seamldr-dir ]; then
-		mkdir -p "$host/seamldr"
-		echo "$seamldr" >"$host/seamldr/version"
-		echo "$remaining" >"$host/seamldr/num_remaining_updates"
-	else
-		echo "$seamldr" >"$host/seamldr_version"
-		echo "$remaining" >"$host/num_remaining_updates"
-	fi
-	fw=$host/firmware/tdx_module
-	mkdir -p "$fw"
-	echo "$status" >"$fw/status"
-	: >"$fw/error"
-	: >"$fw/loading"
-	: >"$fw/data"
-	echo 0 >"$fw/remaining_size"
-	: >"$fw/cancel"
-	ln -s ../../devices/faux/tdx_host/firmware/tdx_module "$root/class/firmware/tdx_module"
-	echo "$online" >"$root/devices/system/cpu/online"
-	echo "$present" >"$root/devices/system/cpu/present"
+# make_sysfs ROOT [WORD...]: a tdx_host tree as the kernel shows it, the same
+# tree the unit tests get (tests/common/fake-kernel --make-sysfs, whose header
+# lists the WORDs: version=, seamldr=, remaining=, online=, present=, status=,
+# layout=, hidden, lost, ...).
+make_sysfs() { "$FAKE_KERNEL" --make-sysfs "$@" || exit 99; }
+
+# set_sysfs ROOT WORD...: changes attributes of an existing tree, as a reboot
+# or another tool would (fake-kernel --set; an upload's outcome is fake_kernel's).
+set_sysfs() { "$FAKE_KERNEL" --set "$@" || exit 99; }
+
+# expect_fw_untouched FWDIR WHAT: nothing reached fw_upload: data is empty and
+# loading holds the fixture's "0\n" (a write of 1 leaves "1\n", of -1 "-1";
+# 1 then 0 with no data between is a no-op for the kernel too).
+expect_fw_untouched() {
+	CHECKS=$((CHECKS + 1))
+	[ ! -s "$1/data" ] && [ "$(od -An -c "$1/loading" | tr -d ' ')" = '0\n' ] ||
+		fail "$2: something was written to $1: data $(stat -c %s "$1/data") bytes, loading '$(cat "$1/loading")'"
 }
 
 # run ARGS...: runs tdxctl, sets $RC, $OUT (stdout file), $ERR (stderr file).

@@ -10,14 +10,23 @@ export TDXCTL_STORE=$WORK/store TDXCTL_SYSFS_ROOT=$WORK/sys
 HOST=$WORK/sys/devices/faux/tdx_host
 DATA=$HOST/firmware/tdx_module/data
 
-set_input() { # FILE VALUE|MISSING
+# set_input WORD VALUE|MISSING: a fresh tree with the attribute of make_sysfs's
+# WORD (seamldr, version, remaining, online, present) reading VALUE, or absent.
+set_input() {
+	local -A rel=([seamldr]=$HOST/seamldr_version [version]=$HOST/version
+		[remaining]=$HOST/num_remaining_updates [online]=$WORK/sys/devices/system/cpu/online
+		[present]=$WORK/sys/devices/system/cpu/present)
 	rm -rf "$WORK/sys"
-	make_sysfs "$WORK/sys"
-	if [ "$2" = MISSING ]; then rm -f "$HOST/$1"; else printf '%s\n' "$2" >"$HOST/$1"; fi
+	if [ "$2" = MISSING ]; then
+		make_sysfs "$WORK/sys"
+		rm -f "${rel[$1]}"
+	else
+		make_sysfs "$WORK/sys" "$1=$2"
+	fi
 }
 
 for v in garbage "" -1 99999999999.5.02 MISSING; do
-	set_input seamldr_version "$v"
+	set_input seamldr "$v"
 	run update --yes
 	expect_rc 3 "update, seamldr_version '$v'"
 	expect_grep "$ERR" "P-SEAMLDR version is unknown"
@@ -41,7 +50,7 @@ for v in garbage "" -1 99999999999.5.02 MISSING; do
 done
 
 # The other inputs: never exit 0, never a write.
-for f in version num_remaining_updates ../../system/cpu/online ../../system/cpu/present; do
+for f in version remaining online present; do
 	for v in garbage "" -1 MISSING; do
 		set_input "$f" "$v"
 		run update --yes

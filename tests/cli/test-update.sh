@@ -7,13 +7,8 @@
 "$CLI_MKSTORE" "$WORK/store" --format=0x100 1.5.06 1.5.08 1.5.12,debug || exit 1
 export TDXCTL_STORE=$WORK/store
 
-# untouched ROOT: the fixture's data and loading files are still empty.
-untouched() {
-	local fw=$1/devices/faux/tdx_host/firmware/tdx_module
-	CHECKS=$((CHECKS + 1))
-	[ ! -s "$fw/data" ] && [ ! -s "$fw/loading" ] ||
-		fail "something was written to $fw: data $(stat -c %s "$fw/data") bytes, loading '$(cat "$fw/loading")'"
-}
+# untouched ROOT: the fixture's data and loading files are as made.
+untouched() { expect_fw_untouched "$1/devices/faux/tdx_host/firmware/tdx_module" "$1"; }
 
 make_sysfs "$WORK/ok"
 export TDXCTL_SYSFS_ROOT=$WORK/ok
@@ -164,10 +159,7 @@ untouched "$WORK/tsys"
 
 # Runtime update hidden by the kernel (no seamldr attributes, no fw_upload) with
 # a newer version in the store: a refusal naming why, never "up to date".
-make_sysfs "$WORK/hidden"
-rm -rf "$WORK/hidden/devices/faux/tdx_host/seamldr_version" \
-	"$WORK/hidden/devices/faux/tdx_host/num_remaining_updates" \
-	"$WORK/hidden/devices/faux/tdx_host/firmware" "$WORK/hidden/class/firmware/tdx_module"
+make_sysfs "$WORK/hidden" hidden
 for mode in --yes --dry-run; do
 	run --sysfs-root="$WORK/hidden" update $mode
 	expect_rc 1 "update $mode with runtime update hidden"

@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The one fake kernel of the shell suites (cli, bus, hostile, bench): it
- * plays the kernel's side of fw_upload on a plain-file sysfs fixture (the
- * trees of tests/cli/lib.sh make_sysfs), so tdxctl and tdxd see real
- * outcomes without a TDX module. (Unit tests script the engine in-process
- * with fixture.h's fake_fw instead; the VM suite runs kernel/tdx_host_sim.)
+ * The one fake kernel of the shell suites (cli, bus, hostile, fleet, hook,
+ * bench): it builds their plain-file sysfs trees (fixture.c's
+ * fixture_create_at(), the same trees the unit tests get) and plays the
+ * kernel's side of fw_upload on them, so tdxctl and tdxd see real outcomes
+ * without a TDX module. (Unit tests script the engine in-process with
+ * fixture.h's fake_fw instead; the VM suite runs kernel/tdx_host_sim.)
  *
+ *   fake-kernel --make-sysfs ROOT [WORD...]
+ *   fake-kernel --set ROOT WORD...
  *   fake-kernel [--log DIR] [--repeat] ROOT STEP...
  *   fake-kernel --now ROOT STEP...
+ *
+ * --make-sysfs creates a tdx_host tree under ROOT as the kernel shows it
+ * (modes, trailing newlines; defaults: mainline layout, module 1.5.06,
+ * P-SEAMLDR 1.5.02, 10 updates left, CPUs 0-1 online and present, status
+ * idle). A WORD is key=value (version, seamldr, remaining, online, present,
+ * status: the attribute's text, which may be garbage on purpose;
+ * layout=mainline|seamldr-dir|seamldr-upload|none) or a flag (hidden:
+ * runtime update unsupported; no-fwupload; lost: version reads ENXIO;
+ * device-path-only: no /sys/class/firmware link). --set changes the named
+ * attributes of an existing tree (something outside an upload happened: a
+ * reboot, a refresh of the P-SEAMLDR count; also lost and hidden). A bad
+ * WORD is one line on stderr and exit 2.
  *
  * Upload N plays STEP N. A STEP is one of, or several joined with "+":
  *   version=X.Y.ZZ  success: the version, one fewer remaining update
@@ -44,9 +59,9 @@
 
 #include "fixture.h"
 
-#define FW FIXTURE_HOST "/firmware/tdx_module"
-
 static const char *root;
+/* fw_upload and num_remaining_updates of the tree's layout */
+static char fw[128], remaining_rel[128];
 static const char *log_dir;
 static volatile sig_atomic_t stop;
 
@@ -56,17 +71,15 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Replaces <root>/<rel> atomically: a reader sees the old or the new value. */
+/* Replaces <root>/<rel> atomically, keeping its mode: a reader sees the old or the new value. */
 static void put(const char *rel, const char *value)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
+	int r = fixture_write(root, rel, value);
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f || fputs(value, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0)
-		die(path);
+	if (r < 0) {
+		fprintf(stderr, "fake-kernel: %s/%s: %s\n", root, rel, strerror(-r));
+		exit(1);
+	}
 }
 
 static void get(const char *rel, char *buf, size_t size)
@@ -83,6 +96,22 @@ static void get(const char *rel, char *buf, size_t size)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void fw_put(const char *attr, const char *value)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "%s/%s", fw, attr);
+	put(rel, value);
+}
+
+static void fw_get(const char *attr, char *buf, size_t size)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "%s/%s", fw, attr);
+	get(rel, buf, size);
 }
 
 static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -113,7 +142,7 @@ static void signal_writers(void)
 	unsigned n = 0;
 	ssize_t len;
 
-	snprintf(data, sizeof(data), "%s/" FW "/data", root);
+	snprintf(data, sizeof(data), "%s/%s/data", root, fw);
 	if (!realpath(data, real))
 		die(data);
 	procs = opendir("/proc");
@@ -150,9 +179,9 @@ static void install_version(const char *version)
 {
 	char buf[128];
 
-	get(FIXTURE_HOST "/num_remaining_updates", buf, sizeof(buf));
+	get(remaining_rel, buf, sizeof(buf));
 	snprintf(buf, sizeof(buf), "%d\n", atoi(buf) - 1);
-	put(FIXTURE_HOST "/num_remaining_updates", buf);
+	put(remaining_rel, buf);
 	snprintf(buf, sizeof(buf), "%s\n", version);
 	put(FIXTURE_VERSION, buf);
 }
@@ -208,11 +237,11 @@ static void install(const char *step)
 	if (version)
 		install_version(version);
 	if (step_has(step, "refuse"))
-		put(FW "/error", "transferring:firmware-invalid\n");
+		fw_put("error", "transferring:firmware-invalid\n");
 	if (step_has(step, "lost") && fixture_make_enxio(root, FIXTURE_VERSION) < 0)
 		die("lost: version");
 	if (!step_has(step, "hang"))
-		put(FW "/status", "idle\n");
+		fw_put("status", "idle\n");
 }
 
 static void on_stop(int sig)
@@ -254,7 +283,7 @@ static void one_upload(int fd, unsigned n, const char *step)
 	char path[PATH_MAX], value[16];
 	int out, out_n = -1;
 
-	snprintf(path, sizeof(path), "%s/" FW "/data.received", root);
+	snprintf(path, sizeof(path), "%s/%s/data.received", root, fw);
 	out = open_out(path);
 	if (log_dir) {
 		snprintf(path, sizeof(path), "%s/upload.%u", log_dir, n);
@@ -262,13 +291,13 @@ static void one_upload(int fd, unsigned n, const char *step)
 	}
 	/* Logged before the step, so before the writer can see any outcome. */
 	log_line("%u %s\n", n, step);
-	put(FW "/error", "");
-	put(FW "/status", "transferring\n");
+	fw_put("error", "");
+	fw_put("status", "transferring\n");
 	if (step_has(step, "signal"))
 		signal_writers();
 	for (;;) {
 		drain(fd, out, out_n);
-		get(FW "/loading", value, sizeof(value));
+		fw_get("loading", value, sizeof(value));
 		if (strcmp(value, "0") == 0 || strcmp(value, "-1") == 0 || stop)
 			break;
 		wait_readable(fd, 5);
@@ -281,20 +310,48 @@ static void one_upload(int fd, unsigned n, const char *step)
 	if (strcmp(value, "0") == 0)
 		install(step);
 	else
-		put(FW "/status", "idle\n");
+		fw_put("status", "idle\n");
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fake-kernel [--log DIR] [--repeat] ROOT STEP...\n"
+	fprintf(stderr, "usage: fake-kernel --make-sysfs ROOT [WORD...]\n"
+			"       fake-kernel --set ROOT WORD...\n"
+			"       fake-kernel [--log DIR] [--repeat] ROOT STEP...\n"
 			"       fake-kernel --now ROOT STEP...\n");
 	exit(2);
+}
+
+/* --make-sysfs (make) or --set: the WORDs of fixture_spec_set() applied to root. */
+static int build_tree(bool make, int argc, char **argv)
+{
+	struct fixture_spec spec = {.layout = make ? TDX_ABI_MAINLINE : TDX_ABI_UNKNOWN};
+	int r;
+
+	for (int i = 0; i < argc; i++)
+		if (fixture_spec_set(&spec, argv[i]) < 0) {
+			fprintf(stderr, "fake-kernel: %s: unknown word \"%s\"\n",
+				make ? "--make-sysfs" : "--set", argv[i]);
+			return 2;
+		}
+	r = make ? fixture_create_at(root, &spec) : fixture_set(root, &spec);
+	if (r == -EINVAL) {
+		fprintf(stderr, "fake-kernel: --set: layout, no-fwupload and device-path-only "
+				"shape a new tree (--make-sysfs)\n");
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "fake-kernel: %s: %s\n", root, strerror(-r));
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll() returns */
-	bool repeat = false, now = false;
+	bool repeat = false, now = false, make = false, set = false;
+	enum tdx_abi_layout layout;
 	char path[PATH_MAX];
 	int i = 1, fd, nsteps;
 
@@ -305,13 +362,22 @@ int main(int argc, char **argv)
 			repeat = true;
 		else if (strcmp(argv[i], "--now") == 0)
 			now = true;
+		else if (strcmp(argv[i], "--make-sysfs") == 0)
+			make = true;
+		else if (strcmp(argv[i], "--set") == 0)
+			set = true;
 		else
 			usage();
 	}
-	if (argc - i < 2)
+	if (argc - i < (make ? 1 : 2))
 		usage();
 	root = argv[i++];
 	nsteps = argc - i;
+	if (make || set)
+		return build_tree(make, nsteps, argv + i);
+	layout = fixture_layout(root);
+	snprintf(fw, sizeof(fw), "%s", fixture_fwupload_rel(layout));
+	snprintf(remaining_rel, sizeof(remaining_rel), "%s", fixture_remaining_rel(layout));
 	for (int s = 0; s < nsteps; s++)
 		check_step(argv[i + s]);
 	if (now) {
@@ -322,7 +388,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	snprintf(path, sizeof(path), "%s/" FW "/data", root);
+	snprintf(path, sizeof(path), "%s/%s/data", root, fw);
 	unlink(path);
 	/* O_RDWR: opening never blocks, and we are the reader the engine waits for. */
 	if (mkfifo(path, 0644) < 0 || (fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0 ||
@@ -338,6 +404,6 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	unlink(path);
-	put(FW "/data", "");
+	fw_put("data", "");
 	return 0;
 }

@@ -18,6 +18,10 @@
 
 #define DEF(s, d) ((s) ? (s) : (d))
 
+/* The kernel's modes (research: kernel-abi.md 1.2, 3.3). */
+#define MODE_RO	     0444 /* DEVICE_ATTR_RO: version, cpu lists, fw_upload status */
+#define MODE_SEAMLDR 0400 /* the P-SEAMLDR attributes: each read is a SEAMCALL */
+
 static int mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
@@ -37,28 +41,52 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-/* Creates <root>/<rel> with value and mode, making parent directories. */
+/*
+ * Creates or replaces <root>/<rel> with value and mode, making parent
+ * directories. Atomic (a new file renamed over the old one), so a reader in
+ * another process sees the old or the new value, never an empty file.
+ */
 static int put(const char *root, const char *rel, const char *value, mode_t mode)
 {
-	_cleanup_free_ char *path = tdx_path_join(root, rel, NULL);
+	_cleanup_free_ char *path = tdx_path_join(root, rel, NULL), *tmp = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	char *slash;
 	size_t len = strlen(value);
+	char *slash;
+	int r;
 
-	if (!path)
+	if (!path || asprintf(&tmp, "%s.fixture-tmp", path) < 0)
 		return -ENOMEM;
 	slash = strrchr(path, '/');
 	*slash = '\0';
-	if (mkdir_p(path) < 0)
-		return -errno;
+	r = mkdir_p(path);
+	if (r < 0)
+		return r;
 	*slash = '/';
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
+		return -errno;
+	/* the mode exactly, whatever the umask */
+	if (fchmod(fd, mode) < 0)
 		return -errno;
 	if (write(fd, value, len) != (ssize_t)len)
 		return -EIO;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		(void)unlink(tmp);
+		return r;
+	}
 	return 0;
+}
+
+/* An attribute as the kernel shows it: sysfs_emit()'s "%s\n". */
+static int put_attr(const char *root, const char *rel, const char *value, mode_t mode)
+{
+	_cleanup_free_ char *line = NULL;
+
+	if (asprintf(&line, "%s\n", value) < 0)
+		return -ENOMEM;
+	return put(root, rel, line, mode);
 }
 
 int fixture_write(const char *root, const char *rel, const char *value)
@@ -104,7 +132,7 @@ const char *fixture_remaining_rel(enum tdx_abi_layout layout)
 					  : FIXTURE_HOST "/seamldr/num_remaining_updates";
 }
 
-static const char *seamldr_version_rel(enum tdx_abi_layout layout)
+const char *fixture_seamldr_version_rel(enum tdx_abi_layout layout)
 {
 	return layout == TDX_ABI_MAINLINE ? FIXTURE_HOST "/seamldr_version"
 					  : FIXTURE_HOST "/seamldr/version";
@@ -121,22 +149,33 @@ const char *fixture_fwupload_rel(enum tdx_abi_layout layout)
 						: FIXTURE_HOST "/firmware/tdx_module";
 }
 
+/*
+ * The fw_upload class device as drivers/base/firmware_loader/sysfs_upload.c
+ * shows it: status, error and remaining_size 0444 (DEVICE_ATTR_RO), cancel
+ * 0200 (DEVICE_ATTR_WO), loading and data 0644; error is empty until an
+ * upload fails, loading reads "0" when no load is open.
+ */
 static int put_fwupload(const char *root, const struct fixture_spec *spec)
 {
 	const char *dir = fixture_fwupload_rel(spec->layout);
-	static const char *const attrs[][2] = {
-		{"error", ""},		 {"loading", "0"}, {"data", ""},
-		{"remaining_size", "0"}, {"cancel", ""},
+	static const struct {
+		const char *name, *value;
+		mode_t mode;
+		bool line;
+	} attrs[] = {
+		{"error", "", 0444, false},  {"loading", "0", 0644, true},
+		{"data", "", 0644, false},   {"remaining_size", "0", 0444, true},
+		{"cancel", "", 0200, false},
 	};
 	char rel[256], target[256];
 	_cleanup_free_ char *class_dir = NULL, *link = NULL;
 	int r;
 
 	snprintf(rel, sizeof(rel), "%s/status", dir);
-	r = put(root, rel, DEF(spec->status, "idle"), 0444);
+	r = put_attr(root, rel, DEF(spec->status, "idle"), MODE_RO);
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(attrs); i++) {
-		snprintf(rel, sizeof(rel), "%s/%s", dir, attrs[i][0]);
-		r = put(root, rel, attrs[i][1], 0644);
+		snprintf(rel, sizeof(rel), "%s/%s", dir, attrs[i].name);
+		r = (attrs[i].line ? put_attr : put)(root, rel, attrs[i].value, attrs[i].mode);
 	}
 	if (r < 0 || spec->device_path_only)
 		return r;
@@ -150,9 +189,15 @@ static int put_fwupload(const char *root, const struct fixture_spec *spec)
 		return r;
 	/* sysfs class entries are symlinks into the device tree */
 	snprintf(target, sizeof(target), "../../%s", dir);
+	(void)unlink(link);
 	return symlink(target, link) < 0 ? -errno : 0;
 }
 
+/*
+ * tdx_host as drivers/virt/coco/tdx-host/tdx-host.c shows it: version 0444;
+ * the P-SEAMLDR attributes 0400 ("admin-only readable as reading these
+ * attributes calls into P-SEAMLDR").
+ */
 static int put_host(const char *root, const struct fixture_spec *spec)
 {
 	int r;
@@ -160,47 +205,129 @@ static int put_host(const char *root, const struct fixture_spec *spec)
 	if (spec->lost)
 		r = fixture_make_enxio(root, FIXTURE_VERSION);
 	else
-		r = put(root, FIXTURE_VERSION, DEF(spec->version, "1.5.06"), 0444);
+		r = put_attr(root, FIXTURE_VERSION, DEF(spec->version, "1.5.06"), MODE_RO);
 	if (r < 0 || spec->hidden)
 		return r;
-	/* 0400, as in the kernel: these reads call into the P-SEAMLDR */
-	r = put(root, seamldr_version_rel(spec->layout), DEF(spec->seamldr_version, "1.5.02"),
-		0400);
+	r = put_attr(root, fixture_seamldr_version_rel(spec->layout),
+		     DEF(spec->seamldr_version, "1.5.02"), MODE_SEAMLDR);
 	if (r >= 0)
-		r = put(root, fixture_remaining_rel(spec->layout), DEF(spec->remaining, "10"),
-			0400);
+		r = put_attr(root, fixture_remaining_rel(spec->layout), DEF(spec->remaining, "10"),
+			     MODE_SEAMLDR);
 	if (r < 0 || spec->no_fwupload)
 		return r;
 	return put_fwupload(root, spec);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) < 0 ? -1 : 0;
+}
+
+enum tdx_abi_layout fixture_layout(const char *root)
+{
+	static const enum tdx_abi_layout probe[] = {TDX_ABI_SEAMLDR_UPLOAD, TDX_ABI_SEAMLDR_DIR};
+
+	for (size_t i = 0; i < ELEMENTSOF(probe); i++) {
+		const char *rel = probe[i] == TDX_ABI_SEAMLDR_DIR ? FIXTURE_HOST "/seamldr"
+								  : fixture_fwupload_rel(probe[i]);
+		_cleanup_free_ char *path = tdx_path_join(root, rel, NULL);
+
+		if (path && access(path, F_OK) == 0)
+			return probe[i];
+	}
+	return TDX_ABI_MAINLINE;
+}
+
+/* What the kernel hides when runtime update is unsupported: the P-SEAMLDR files, fw_upload. */
+static int hide_update(const char *root, enum tdx_abi_layout layout)
+{
+	const char *rels[] = {fixture_seamldr_version_rel(layout), fixture_remaining_rel(layout),
+			      fixture_fwupload_rel(layout)};
+	_cleanup_free_ char *link =
+		tdx_path_join(root, "class/firmware", fwupload_name(layout), NULL);
+
+	if (!link)
+		return -ENOMEM;
+	(void)unlink(link);
+	for (size_t i = 0; i < ELEMENTSOF(rels); i++) {
+		_cleanup_free_ char *path = tdx_path_join(root, rels[i], NULL);
+
+		if (!path)
+			return -ENOMEM;
+		(void)nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	return 0;
+}
+
+int fixture_set(const char *root, const struct fixture_spec *spec)
+{
+	enum tdx_abi_layout layout = fixture_layout(root);
+	const struct {
+		const char *value, *rel;
+		mode_t mode;
+	} attrs[] = {
+		{spec->version, FIXTURE_VERSION, MODE_RO},
+		{spec->seamldr_version, fixture_seamldr_version_rel(layout), MODE_SEAMLDR},
+		{spec->remaining, fixture_remaining_rel(layout), MODE_SEAMLDR},
+		{spec->cpu_online, FIXTURE_CPU_ONLINE, MODE_RO},
+		{spec->cpu_present, FIXTURE_CPU_PRESENT, MODE_RO},
+	};
+	char status_rel[256];
+	int r = 0;
+
+	if (spec->layout != TDX_ABI_UNKNOWN || spec->no_fwupload || spec->device_path_only)
+		return -EINVAL; /* the shape of a tree is fixed when it is made */
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(attrs); i++)
+		if (attrs[i].value)
+			r = put_attr(root, attrs[i].rel, attrs[i].value, attrs[i].mode);
+	if (r >= 0 && spec->status) {
+		snprintf(status_rel, sizeof(status_rel), "%s/status", fixture_fwupload_rel(layout));
+		r = put_attr(root, status_rel, spec->status, MODE_RO);
+	}
+	if (r >= 0 && spec->lost)
+		r = fixture_make_enxio(root, FIXTURE_VERSION);
+	if (r >= 0 && spec->hidden)
+		r = hide_update(root, layout);
+	return r;
+}
+
+int fixture_create_at(const char *root, const struct fixture_spec *spec)
+{
+	int r;
+
+	r = mkdir_p(root);
+	if (r < 0)
+		return r;
+	/* like /sys: traversable by everyone, so tests under a dropped uid reach the files */
+	if (chmod(root, 0755) < 0)
+		return -errno;
+	r = put_attr(root, FIXTURE_CPU_ONLINE, DEF(spec->cpu_online, "0-1"), MODE_RO);
+	if (r >= 0)
+		r = put_attr(root, FIXTURE_CPU_PRESENT, DEF(spec->cpu_present, "0-1"), MODE_RO);
+	if (r >= 0 && spec->layout != TDX_ABI_UNKNOWN)
+		r = put_host(root, spec);
+	return r;
+}
+
 int fixture_create(const struct fixture_spec *spec, char **ret_root)
 {
 	char tmpl[] = "/tmp/tdxfx-XXXXXX";
+	char *root = NULL;
 	int r;
 
 	if (!mkdtemp(tmpl))
 		return -errno;
-	/* like /sys: traversable by everyone, so tests under a dropped uid reach the files */
-	if (chmod(tmpl, 0755) < 0)
-		return -errno;
-	r = put(tmpl, FIXTURE_CPU_ONLINE, DEF(spec->cpu_online, "0-1"), 0444);
-	if (r >= 0)
-		r = put(tmpl, FIXTURE_CPU_PRESENT, DEF(spec->cpu_present, "0-1"), 0444);
-	if (r >= 0 && spec->layout != TDX_ABI_UNKNOWN)
-		r = put_host(tmpl, spec);
+	r = fixture_create_at(tmpl, spec);
 	if (r >= 0) {
-		*ret_root = strdup(tmpl);
-		r = *ret_root ? 0 : -ENOMEM;
+		root = strdup(tmpl);
+		r = root ? 0 : -ENOMEM;
 	}
-	if (r < 0)
+	if (r < 0) {
 		fixture_destroy(tmpl);
-	return r;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path) < 0 ? -1 : 0;
+		return r;
+	}
+	*ret_root = root;
+	return 0;
 }
 
 int fixture_setup_empty(void **state)

@@ -7,7 +7,10 @@
  *  - fixture_create(): a temporary sysfs root with tdx_host in one of the
  *    three ABI layouts and a chosen state, cpu online/present files and a
  *    fw_upload directory (status error loading data remaining_size cancel,
- *    plain files). Point TDXCTL_SYSFS_ROOT (or tdx_host_probe) at it.
+ *    plain files with the kernel's modes and contents). Point
+ *    TDXCTL_SYSFS_ROOT (or tdx_host_probe) at it. The shell suites build the
+ *    same trees with `fake-kernel --make-sysfs` (fixture_create_at()): this
+ *    file is the one definition of what a tdx_host tree looks like.
  *  - struct fake_fw + fake_fw_io: a scripted struct tdx_fwupload_io that
  *    records every write and plays back status/error/version sequences on a
  *    fake clock, for the engine and everything above it.
@@ -35,6 +38,25 @@ struct fixture_spec {
 
 /* Creates the tree under a new /tmp directory; *ret_root is malloc'ed. */
 int fixture_create(const struct fixture_spec *spec, char **ret_root);
+/* Creates the tree under root (made if missing, existing attributes replaced). */
+int fixture_create_at(const char *root, const struct fixture_spec *spec);
+/*
+ * Applies one "key=value" or flag word (fake-kernel --make-sysfs and --set):
+ * version= seamldr= remaining= online= present= status= (the attribute's
+ * text), layout=mainline|seamldr-dir|seamldr-upload|none, and the flags
+ * hidden, no-fwupload, lost, device-path-only. Strings point into arg.
+ * -EINVAL for an unknown key, an unknown layout or a flag given a value.
+ */
+int fixture_spec_set(struct fixture_spec *spec, const char *arg);
+/*
+ * A state change on an existing tree (fake-kernel --set): writes the
+ * attributes spec names (non-NULL strings) with the kernel's modes, makes
+ * version unreadable (lost) or hides the update attributes (hidden). The
+ * layout is the tree's; -EINVAL if spec asks for a different shape.
+ */
+int fixture_set(const char *root, const struct fixture_spec *spec);
+/* The layout of an existing tree. */
+enum tdx_abi_layout fixture_layout(const char *root);
 /*
  * cmocka-shaped setup/teardown: *state becomes the root of a tree with only
  * the cpu files (no tdx_host), a scratch directory for attribute tests.
@@ -55,6 +77,7 @@ int fixture_make_enxio(const char *root, const char *rel);
 /* Relative path of a layout's num_remaining_updates and fw_upload directory. */
 const char *fixture_remaining_rel(enum tdx_abi_layout layout);
 const char *fixture_fwupload_rel(enum tdx_abi_layout layout);
+const char *fixture_seamldr_version_rel(enum tdx_abi_layout layout);
 
 /* ---- scripted fw_upload ---- */
 

@@ -101,8 +101,7 @@ CHECKS=$((CHECKS + 1))
 #    flight and releases the slot; the waiting hosts go on.
 stop_host_tdxd 1
 kill "${HOST_KERNEL[1]}"
-rm -f "$WORK/h1/sys/devices/faux/tdx_host/version"
-echo 1.5.08 >"$WORK/h1/sys/devices/faux/tdx_host/version"
+set_sysfs "$WORK/h1/sys" version=1.5.08
 start_host_tdxd 1
 expect_grep "$WORK/h1/tdxd.log" 'FleetLock: slot released \(tdxd started with no update in flight\)'
 for j in "2 $job2" "3 $job3"; do

@@ -80,7 +80,7 @@ expect_rc 1 "reboot-required on a healthy host"
 # FATAL: the module is lost.
 kill "${PIDS[-2]}" 2>/dev/null # the first fake kernel
 start_fake_kernel fatal
-echo 1.5.08 >"$WORK/sys/devices/faux/tdx_host/version"
+set_sysfs "$WORK/sys" version=1.5.08
 "${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null
 job=$(start_update 1.5.10)
 expect_job "$job" fatal "update to 1.5.10 (fatal)"
@@ -98,8 +98,7 @@ run reboot-required --json
 expect_rc 0 "reboot-required --json"
 expect_json '.reason' module_lost
 # The marker alone (the module readable again, as on a host that has not rebooted yet).
-rm -f "$WORK/sys/devices/faux/tdx_host/version"
-echo 1.5.08 >"$WORK/sys/devices/faux/tdx_host/version"
+set_sysfs "$WORK/sys" version=1.5.08
 run reboot-required --json
 expect_rc 0 "reboot-required with the marker"
 expect_json '.reason' fatal_update

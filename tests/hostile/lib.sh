@@ -29,8 +29,7 @@ expect_bounded() {
 
 # expect_nothing_written WHAT: fw_upload's data and loading untouched.
 expect_nothing_written() {
-	expect_empty "$DATA" "$1: fw_upload data"
-	expect_empty "${DATA%/data}/loading" "$1: fw_upload loading"
+	expect_fw_untouched "${DATA%/data}" "$1: fw_upload"
 }
 
 # hostile_verbs CASE REASON-REGEX: list, status, plan and update (text and
