@@ -42,11 +42,14 @@ struct tdx_store_entry {
 	uint64_t blob_size;
 	char *sig_error; /* TDX_SIG_ERROR: why, one line */
 	/*
-	 * Set by tdx_store_lookup(): the first read keeps the raw sigstruct, so
-	 * the verify after the peek of a target does not read the file again.
+	 * Set by tdx_store_lookup(), for its few entries: the first read keeps
+	 * the raw sigstruct, so the verify after the peek of a target does not
+	 * read the file again, and the blob open (kept_fd), so the load of the
+	 * whole image does not open it again. Scans keep nothing (kept_fd unused).
 	 */
-	bool keep_sigstruct;
+	bool keep_reads;
 	uint8_t *kept_sigstruct;
+	int kept_fd;
 };
 
 /* Something odd in the store that is reported, not fatal. */

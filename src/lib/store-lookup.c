@@ -117,7 +117,7 @@ static int lookup_version(struct tdx_store *s, int rfd, const struct tdx_version
 	struct tdx_store_entry *e = &s->entries[s->n_entries];
 	int r;
 
-	*e = (struct tdx_store_entry){.version = *v, .keep_sigstruct = true};
+	*e = (struct tdx_store_entry){.version = *v, .keep_reads = true, .kept_fd = -EBADF};
 	r = lookup_joined(s, rfd, v, e);
 	if (r >= 0)
 		r = lookup_separate(s, rfd, v, e);

@@ -19,6 +19,7 @@
 
 #include <tdx/store.h>
 
+#include "fileio-internal.h"
 #include "store-internal.h"
 
 #define MODULE_PREFIX "tdx_module_"
@@ -492,6 +493,8 @@ struct tdx_store *tdx_store_free(struct tdx_store *s)
 		free((uint32_t *)s->entries[i].sig.cpuid_table);
 		free(s->entries[i].sig_error);
 		free(s->entries[i].kept_sigstruct);
+		if (s->entries[i].keep_reads)
+			safe_close(s->entries[i].kept_fd);
 	}
 	for (size_t i = 0; i < s->n_problems; i++) {
 		free(s->problems[i].path);
@@ -520,6 +523,25 @@ struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct t
 	return bsearch(v, s->entries, s->n_entries, sizeof(*s->entries), cmp_entry_version);
 }
 
+/* As tdx_image_file_read_sigstruct(), keeping the file open for the load. */
+static int read_blob_sigstruct_keep_fd(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_SIZE],
+				       struct tdx_diag *diag)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	fd = tdx_file_open_regular(e->blob_path, &st, diag);
+	if (fd < 0)
+		return fd;
+	r = tdx_image_fd_read_sigstruct(fd, &st, &e->blob_format, &e->blob_size, sig, diag);
+	if (r < 0)
+		return r;
+	safe_close(e->kept_fd);
+	e->kept_fd = TAKE_FD(fd);
+	return 0;
+}
+
 /* The 2 KiB sigstruct as stored: from the blob when there is one, else the separate file. */
 static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_SIZE],
 			  struct tdx_diag *diag)
@@ -530,6 +552,12 @@ static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_S
 
 	/* The blob is what gets installed when there is one; its sigstruct is the one that counts.
 	 */
+	if (e->blob_path && e->keep_reads) {
+		r = read_blob_sigstruct_keep_fd(e, sig, diag);
+		if (r < 0)
+			tdx_diag_prefix(diag, e->blob_path);
+		return r;
+	}
 	if (e->blob_path) {
 		r = tdx_image_file_read_sigstruct(e->blob_path, &e->blob_format, &e->blob_size, sig,
 						  diag);
@@ -594,7 +622,7 @@ static int entry_sigstruct(struct tdx_store_entry *e, uint8_t raw[TDX_SIGSTRUCT_
 		return 0;
 	}
 	r = read_sigstruct(e, raw, diag);
-	if (r >= 0 && e->keep_sigstruct) {
+	if (r >= 0 && e->keep_reads) {
 		e->kept_sigstruct = malloc(TDX_SIGSTRUCT_SIZE);
 		if (e->kept_sigstruct)
 			memcpy(e->kept_sigstruct, raw, TDX_SIGSTRUCT_SIZE);
@@ -693,7 +721,11 @@ static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want
 	size_t size;
 	int r;
 
-	r = tdx_file_read_all(e->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, diag);
+	if (e->keep_reads && e->kept_fd >= 0)
+		r = tdx_file_read_all_fd(e->kept_fd, TDX_IMAGE_MAX_SIZE, e->blob_size, &data, &size,
+					 diag);
+	else
+		r = tdx_file_read_all(e->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, diag);
 	if (r >= 0)
 		r = tdx_image_parse(data, size, &img, diag);
 	if (r >= 0 && img.format != want) {
