@@ -189,49 +189,136 @@ static void show_progress(struct progress *p, const struct job_view *v)
 		progress_update(p, TDX_PHASE_VERIFYING, 0, 0);
 }
 
-/* The signal only wakes job_follow(), which reads the properties itself. */
+/*
+ * What the follower knows of its job. The Finished signal carries the job's
+ * update document, so a job normally ends without a call; PropertiesChanged
+ * only wakes the progress bar.
+ */
+struct job_watch {
+	const char *path; /* NULL until Update() has answered */
+	sd_bus_slot *finished_slot, *changed_slot;
+	bool changed;
+	bool finished;
+	char *document; /* Finished's document; NULL: ask GetResult() */
+};
+
+static bool watch_is_ours(sd_bus_message *m, const struct job_watch *w)
+{
+	const char *path = sd_bus_message_get_path(m);
+
+	return w->path && path && strcmp(path, w->path) == 0;
+}
+
 static int on_job_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	*(bool *)userdata = true;
+	struct job_watch *w = userdata;
+
+	if (watch_is_ours(m, w))
+		w->changed = true;
+	return 0;
+}
+
+static int on_job_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct job_watch *w = userdata;
+	const char *result, *document;
+
+	if (!watch_is_ours(m, w) || sd_bus_message_read(m, "ss", &result, &document) < 0)
+		return 0;
+	w->finished = true;
+	if (document[0])
+		w->document = strdup(document); /* NULL: GetResult() then */
+	return 0;
+}
+
+/* A failed match only costs the signal: the one-second re-read still sees the end. */
+static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
 	return 0;
 }
 
 /*
- * Waits for the job to finish, drawing progress. PropertiesChanged wakes us;
- * the state is re-read every second too, so a missed signal only delays.
+ * Listens for the Finished signal of any job before Update() is sent: the bus
+ * daemon applies the match before it delivers the call, so the end of a job
+ * that finishes at once is not missed.
+ */
+static int job_watch_start(sd_bus *bus, struct job_watch *w)
+{
+	return sd_bus_match_signal_async(bus, &w->finished_slot, TDX_BUS_NAME, NULL,
+					 TDX_BUS_JOB_IFACE, "Finished", on_job_finished,
+					 on_match_installed, w);
+}
+
+static void job_watch_done(struct job_watch *w)
+{
+	w->finished_slot = sd_bus_slot_unref(w->finished_slot);
+	w->changed_slot = sd_bus_slot_unref(w->changed_slot);
+	free(w->document);
+	w->document = NULL;
+}
+
+/* Dispatches what came in, else waits: 1 when the job changed or ended, 0 after a quiet second. */
+static int job_wait(sd_bus *bus, struct job_watch *w)
+{
+	int r;
+
+	w->changed = false;
+	for (;;) {
+		r = sd_bus_process(bus, NULL);
+		if (r == -EINTR)
+			return 0;
+		if (r < 0)
+			return r;
+		if (w->finished || w->changed)
+			return 1;
+		if (r > 0)
+			continue;
+		r = sd_bus_wait(bus, USEC_PER_SEC);
+		if (r == 0 || r == -EINTR)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+}
+
+/*
+ * Waits for the job to finish, drawing progress. The properties are read when
+ * a PropertiesChanged woke us (only while drawing) and after every quiet
+ * second, so a missed signal (or a tdxd without Finished) only delays.
  * Interrupting tdxctl does not stop the job: tdxd owns it.
  */
-static int job_follow(sd_bus *bus, const char *job, const char *label, bool draw)
+static int job_follow(sd_bus *bus, struct job_watch *w, const char *label, bool draw)
 {
 	struct progress p = {};
 	struct job_view v = {};
-	bool changed = false;
-	int r;
+	bool read_now = draw;
+	int r = 0;
 
-	r = sd_bus_match_signal(bus, NULL, TDX_BUS_NAME, job, "org.freedesktop.DBus.Properties",
-				"PropertiesChanged", on_job_changed, &changed);
-	if (r < 0)
-		return r;
+	if (draw) {
+		r = sd_bus_match_signal(bus, &w->changed_slot, TDX_BUS_NAME, w->path,
+					"org.freedesktop.DBus.Properties", "PropertiesChanged",
+					on_job_changed, w);
+		if (r < 0)
+			return r;
+	}
 	progress_init(&p, draw);
 	p.percent = true;
 	progress_begin(&p, label);
-	for (;;) {
-		r = job_read(bus, job, &v);
-		if (r < 0 || strcmp(v.state, "finished") == 0)
-			break;
-		show_progress(&p, &v);
-		/* Sleep until the next signal or a second, whichever is first. */
-		changed = false;
-		while (!changed) {
-			r = sd_bus_process(bus, NULL);
-			if (r == 0)
-				r = sd_bus_wait(bus, USEC_PER_SEC);
-			if (r == 0 || (r < 0 && r != -EINTR))
-				break; /* a second passed, or the bus is gone */
+	while (!w->finished) {
+		if (read_now) {
+			r = job_read(bus, w->path, &v);
+			if (r < 0 || strcmp(v.state, "finished") == 0)
+				break;
+			show_progress(&p, &v);
 		}
-		if (r < 0 && r != -EINTR)
+		r = job_wait(bus, w);
+		if (r < 0)
 			break;
+		read_now = !w->finished;
 	}
+	/* Finished may wait behind the reply that said "finished". */
+	while (r >= 0 && !w->finished && (r = sd_bus_process(bus, NULL)) > 0)
+		;
 	progress_clear(&p);
 	progress_done(&p);
 	return r < 0 && r != -EINTR ? r : 0;
@@ -260,19 +347,26 @@ static int bus_update_run(struct backend *b, const char *target, json_object *ch
 {
 	_cleanup_free_ char *job = NULL;
 	struct bus_state *s = b->state;
+	_cleanup_(job_watch_done) struct job_watch w = {};
 	json_object *plan = json_object_object_get(checked, "plan");
 	char label[2 * TDX_VERSION_STRING_MAX + 8];
 	struct tdx_diag diag = {};
 	int r;
 
+	r = job_watch_start(s->bus, &w);
+	if (r < 0)
+		return backend_fail(b, r, "cannot follow tdxd's jobs: %s", strerror(-r));
 	r = bus_client_update(s->bus, target, b->opts, &job, &diag);
 	if (r < 0)
 		return backend_fail(b, -EREMOTE, "update refused: %s", diag.msg);
+	w.path = job;
 	snprintf(label, sizeof(label), "%s -> %s",
 		 json_object_get_string(json_object_object_get(plan, "from")),
 		 json_object_get_string(json_object_object_get(plan, "to")));
-	r = job_follow(s->bus, job, label, !b->opts->dry_run && isatty(STDERR_FILENO));
-	if (r >= 0)
+	r = job_follow(s->bus, &w, label, !b->opts->dry_run && isatty(STDERR_FILENO));
+	if (r >= 0 && w.document)
+		r = parse_document(b, w.document, strlen(w.document), "Finished", ret);
+	else if (r >= 0)
 		r = job_result(b, job, ret);
 	if (r < 0)
 		/* The job may have written: the outcome is unknown, as after a timeout. */

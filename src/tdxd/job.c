@@ -591,6 +591,7 @@ static const sd_bus_vtable job_vtable[] = {
 	JOB_PROP("To", "s", job_get_to),
 	SD_BUS_METHOD_WITH_ARGS("GetResult", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", document),
 				job_method_get_result, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("Finished", SD_BUS_ARGS("s", result, "s", document), 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -672,7 +673,24 @@ static void job_log_result(const struct job *j)
 			 j->error);
 }
 
-/* Loop thread, once the worker is done: history, state file, cache, signal. */
+/*
+ * The job's end for whoever follows it: its result and its update document,
+ * so a client needs no call after the job (tdxctl-dbus(5)). An empty document
+ * (out of memory) sends it to GetResult(), which says why.
+ */
+static void job_emit_finished(struct job *j)
+{
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	r = sd_bus_emit_signal(j->manager->bus, j->path, TDX_BUS_JOB_IFACE, "Finished", "ss",
+			       tdx_update_result_to_string(j->result), j->result_document ?: "");
+	pthread_mutex_unlock(&j->lock);
+	if (r < 0)
+		log_warning_errno(r, "job %u: cannot send Finished: %m", j->id);
+}
+
+/* Loop thread, once the worker is done: history, state file, Finished, cache, signal. */
 static void job_complete(struct job *j)
 {
 	struct manager *m = j->manager;
@@ -698,6 +716,8 @@ static void job_complete(struct job *j)
 			log_error_errno(r, "cannot write %s: %m", m->installed_path);
 	}
 	job_log_result(j);
+	/* Before the refresh: the caller has all it needs, and its next call waits for it. */
+	job_emit_finished(j);
 	m->running_job = NULL;
 	if (!j->req.dry_run)
 		(void)manager_refresh(m);

@@ -11,15 +11,103 @@
 TDXCTL_ARGS=()
 
 PIDS=()
-bus_cleanup() {
-	local p
+# bus_exit: the EXIT trap. Stops the watchdog and everything the test
+# started; keeps the work directory (and says where) unless the test passed.
+bus_exit() {
+	local rc=$? p
+	# a watchdog that fired is still stopping what hangs: leave it be
+	[ -z "$BUS_WATCHDOG_PID" ] || [ -e "$WORK/watchdog.fired" ] || kill "$BUS_WATCHDOG_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$WORK"
+	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ] || [ -n "$BUS_KILLED" ] || [ -e "$WORK/watchdog.fired" ]; then
+		echo "$(basename "$0"): work directory kept: $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
-trap bus_cleanup EXIT
+BUS_KILLED=
+trap bus_exit EXIT
+# meson's timeout or the watchdog: the EXIT trap still runs, and keeps $WORK.
+trap 'BUS_KILLED=1; exit 143' TERM
 # A non-root caller must be able to reach the bus socket.
 chmod 755 "$WORK"
+
+# The watchdog (issue 8: bus-route was once killed at meson's timeout with
+# nothing to read). After BUS_WATCHDOG_SEC seconds (meson.build: the test's
+# timeout minus 30; unset or 0: none) it prints to stderr the step the test
+# is in, the end of tdxd's and the fake kernels' logs, the test's processes
+# with their wait channels and the fw_upload files, then ends the test.
+BUS_WATCHDOG_PID=
+BUS_STEP=$WORK/watchdog.step
+
+# bus_descendants PID: the pids of PID's process tree below it, parents first.
+bus_descendants() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ kids[$2] = kids[$2] " " $1 }
+		END { n = split(kids[root], q, " "); for (i = 1; i <= n; i++) {
+			print q[i]; m = split(kids[q[i]], more, " ")
+			for (j = 1; j <= m; j++) q[++n] = more[j] } }'
+}
+
+# bus_dump TEST_PID WATCHDOG_PID: what a hung test was doing, on stderr.
+bus_dump() {
+	local main=$1 self=$2 f d a pids
+	echo "=== watchdog: $(basename "$0") still running after $BUS_WATCHDOG_SEC s; it is at"
+	cat "$BUS_STEP" 2>/dev/null
+	for f in "$WORK/tdxd.log" "$WORK"/h*/tdxd.log; do
+		[ -e "$f" ] || continue
+		echo "=== ${f#"$WORK"/} (last 40 lines)"
+		tail -n 40 "$f"
+	done
+	for f in "$WORK"/fake-kernel.log "$WORK"/uploads.log "$WORK"/h*/fake-kernel.log "$WORK"/h*/uploads.log; do
+		[ -e "$f" ] || continue
+		echo "=== ${f#"$WORK"/}"
+		tail -n 20 "$f"
+	done
+	echo "=== processes of the test"
+	pids=$(bus_descendants "$main" | grep -vx "$self" | paste -sd, -)
+	ps -o pid,ppid,stat,wchan:32,etime,args -p "$main${pids:+,$pids}"
+	for d in "$WORK"/sys "$WORK"/h*/sys; do
+		d=$d/devices/faux/tdx_host/firmware/tdx_module
+		[ -d "$d" ] || continue
+		echo "=== ${d#"$WORK"/}"
+		for a in status error loading remaining_size; do
+			printf '%s: %q\n' "$a" "$(cat "$d/$a" 2>&1)"
+		done
+		printf 'data: %s\n' "$(stat -c '%F, %s bytes' "$d/data" 2>&1)"
+	done
+}
+
+# bus_watchdog TEST_PID: sleeps, then dumps, marks the work directory to be
+# kept, and stops the test's processes (a hung child would keep the test
+# shell, and meson's pipes, waiting).
+bus_watchdog() {
+	local main=$1 self=$BASHPID sleeper p
+	sleep "$BUS_WATCHDOG_SEC" </dev/null >/dev/null 2>&1 &
+	sleeper=$!
+	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+	wait "$sleeper"
+	trap - TERM
+	bus_dump "$main" "$self" >&2
+	: >"$WORK/watchdog.fired"
+	for p in $(bus_descendants "$main" | tac); do
+		[ "$p" = "$self" ] || kill "$p" 2>/dev/null
+	done
+	kill "$main" 2>/dev/null
+	sleep 3
+	for p in $(bus_descendants "$main"); do
+		[ "$p" = "$self" ] || kill -KILL "$p" 2>/dev/null
+	done
+}
+
+if [ "${BUS_WATCHDOG_SEC:-0}" -gt 0 ]; then
+	# The step: each command at the test script's top level (a DEBUG trap
+	# without functrace does not run inside functions), one builtin write.
+	trap '[[ $BASH_COMMAND == bus_exit* ]] ||
+		printf "%s:%s: %s\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$BASH_COMMAND" >"$BUS_STEP"' DEBUG
+	bus_watchdog "$$" &
+	BUS_WATCHDOG_PID=$!
+fi
 
 TOP_SRCDIR=$(cd "$BUS_SRCDIR/../.." && pwd)
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$WORK/system_bus_socket"
@@ -132,9 +220,8 @@ start_fake_kernel() {
 	fatal) step=lost ;;
 	*) echo "start_fake_kernel: unknown outcome $1" >&2; exit 99 ;;
 	esac
-	"$FAKE_KERNEL" --repeat "$WORK/sys" "$step" >"$WORK/fake-kernel.log" 2>&1 &
-	PIDS+=($!)
-	wait_for 50 grep -q ready "$WORK/fake-kernel.log"
+	spawn_fake_kernel "$WORK/fake-kernel.log" --log "$WORK" --repeat "$WORK/sys" "$step"
+	PIDS+=("$FAKE_KERNEL_PID")
 }
 
 # prop NAME: the property value as busctl prints it (type prefix removed).

@@ -45,7 +45,9 @@ expect_grep "$WORK/tdxd.log" 'denied org.tdxctl.tdx1.update'
 kill "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null
 
-# polkit says yes: the job starts (a dry run here).
+# polkit says yes: the job starts (a dry run here). A fresh log: the "ready"
+# of the fake above must not count.
+rm -f "$WORK/polkit.log"
 "$FAKE_POLKIT" yes >"$WORK/polkit.log" 2>&1 &
 PIDS+=($!)
 wait_for 50 grep -q ready "$WORK/polkit.log"

@@ -18,6 +18,22 @@ CHECKS=$((CHECKS + 1))
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 expect_grep "$OUT" '^a\(stssssiiss\) 0$'
 
+# tdxctl follows its job on the job's Finished signal, which carries the
+# update document: no call to the job object (GetAll, GetResult) at all.
+dbus-monitor --system "type='method_call',path_namespace='/org/tdxctl/tdx1/job'" \
+	"type='signal',interface='org.tdxctl.tdx1.Job',member='Finished'" >"$WORK/follow.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+run --json update --dry-run 1.5.08
+expect_rc 0 "update --dry-run through tdxd"
+expect_grep "$OUT" '"result":"checked"' "the dry run's document"
+wait_for 30 grep -q 'member=Finished' "$WORK/follow.log"
+expect_grep "$WORK/follow.log" 'member=Finished' "the job's Finished signal"
+CHECKS=$((CHECKS + 1))
+! grep -q '^method call.*path=/org/tdxctl/tdx1/job' "$WORK/follow.log" ||
+	fail "tdxctl called its job: $(grep '^method call' "$WORK/follow.log" | head -3)"
+kill "${PIDS[-1]}"
+
 # Success: the fake kernel installs 1.5.08.
 start_fake_kernel success 1.5.08
 dbus-monitor --system "type='signal',interface='org.tdxctl.tdx1.Manager'" >"$WORK/signals.log" 2>&1 &

@@ -151,14 +151,29 @@ finish() {
 # per upload in $WORK/uploads.log.
 FAKE_KERNEL_PID=
 fake_kernel() {
-	local root=$1 n=100
+	local root=$1
 	shift
-	rm -f "$WORK"/upload.* "$WORK/uploads.log" "$WORK/fake-kernel.log"
-	"$FAKE_KERNEL" --log "$WORK" "$root" "$@" >"$WORK/fake-kernel.log" 2>&1 &
+	rm -f "$WORK"/upload.* "$WORK/uploads.log"
+	spawn_fake_kernel "$WORK/fake-kernel.log" --log "$WORK" "$root" "$@"
+}
+
+# spawn_fake_kernel LOG ARGS...: fake-kernel ARGS in the background, output in
+# LOG; returns once it serves its FIFO, with FAKE_KERNEL_PID set. LOG goes
+# first: an earlier fake's "ready" in it once let a test upload before the
+# FIFO existed (into the plain data file: an update through tdxd "succeeded"
+# with no error; or data went missing while the engine wrote loading=-1).
+spawn_fake_kernel() {
+	local log=$1 n=400
+	shift
+	rm -f "$log"
+	"$FAKE_KERNEL" "$@" >"$log" 2>&1 &
 	FAKE_KERNEL_PID=$!
-	until grep -q ready "$WORK/fake-kernel.log"; do
+	until grep -qx ready "$log" 2>/dev/null; do
 		n=$((n - 1))
-		[ "$n" -gt 0 ] || { echo "fake-kernel did not start: $(cat "$WORK/fake-kernel.log")" >&2; exit 99; }
+		if [ "$n" -le 0 ] || ! kill -0 "$FAKE_KERNEL_PID" 2>/dev/null; then
+			echo "fake-kernel $* did not start: $(cat "$log" 2>&1)" >&2
+			exit 99
+		fi
 		sleep 0.05
 	done
 }

@@ -64,4 +64,19 @@ for args in "--make-sysfs $WORK/bad remaining" "--make-sysfs $WORK/bad colour=re
 done
 CHECKS=$((CHECKS + 1))
 [ ! -e "$WORK/bad" ] || fail "a bad word still made $WORK/bad"
+
+# An upload after an aborted one: the engine writes loading without O_TRUNC,
+# so "1" then "0" over an abort's "-1" read "11" and "01". The fake goes by
+# the first character, as the kernel parses each write afresh; it once waited
+# for "0" for ever and the update timed out (bus-route's hang).
+"$CLI_MKSTORE" "$WORK/store" 1.5.06 1.5.08 >/dev/null || exit 99
+make_sysfs "$WORK/abort"
+printf -- '-1' >"$WORK/abort/devices/faux/tdx_host/firmware/tdx_module/loading"
+fake_kernel "$WORK/abort" refuse
+run --sysfs-root "$WORK/abort" --store "$WORK/store" update --yes --timeout=5 1.5.08
+fake_kernel_stop # not _wait: a fake that missed loading=0 would wait for ever
+expect_rc 1 "update after an aborted upload"
+expect_grep "$OUT" 'refused .*error "transferring:firmware-invalid"'
+expect_attr "$WORK/abort/devices/faux/tdx_host/firmware/tdx_module/loading" 644 '0\n'
+
 finish

@@ -39,7 +39,9 @@
  * status to "transferring", logs "N STEP" to DIR/uploads.log and sends any
  * signal; the writer cannot get its second page in before that, so the
  * engine always meets a busy device, as with a real kernel. The install
- * happens once loading reads "0" (nothing is installed on "-1"); then status
+ * happens once the writer's last write to loading is 0 (nothing is installed
+ * on -1); loading reads "0" again, then the outcome is written (error before
+ * status, as the kernel sets err_code before progress goes idle), then status
  * returns to idle. The bytes are kept in <fw>/data.received and
  * DIR/upload.N. On exit data is a plain file again.
  */
@@ -55,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -249,12 +252,20 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-/* Waits up to ms for data; false when stopped. */
+/*
+ * SIGTERM and SIGINT stay blocked except inside ppoll(): one that comes
+ * after a check of stop and before the wait would otherwise be lost, and the
+ * fake would wait for an upload that never comes (a test's kill + wait hung).
+ */
+static sigset_t unblocked;
+
+/* Waits up to ms (-1: for ever) for data; false when stopped. */
 static bool wait_readable(int fd, int ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
-	return poll(&p, 1, ms) > 0 && !stop;
+	return !stop && ppoll(&p, 1, ms < 0 ? NULL : &ts, &unblocked) > 0 && !stop;
 }
 
 static void drain(int fd, int out, int out_n)
@@ -277,11 +288,25 @@ static int open_out(const char *path)
 	return fd;
 }
 
+/*
+ * What the writer last wrote to loading: 1 (loading), 0 (done) or -1
+ * (abort). The kernel parses each write afresh; the fixture's loading is a
+ * plain file written without O_TRUNC, so "1" over "-1" reads "11" and "0"
+ * over that "01": the first character is the last write.
+ */
+static int loading_state(void)
+{
+	char value[16];
+
+	fw_get("loading", value, sizeof(value));
+	return value[0] == '0' ? 0 : value[0] == '-' ? -1 : 1;
+}
+
 /* Upload n: its first page is in the pipe. */
 static void one_upload(int fd, unsigned n, const char *step)
 {
-	char path[PATH_MAX], value[16];
-	int out, out_n = -1;
+	char path[PATH_MAX];
+	int out, out_n = -1, loading;
 
 	snprintf(path, sizeof(path), "%s/%s/data.received", root, fw);
 	out = open_out(path);
@@ -297,8 +322,8 @@ static void one_upload(int fd, unsigned n, const char *step)
 		signal_writers();
 	for (;;) {
 		drain(fd, out, out_n);
-		fw_get("loading", value, sizeof(value));
-		if (strcmp(value, "0") == 0 || strcmp(value, "-1") == 0 || stop)
+		loading = loading_state();
+		if (loading <= 0 || stop)
 			break;
 		wait_readable(fd, 5);
 	}
@@ -307,7 +332,9 @@ static void one_upload(int fd, unsigned n, const char *step)
 	close(out);
 	if (out_n >= 0)
 		close(out_n);
-	if (strcmp(value, "0") == 0)
+	/* loading reads "0" again once the load is over, before status says so */
+	fw_put("loading", "0\n");
+	if (loading == 0)
 		install(step);
 	else
 		fw_put("status", "idle\n");
@@ -352,6 +379,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll() returns */
 	bool repeat = false, now = false, make = false, set = false;
 	enum tdx_abi_layout layout;
+	sigset_t block;
 	char path[PATH_MAX];
 	int i = 1, fd, nsteps;
 
@@ -388,6 +416,10 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	snprintf(path, sizeof(path), "%s/%s/data", root, fw);
 	unlink(path);
 	/* O_RDWR: opening never blocks, and we are the reader the engine waits for. */

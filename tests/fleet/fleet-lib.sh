@@ -73,7 +73,7 @@ EOC
 declare -A HOST_TDXD HOST_KERNEL
 start_host_tdxd() {
 	local h=$WORK/h$1
-	# A simple command, so that $! is tdxd itself (bus_cleanup kills it).
+	# A simple command, so that $! is tdxd itself (bus_exit kills it).
 	DBUS_SYSTEM_BUS_ADDRESS="unix:path=$h/bus" TDXCTL_SYSFS_ROOT="$h/sys" \
 		TDXCTL_LOCK_PATH="$h/update.lock" "$TDXD" --config="$h/tdxd.conf" >>"$h/tdxd.log" 2>&1 &
 	HOST_TDXD[$1]=$!
@@ -92,10 +92,9 @@ stop_host_tdxd() {
 start_host_kernel() {
 	local i=$1 h=$WORK/h$1
 	shift
-	"$FAKE_KERNEL" --repeat "$h/sys" "$@" >"$h/fake-kernel.log" 2>&1 &
-	HOST_KERNEL[$i]=$!
-	PIDS+=($!)
-	wait_for 50 grep -q ready "$h/fake-kernel.log"
+	spawn_fake_kernel "$h/fake-kernel.log" --log "$h" --repeat "$h/sys" "$@"
+	HOST_KERNEL[$i]=$FAKE_KERNEL_PID
+	PIDS+=("$FAKE_KERNEL_PID")
 }
 
 # host_update I TARGET: starts an update job on host I, prints its path.
