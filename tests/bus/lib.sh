@@ -83,6 +83,7 @@ bus_dump() {
 # shell, and meson's pipes, waiting).
 bus_watchdog() {
 	local main=$1 self=$BASHPID sleeper p
+	# no inherited pipes: a sleep left over must not keep meson reading
 	sleep "$BUS_WATCHDOG_SEC" </dev/null >/dev/null 2>&1 &
 	sleeper=$!
 	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
