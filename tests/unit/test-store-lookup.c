@@ -346,12 +346,49 @@ static void test_hostile_spellings_ignored(void **state)
 	assert_int_equal(synth_remove_tree(root), 0);
 }
 
+/*
+ * A looked-up target is read once: replaced on disk after its peek, it is
+ * still verified from the sigstruct first read and loaded from the file
+ * first opened, so the image loaded (and validated, and written) is the
+ * one the policy judged.
+ */
+static void test_target_read_once(void **state)
+{
+	_cleanup_(tdx_store_freep) struct tdx_store *look = NULL;
+	struct tdx_version v = V("1.5.06");
+	_cleanup_free_ uint8_t *data = NULL;
+	struct tdx_store_entry *e;
+	struct test_store s = {};
+	struct tdx_image img;
+	size_t size;
+
+	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
+	assert_int_equal(tdx_store_lookup(s.root, &v, 1, &look, NULL), 0);
+	e = tdx_store_find(look, &v);
+	assert_non_null(e);
+	assert_int_equal(tdx_store_entry_peek(e, NULL), 0);
+	assert_int_equal(e->sig.seam_svn, 0x0506);
+	/* another version's image takes the name, as an rsync of the store would */
+	rm_at(s.root, "joined_files/1.5/tdx_module_1.5.06.blob");
+	copy(s.root, "joined_files/1.5/tdx_module_1.5.08.blob",
+	     "joined_files/1.5/tdx_module_1.5.06.blob");
+	assert_int_equal(tdx_store_entry_verify(e, NULL), 0);
+	assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_VALID);
+	assert_int_equal(e->sig.seam_svn, 0x0506);
+	assert_int_equal(tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img,
+						    NULL, NULL),
+			 0);
+	assert_int_equal(img.sig.seam_svn, 0x0506);
+	test_store_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_store),
 		cmocka_unit_test(test_hostile_spellings_ignored),
 		cmocka_unit_test(test_intel_mappings),
+		cmocka_unit_test(test_target_read_once),
 	};
 
 	if (synth_trusted_keys(&test_keys) < 0)
