@@ -375,9 +375,9 @@ static void test_target_read_once(void **state)
 	assert_int_equal(tdx_store_entry_verify(e, NULL), 0);
 	assert_int_equal(e->sig.signature.status, TDX_SIGNATURE_VALID);
 	assert_int_equal(e->sig.seam_svn, 0x0506);
-	assert_int_equal(tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img,
-						    NULL, NULL),
-			 0);
+	assert_int_equal(
+		tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img, NULL, NULL),
+		0);
 	assert_int_equal(img.sig.seam_svn, 0x0506);
 	test_store_done(&s);
 }
