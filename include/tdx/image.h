@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <tdx/diag.h>
 #include <tdx/signature.h>
@@ -146,6 +147,12 @@ int tdx_image_convert(const struct tdx_image *img, enum tdx_image_format format,
 uint16_t tdx_checksum16(const void *data, size_t size);
 
 /* Reads a whole file of at most max_size bytes (O_CLOEXEC). -EFBIG past it. */
+/*
+ * The same from an open file, from its start (lseek; the offset is left at
+ * the end); hint is the expected size (0: unknown).
+ */
+int tdx_file_read_all_fd(int fd, size_t max_size, size_t hint, uint8_t **ret_data, size_t *ret_size,
+			 struct tdx_diag *diag);
 int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, size_t *ret_size,
 		      struct tdx_diag *diag);
 /* Writes a file atomically (temp file in the same directory, fsync, rename). */
@@ -169,6 +176,14 @@ int tdx_mkdir_parents(const char *dir);
 int tdx_image_file_read_sigstruct(const char *path, enum tdx_image_format *ret_format,
 				  uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
 				  struct tdx_diag *diag);
+/*
+ * The same on a file already open (by tdx_file_open_regular(), st its
+ * fstat): a caller that reads the whole image later keeps the fd instead
+ * of opening the file twice.
+ */
+int tdx_image_fd_read_sigstruct(int fd, const struct stat *st, enum tdx_image_format *ret_format,
+				uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
+				struct tdx_diag *diag);
 /* The same, with the sigstruct's fields peeked (tdx_sigstruct_peek(): no RSA). */
 int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,
 			struct tdx_sigstruct_info *ret_sig, struct tdx_diag *diag);

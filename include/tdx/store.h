@@ -8,6 +8,10 @@
  *   <root>/separate_files/X.Y/X.Y.ZZ/tdx_module_X.Y.ZZ.{bin,sigstruct}
  * A scan lists files and reads the mapping; sigstructs are read lazily and
  * modules are only read (and hashed) for the image that is installed.
+ * Names spell a version one way, as tdx_version_format() does (X.Y with no
+ * leading zeros, ZZ at least two digits); the scan reports other spellings
+ * as problems and ignores them, so each version's files have one name and
+ * can be looked up by it (tdx_store_lookup()).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +41,15 @@ struct tdx_store_entry {
 	enum tdx_image_format blob_format; /* format of blob_path, INVALID when none */
 	uint64_t blob_size;
 	char *sig_error; /* TDX_SIG_ERROR: why, one line */
+	/*
+	 * Set by tdx_store_lookup(), for its few entries: the first read keeps
+	 * the raw sigstruct, so the verify after the peek of a target does not
+	 * read the file again, and the blob open (kept_fd), so the load of the
+	 * whole image does not open it again. Scans keep nothing (kept_fd unused).
+	 */
+	bool keep_reads;
+	uint8_t *kept_sigstruct;
+	int kept_fd;
 };
 
 /* Something odd in the store that is reported, not fatal. */
@@ -63,6 +76,20 @@ struct tdx_store {
  * an image are recorded in problems / missing_images.
  */
 int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag);
+/*
+ * Looks the given versions up by their canonical names instead of walking
+ * every directory: the entry of each version found is exactly the one a
+ * scan makes (the scan ignores every other spelling of a version, so no
+ * second file can claim it). The store holds only those entries and no
+ * problems or missing images: it answers for these versions, not for the
+ * store. A plan that needs any other version (a chain, the newest) must
+ * come from a scan. Fails like tdx_store_scan() when the root or the
+ * mapping file is unusable.
+ */
+int tdx_store_lookup(const char *root, const struct tdx_version *versions, size_t n_versions,
+		     struct tdx_store **ret, struct tdx_diag *diag);
+/* "X.Y", the series directory name of v. Returns buf. */
+char *tdx_store_series_name(const struct tdx_version *v, char buf[static TDX_VERSION_STRING_MAX]);
 struct tdx_store *tdx_store_free(struct tdx_store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct tdx_store *, tdx_store_free);
 struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct tdx_version *v);

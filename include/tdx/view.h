@@ -82,6 +82,16 @@ struct tdx_view_input {
 /* The plan to target (NULL: newest) within the budget; tdx_plan_compute()'s errors. */
 int tdx_view_plan_compute(const struct tdx_view_input *in, const struct tdx_version *target,
 			  struct tdx_plan *ret, struct tdx_diag *diag);
+/*
+ * The store for a plan to target, without a scan when it can be done: the
+ * target is looked up by name (tdx_store_lookup()) and the lookup is kept
+ * when it plans the one hop a scan plans too. Returns 1 and the store in
+ * *ret (in->store is left as it was); 0 when only a scan can decide (a
+ * chain, a refusal, the target not found, no target, an unusable store),
+ * or a negative errno (out of memory).
+ */
+int tdx_view_lookup_target(const struct tdx_view_input *in, const char *root,
+			   const struct tdx_version *target, struct tdx_store **ret);
 /* The result a planning error comes to: up-to-date, no-plan (policy, path, budget) or refused. */
 enum tdx_update_result tdx_plan_error_result(int err);
 

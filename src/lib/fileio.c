@@ -118,13 +118,35 @@ int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *d
 	return TAKE_FD(fd);
 }
 
+static int read_all_diag(int fd, size_t max_size, size_t hint, uint8_t **ret_data, size_t *ret_size,
+			 struct tdx_diag *diag)
+{
+	int r = read_loop(fd, max_size, hint < max_size ? hint : max_size, ret_data, ret_size);
+
+	if (r == -EFBIG)
+		return tdx_diag_set(diag, r, "file is larger than the %zu-byte limit", max_size);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "cannot read: %s", strerror(-r));
+	return 0;
+}
+
+int tdx_file_read_all_fd(int fd, size_t max_size, size_t hint, uint8_t **ret_data, size_t *ret_size,
+			 struct tdx_diag *diag)
+{
+	int r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		r = negative_errno();
+		return tdx_diag_set(diag, r, "cannot seek: %s", strerror(-r));
+	}
+	return read_all_diag(fd, max_size, hint, ret_data, ret_size, diag);
+}
+
 int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, size_t *ret_size,
 		      struct tdx_diag *diag)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
-	size_t hint = 0;
-	int r;
 
 	fd = tdx_file_open_stat(path, &st, diag);
 	if (fd < 0)
@@ -133,13 +155,7 @@ int tdx_file_read_all(const char *path, size_t max_size, uint8_t **ret_data, siz
 	 * st_size is only a hint: sysfs says 4096 for a 6-byte attribute, so the
 	 * cap applies to what read() returns, not to what fstat() claims.
 	 */
-	hint = (uint64_t)st.st_size < max_size ? (size_t)st.st_size : max_size;
-	r = read_loop(fd, max_size, hint, ret_data, ret_size);
-	if (r == -EFBIG)
-		return tdx_diag_set(diag, r, "file is larger than the %zu-byte limit", max_size);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "cannot read: %s", strerror(-r));
-	return 0;
+	return read_all_diag(fd, max_size, (size_t)st.st_size, ret_data, ret_size, diag);
 }
 
 int tdx_file_write_full(int fd, const void *data, size_t size)

@@ -418,37 +418,45 @@ static int pread_full(int fd, void *buf, size_t size, off_t offset)
 	return 0;
 }
 
+int tdx_image_fd_read_sigstruct(int fd, const struct stat *st, enum tdx_image_format *ret_format,
+				uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
+				struct tdx_diag *diag)
+{
+	/* The sigstruct starts right after the header page in both formats. */
+	uint8_t buf[TDX_SIGSTRUCT_OFFSET + TDX_SIGSTRUCT_SIZE];
+	uint64_t size = (uint64_t)st->st_size;
+	struct image_layout l;
+	int r;
+
+	if (size < TDX_PAGE_SIZE)
+		return check_header(NULL, size, &l, diag);
+	/* One read for header and sigstruct; the module is never read. */
+	r = pread_full(fd, buf, size < sizeof(buf) ? TDX_PAGE_SIZE : sizeof(buf), 0);
+	if (r < 0)
+		return tdx_diag_set(diag, r, "cannot read the header: %s", strerror(-r));
+	r = check_header(buf, size, &l, diag);
+	if (r < 0)
+		return r;
+	if (l.sigstruct_offset != TDX_SIGSTRUCT_OFFSET || size < sizeof(buf))
+		return tdx_diag_set(diag, -EBADMSG, "cannot read the sigstruct: %s",
+				    strerror(EBADMSG));
+	*ret_format = l.format;
+	*ret_size = size;
+	memcpy(ret_sig, buf + TDX_SIGSTRUCT_OFFSET, TDX_SIGSTRUCT_SIZE);
+	return 0;
+}
+
 int tdx_image_file_read_sigstruct(const char *path, enum tdx_image_format *ret_format,
 				  uint64_t *ret_size, uint8_t ret_sig[TDX_SIGSTRUCT_SIZE],
 				  struct tdx_diag *diag)
 {
-	/* The sigstruct starts right after the header page in both formats. */
-	uint8_t buf[TDX_SIGSTRUCT_OFFSET + TDX_SIGSTRUCT_SIZE];
 	_cleanup_close_ int fd = -EBADF;
-	struct image_layout l;
 	struct stat st;
-	int r;
 
 	fd = tdx_file_open_regular(path, &st, diag);
 	if (fd < 0)
 		return fd;
-	if ((uint64_t)st.st_size < TDX_PAGE_SIZE)
-		return check_header(NULL, (uint64_t)st.st_size, &l, diag);
-	/* One read for header and sigstruct; the module is never read. */
-	r = pread_full(fd, buf, (uint64_t)st.st_size < sizeof(buf) ? TDX_PAGE_SIZE : sizeof(buf),
-		       0);
-	if (r < 0)
-		return tdx_diag_set(diag, r, "cannot read the header: %s", strerror(-r));
-	r = check_header(buf, (uint64_t)st.st_size, &l, diag);
-	if (r < 0)
-		return r;
-	if (l.sigstruct_offset != TDX_SIGSTRUCT_OFFSET || (uint64_t)st.st_size < sizeof(buf))
-		return tdx_diag_set(diag, -EBADMSG, "cannot read the sigstruct: %s",
-				    strerror(EBADMSG));
-	*ret_format = l.format;
-	*ret_size = (uint64_t)st.st_size;
-	memcpy(ret_sig, buf + TDX_SIGSTRUCT_OFFSET, TDX_SIGSTRUCT_SIZE);
-	return 0;
+	return tdx_image_fd_read_sigstruct(fd, &st, ret_format, ret_size, ret_sig, diag);
 }
 
 int tdx_image_file_peek(const char *path, enum tdx_image_format *ret_format, uint64_t *ret_size,

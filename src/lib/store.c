@@ -19,6 +19,9 @@
 
 #include <tdx/store.h>
 
+#include "fileio-internal.h"
+#include "store-internal.h"
+
 #define MODULE_PREFIX "tdx_module_"
 
 /* One image found on disk, before entries of the same version are merged. */
@@ -103,6 +106,28 @@ static bool parse_series(const char *name, struct tdx_version *ret)
 	return tdx_version_parse(buf, ret) == 0;
 }
 
+/*
+ * Each version has one spelling in the store's names, the one tdxctl prints
+ * (store.h). With two spellings ("1.5.6" beside "1.5.06") two files would
+ * claim one version and the directory order would pick the one installed;
+ * and a version could no longer be looked up by name (tdx_store_lookup()).
+ */
+static bool is_canonical_series(const char *name, const struct tdx_version *series)
+{
+	char buf[TDX_VERSION_STRING_MAX];
+
+	tdx_store_series_name(series, buf);
+	return strcmp(name, buf) == 0;
+}
+
+static bool is_canonical_version(const char *s, size_t len, const struct tdx_version *v)
+{
+	char buf[TDX_VERSION_STRING_MAX];
+
+	tdx_version_format(v, buf);
+	return strlen(buf) == len && memcmp(buf, s, len) == 0;
+}
+
 /* "tdx_module_X.Y.ZZ<suffix>". */
 static bool parse_module_name(const char *name, const char *suffix, struct tdx_version *ret)
 {
@@ -119,6 +144,23 @@ static bool parse_module_name(const char *name, const char *suffix, struct tdx_v
 	memcpy(buf, name + plen, vlen);
 	buf[vlen] = '\0';
 	return tdx_version_parse(buf, ret) == 0;
+}
+
+/* Whether a name parse_module_name() accepted spells its version the one way. */
+static bool is_canonical_module_name(const char *name, const char *suffix,
+				     const struct tdx_version *v)
+{
+	size_t plen = strlen(MODULE_PREFIX);
+
+	return is_canonical_version(name + plen, strlen(name) - plen - strlen(suffix), v);
+}
+
+/* "not the canonical name of 1.5.06 (tdx_module_1.5.06.blob)" */
+static int add_spelling_problem(struct scan *sc, const char *path, const char *what,
+				const char *prefix, const char *canonical, const char *suffix)
+{
+	return add_problem(sc, path, "not the canonical name of %s (%s%s%s)", what, prefix,
+			   canonical, suffix);
 }
 
 /* d_type spares a stat per entry; symlinks are followed (a packaged store may use them). */
@@ -191,12 +233,16 @@ static int joined_file(struct scan *sc, const char *dir, int dfd, const struct d
 {
 	const struct tdx_version *series = ctx;
 	_cleanup_free_ char *path = path_join(dir, de->d_name);
+	char buf[TDX_VERSION_STRING_MAX];
 	struct tdx_version v;
 
 	if (!path)
 		return -ENOMEM;
 	if (is_dir_entry(dfd, de) || !parse_module_name(de->d_name, ".blob", &v))
 		return add_problem(sc, path, "not a tdx_module_X.Y.ZZ.blob file");
+	if (!is_canonical_module_name(de->d_name, ".blob", &v))
+		return add_spelling_problem(sc, path, tdx_version_format(&v, buf), MODULE_PREFIX,
+					    buf, ".blob");
 	if (!tdx_version_same_series(&v, series))
 		return add_problem(sc, path, "version %u.%u.%02u is not in series %u.%u", v.major,
 				   v.minor, v.update, series->major, series->minor);
@@ -215,6 +261,8 @@ static int separate_file(struct scan *sc, const char *dir, int dfd, const struct
 {
 	struct separate_files *sf = ctx;
 	_cleanup_free_ char *path = path_join(dir, de->d_name);
+	char buf[TDX_VERSION_STRING_MAX];
+	const char *suffix = NULL;
 	struct tdx_version v;
 	char **slot = NULL;
 
@@ -222,14 +270,17 @@ static int separate_file(struct scan *sc, const char *dir, int dfd, const struct
 		return -ENOMEM;
 	if (!is_dir_entry(dfd, de)) {
 		if (parse_module_name(de->d_name, ".bin", &v))
-			slot = &sf->bin_path;
+			slot = &sf->bin_path, suffix = ".bin";
 		else if (parse_module_name(de->d_name, ".sigstruct", &v))
-			slot = &sf->sigstruct_path;
+			slot = &sf->sigstruct_path, suffix = ".sigstruct";
 	}
 	if (!slot)
 		return add_problem(sc, path, "not a tdx_module_X.Y.ZZ.bin or .sigstruct file");
 	if (!tdx_version_equal(&v, &sf->version))
 		return add_problem(sc, path, "file version does not match its directory");
+	if (!is_canonical_module_name(de->d_name, suffix, &v))
+		return add_spelling_problem(sc, path, tdx_version_format(&v, buf), MODULE_PREFIX,
+					    buf, suffix);
 	free(*slot);
 	*slot = TAKE_PTR(path);
 	return 0;
@@ -240,6 +291,7 @@ static int separate_version_dir(struct scan *sc, const char *dir, int dfd, const
 {
 	const struct tdx_version *series = ctx;
 	_cleanup_free_ char *path = path_join(dir, de->d_name);
+	char buf[TDX_VERSION_STRING_MAX];
 	struct separate_files sf = {};
 	int r;
 
@@ -251,6 +303,9 @@ static int separate_version_dir(struct scan *sc, const char *dir, int dfd, const
 	if (!tdx_version_same_series(&sf.version, series))
 		return add_problem(sc, path, "version %s is not in series %u.%u", de->d_name,
 				   series->major, series->minor);
+	if (!is_canonical_version(de->d_name, strlen(de->d_name), &sf.version))
+		return add_spelling_problem(sc, path, tdx_version_format(&sf.version, buf), "", buf,
+					    "");
 	r = for_each_entry(sc, path, separate_file, &sf);
 	if (r >= 0 && (!sf.bin_path || !sf.sigstruct_path))
 		r = add_problem(sc, path, "needs both tdx_module_%s.bin and .sigstruct",
@@ -279,6 +334,13 @@ static int series_dir(struct scan *sc, const char *dir, int dfd, const struct di
 		return -ENOMEM;
 	if (!is_dir_entry(dfd, de) || !parse_series(de->d_name, &series))
 		return add_problem(sc, path, "not an X.Y series directory");
+	if (!is_canonical_series(de->d_name, &series)) {
+		char buf[TDX_VERSION_STRING_MAX], what[TDX_VERSION_STRING_MAX + 8];
+
+		tdx_store_series_name(&series, buf);
+		snprintf(what, sizeof(what), "series %s", buf);
+		return add_spelling_problem(sc, path, what, "", buf, "");
+	}
 	return for_each_entry(sc, path, walk->fn, &series);
 }
 
@@ -374,11 +436,10 @@ static int scan_tree(struct scan *sc)
 	return match_mapping(sc);
 }
 
-int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
+int store_open(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *s = NULL;
 	_cleanup_free_ char *mapping_path = NULL;
-	struct scan sc = {};
 	struct stat st;
 	int r;
 
@@ -397,6 +458,19 @@ int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *di
 		tdx_diag_prefix(diag, "mapping_file.json");
 		return r;
 	}
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
+{
+	_cleanup_(tdx_store_freep) struct tdx_store *s = NULL;
+	struct scan sc = {};
+	int r;
+
+	r = store_open(root, &s, diag);
+	if (r < 0)
+		return r;
 	sc.store = s;
 	r = scan_tree(&sc);
 	for (size_t i = 0; i < sc.n_found; i++)
@@ -418,6 +492,9 @@ struct tdx_store *tdx_store_free(struct tdx_store *s)
 		free(s->entries[i].sigstruct_path);
 		free((uint32_t *)s->entries[i].sig.cpuid_table);
 		free(s->entries[i].sig_error);
+		free(s->entries[i].kept_sigstruct);
+		if (s->entries[i].keep_reads)
+			safe_close(s->entries[i].kept_fd);
 	}
 	for (size_t i = 0; i < s->n_problems; i++) {
 		free(s->problems[i].path);
@@ -446,6 +523,25 @@ struct tdx_store_entry *tdx_store_find(const struct tdx_store *s, const struct t
 	return bsearch(v, s->entries, s->n_entries, sizeof(*s->entries), cmp_entry_version);
 }
 
+/* As tdx_image_file_read_sigstruct(), keeping the file open for the load. */
+static int read_blob_sigstruct_keep_fd(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_SIZE],
+				       struct tdx_diag *diag)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	fd = tdx_file_open_regular(e->blob_path, &st, diag);
+	if (fd < 0)
+		return fd;
+	r = tdx_image_fd_read_sigstruct(fd, &st, &e->blob_format, &e->blob_size, sig, diag);
+	if (r < 0)
+		return r;
+	safe_close(e->kept_fd);
+	e->kept_fd = TAKE_FD(fd);
+	return 0;
+}
+
 /* The 2 KiB sigstruct as stored: from the blob when there is one, else the separate file. */
 static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_SIZE],
 			  struct tdx_diag *diag)
@@ -456,6 +552,12 @@ static int read_sigstruct(struct tdx_store_entry *e, uint8_t sig[TDX_SIGSTRUCT_S
 
 	/* The blob is what gets installed when there is one; its sigstruct is the one that counts.
 	 */
+	if (e->blob_path && e->keep_reads) {
+		r = read_blob_sigstruct_keep_fd(e, sig, diag);
+		if (r < 0)
+			tdx_diag_prefix(diag, e->blob_path);
+		return r;
+	}
 	if (e->blob_path) {
 		r = tdx_image_file_read_sigstruct(e->blob_path, &e->blob_format, &e->blob_size, sig,
 						  diag);
@@ -506,6 +608,28 @@ static void entry_forget(struct tdx_store_entry *e)
 	e->sig_state = TDX_SIG_NOT_READ;
 }
 
+/*
+ * The raw sigstruct: the copy kept by the first read when the entry keeps one
+ * (a looked-up target is peeked, then verified), else read from the store.
+ */
+static int entry_sigstruct(struct tdx_store_entry *e, uint8_t raw[TDX_SIGSTRUCT_SIZE],
+			   struct tdx_diag *diag)
+{
+	int r;
+
+	if (e->kept_sigstruct) {
+		memcpy(raw, e->kept_sigstruct, TDX_SIGSTRUCT_SIZE);
+		return 0;
+	}
+	r = read_sigstruct(e, raw, diag);
+	if (r >= 0 && e->keep_reads) {
+		e->kept_sigstruct = malloc(TDX_SIGSTRUCT_SIZE);
+		if (e->kept_sigstruct)
+			memcpy(e->kept_sigstruct, raw, TDX_SIGSTRUCT_SIZE);
+	}
+	return r;
+}
+
 /* Reads the sigstruct again and keeps its fields, with the RSA step when verify is set. */
 static int entry_read(struct tdx_store_entry *e, bool verify, struct tdx_diag *diag)
 {
@@ -514,7 +638,7 @@ static int entry_read(struct tdx_store_entry *e, bool verify, struct tdx_diag *d
 	struct tdx_sigstruct_info sig;
 	int r;
 
-	r = read_sigstruct(e, raw, &local);
+	r = entry_sigstruct(e, raw, &local);
 	if (r >= 0)
 		r = verify ? tdx_sigstruct_parse(raw, sizeof(raw), &sig, &local)
 			   : tdx_sigstruct_peek(raw, sizeof(raw), &sig, &local);
@@ -548,7 +672,10 @@ int tdx_store_entry_verify(struct tdx_store_entry *e, struct tdx_diag *diag)
 
 	if (r < 0 || e->sig.signature.status != TDX_SIGNATURE_UNCHECKED)
 		return r;
-	/* Read again rather than kept: 2 KiB per entry would be 20 MB for 10,000 images. */
+	/*
+	 * Read again unless the entry keeps its sigstruct: 2 KiB for each entry
+	 * of a scan would be 20 MB for 10,000 images.
+	 */
 	return entry_read(e, true, diag);
 }
 
@@ -594,7 +721,11 @@ static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want
 	size_t size;
 	int r;
 
-	r = tdx_file_read_all(e->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, diag);
+	if (e->keep_reads && e->kept_fd >= 0)
+		r = tdx_file_read_all_fd(e->kept_fd, TDX_IMAGE_MAX_SIZE, e->blob_size, &data, &size,
+					 diag);
+	else
+		r = tdx_file_read_all(e->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, diag);
 	if (r >= 0)
 		r = tdx_image_parse(data, size, &img, diag);
 	if (r >= 0 && img.format != want) {

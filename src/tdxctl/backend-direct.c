@@ -98,6 +98,29 @@ static int direct_load_store(struct backend *b, struct direct **ret)
 	return 0;
 }
 
+/*
+ * For a plan to a named version: the target looked up by name, when that
+ * plans the one hop a scan plans too (over 9p or NFS the scan's directory
+ * walk is a round trip per directory); the scan otherwise.
+ */
+static int direct_load_store_for(struct backend *b, const struct tdx_version *target,
+				 struct direct **ret)
+{
+	struct direct *d = NULL;
+	int r;
+
+	r = direct_load(b, &d);
+	if (r < 0)
+		return r;
+	if (!d->store && !d->in.store_error && target) {
+		r = tdx_view_lookup_target(&d->in, b->opts->store, target, &d->store);
+		if (r < 0)
+			return backend_fail(b, r, "out of memory");
+		d->in.store = d->store;
+	}
+	return direct_load_store(b, ret);
+}
+
 static int direct_status(struct backend *b, json_object **ret)
 {
 	struct direct *d = NULL;
@@ -174,14 +197,16 @@ static const struct tdx_version *parse_target(const char *target, struct tdx_ver
 
 static int direct_plan(struct backend *b, const char *target, json_object **ret)
 {
+	const struct tdx_version *t;
 	struct tdx_version v;
 	struct direct *d = NULL;
 	int r;
 
-	r = direct_load_store(b, &d);
+	t = parse_target(target, &v);
+	r = direct_load_store_for(b, t, &d);
 	if (r < 0)
 		return r;
-	*ret = tdx_view_plan_for(&d->in, parse_target(target, &v), "no plan");
+	*ret = tdx_view_plan_for(&d->in, t, "no plan");
 	return *ret ? 0 : backend_fail(b, -ENOMEM, "out of memory");
 }
 
@@ -189,15 +214,16 @@ static int direct_update_check(struct backend *b, const char *target, json_objec
 {
 	const bool dry_run = b->opts->dry_run;
 	enum tdx_update_result res;
+	const struct tdx_version *t;
 	struct tdx_version v;
 	struct direct *d = NULL;
 	int r;
 
-	r = direct_load_store(b, &d);
+	t = parse_target(target, &v);
+	r = direct_load_store_for(b, t, &d);
 	if (r < 0)
 		return r;
-	res = tdx_view_update_check(&d->in, parse_target(target, &v), dry_run, &d->plan, b->error,
-				    sizeof(b->error));
+	res = tdx_view_update_check(&d->in, t, dry_run, &d->plan, b->error, sizeof(b->error));
 	if (res == TDX_RESULT_PLANNED)
 		*ret = tdx_view_update(&(struct tdx_update_view){
 			.in = &d->in, .plan = &d->plan, .dry_run = dry_run, .result = res});

@@ -15,6 +15,9 @@ PIDS=()
 # started; keeps the work directory (and says where) unless the test passed.
 bus_exit() {
 	local rc=$? p
+	# Only the test's own shell cleans up: a forked child that got a signal
+	# before its exec would otherwise kill tdxd and remove $WORK under the test.
+	[ "$BASHPID" = "$$" ] || return
 	# a watchdog that fired is still stopping what hangs: leave it be
 	[ -z "$BUS_WATCHDOG_PID" ] || [ -e "$WORK/watchdog.fired" ] || kill "$BUS_WATCHDOG_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -83,6 +86,7 @@ bus_dump() {
 # shell, and meson's pipes, waiting).
 bus_watchdog() {
 	local main=$1 self=$BASHPID sleeper p
+	# no inherited pipes: a sleep left over must not keep meson reading
 	sleep "$BUS_WATCHDOG_SEC" </dev/null >/dev/null 2>&1 &
 	sleeper=$!
 	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
