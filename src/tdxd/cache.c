@@ -132,6 +132,29 @@ void tdxd_facts_done(struct tdxd_facts *f)
 
 int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_diag *diag)
 {
+	return manager_probe_for(m, NULL, ret, diag);
+}
+
+/*
+ * A job's update to a named version: the target looked up by name when that
+ * plans the one hop a scan plans too, as tdxctl --direct does (the walk of
+ * every store directory is a round trip each over 9p or NFS); else the scan.
+ */
+static int store_lookup_target(const struct manager *m, struct tdxd_facts *f,
+			       const struct job_request *req)
+{
+	struct tdx_view_input in;
+	struct tdx_version target;
+
+	if (!req || !req->target || !req->target[0] || tdx_version_parse(req->target, &target) < 0)
+		return 0;
+	manager_view_input(m, f, req->allow_debug, req->reinstall, &in);
+	return tdx_view_lookup_target(&in, m->config->store_path, &target, &f->store);
+}
+
+int manager_probe_for(const struct manager *m, const struct job_request *req,
+		      struct tdxd_facts *ret, struct tdx_diag *diag)
+{
 	struct tdxd_facts f = {};
 	struct tdx_diag store_diag = {};
 	int r;
@@ -144,7 +167,9 @@ int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_di
 	if (f.host->paths.fwupload_dir)
 		f.fw_status_err =
 			tdx_fwupload_read_status(f.host->paths.fwupload_dir, &f.fw_status);
-	r = tdx_store_scan(m->config->store_path, &f.store, &store_diag);
+	r = store_lookup_target(m, &f, req);
+	if (r <= 0) /* no lookup, or it cannot decide (or ran out of memory): the scan does */
+		r = tdx_store_scan(m->config->store_path, &f.store, &store_diag);
 	if (r < 0) {
 		f.store = NULL;
 		store_error_explain(&store_diag, r, m->config->store_path, f.store_error);

@@ -483,7 +483,7 @@ static void *job_worker(void *userdata)
 	j->state = JOB_RUNNING;
 	pthread_mutex_unlock(&j->lock);
 	job_set_phase(j, "probing", 1);
-	r = manager_probe(j->manager, &f, &diag);
+	r = manager_probe_for(j->manager, &j->req, &f, &diag);
 	if (r < 0 || !f.store) {
 		char line[2 * TDX_DIAG_MAX];
 

@@ -224,6 +224,9 @@ int manager_installed_version(const struct manager *m, char *buf, size_t size);
 void props_done(struct tdxd_props *p);
 /* Probes host, CPU, fw_upload and store: the refresh and each job's worker. diag: the probe's. */
 int manager_probe(const struct manager *m, struct tdxd_facts *ret, struct tdx_diag *diag);
+/* The same for a job (req; NULL: none): for a named target the store may hold only it. */
+int manager_probe_for(const struct manager *m, const struct job_request *req,
+		      struct tdxd_facts *ret, struct tdx_diag *diag);
 void tdxd_facts_done(struct tdxd_facts *f);
 /* The library's view input for these facts with tdxd's configuration. */
 void manager_view_input(const struct manager *m, const struct tdxd_facts *f, bool allow_debug,

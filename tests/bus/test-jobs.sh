@@ -23,9 +23,18 @@ expect_grep "$OUT" '^a\(stssssiiss\) 0$'
 dbus-monitor --system "type='method_call',path_namespace='/org/tdxctl/tdx1/job'" \
 	"type='signal',interface='org.tdxctl.tdx1.Job',member='Finished'" >"$WORK/follow.log" 2>&1 &
 PIDS+=($!)
+inotifywait -m -e open "$WORK/store" "$WORK/store/joined_files" >"$WORK/opens.log" 2>&1 &
+PIDS+=($!)
+wait_for 30 grep -q 'Watches established' "$WORK/opens.log"
 sleep 0.3
 run --json update --dry-run 1.5.08
 expect_rc 0 "update --dry-run through tdxd"
+# The job looked its target up by name (tdx_store_lookup): no store walk (a
+# dry run has no refresh after it either), only the mapping file was opened.
+expect_grep "$WORK/opens.log" 'OPEN mapping_file\.json' "inotify's report (the job reads the mapping)"
+expect_no_grep "$WORK/opens.log" 'OPEN,ISDIR' "a job to a named version (directories opened)"
+kill "${PIDS[-1]}"
+unset 'PIDS[-1]'
 expect_grep "$OUT" '"result":"checked"' "the dry run's document"
 wait_for 30 grep -q 'member=Finished' "$WORK/follow.log"
 expect_grep "$WORK/follow.log" 'member=Finished' "the job's Finished signal"
