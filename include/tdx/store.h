@@ -88,6 +88,15 @@ int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *di
  */
 int tdx_store_lookup(const char *root, const struct tdx_version *versions, size_t n_versions,
 		     struct tdx_store **ret, struct tdx_diag *diag);
+/*
+ * A scan of one series (series' major.minor): its directories under
+ * joined_files/ and separate_files/, not the others. Its entries are those
+ * of a full scan in that series; problems and missing images are not the
+ * store's. For plans that only look at the running series (the newest
+ * reachable version): every other series is refused anyway.
+ */
+int tdx_store_scan_series(const char *root, const struct tdx_version *series,
+			  struct tdx_store **ret, struct tdx_diag *diag);
 /* "X.Y", the series directory name of v. Returns buf. */
 char *tdx_store_series_name(const struct tdx_version *v, char buf[static TDX_VERSION_STRING_MAX]);
 struct tdx_store *tdx_store_free(struct tdx_store *s);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <tdx/store.h>
 
@@ -415,19 +416,38 @@ static int match_mapping(struct scan *sc)
 	return 0;
 }
 
-static int scan_tree(struct scan *sc)
+/*
+ * One tree (joined_files/ or separate_files/): every series directory, or
+ * only the one of series. The tree itself must be listable either way, as
+ * the full walk lists it; only its other series are left out.
+ */
+static int walk_tree(struct scan *sc, const char *tree, struct series_walk *walk,
+		     const struct tdx_version *series)
 {
-	_cleanup_free_ char *joined = path_join(sc->store->root, "joined_files");
-	_cleanup_free_ char *separate = path_join(sc->store->root, "separate_files");
+	_cleanup_free_ char *path = path_join(sc->store->root, tree), *dir = NULL;
+	char name[TDX_VERSION_STRING_MAX];
+
+	if (!path)
+		return -ENOMEM;
+	if (!series)
+		return for_each_entry(sc, path, series_dir, walk);
+	if (faccessat(AT_FDCWD, path, R_OK | X_OK, AT_EACCESS) < 0)
+		return 0;
+	dir = path_join(path, tdx_store_series_name(series, name));
+	if (!dir)
+		return -ENOMEM;
+	return for_each_entry(sc, dir, walk->fn, (void *)series);
+}
+
+static int scan_tree(struct scan *sc, const struct tdx_version *series)
+{
 	struct series_walk joined_walk = {joined_file}, separate_walk = {separate_version_dir};
 	int r;
 
-	if (!joined || !separate)
-		return -ENOMEM;
-	r = for_each_entry(sc, joined, series_dir, &joined_walk);
+	r = walk_tree(sc, "joined_files", &joined_walk, series);
 	if (r < 0)
 		return r;
-	r = for_each_entry(sc, separate, series_dir, &separate_walk);
+	r = walk_tree(sc, "separate_files", &separate_walk, series);
 	if (r < 0)
 		return r;
 	r = build_entries(sc);
@@ -462,7 +482,8 @@ int store_open(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
 	return 0;
 }
 
-int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
+static int scan(const char *root, const struct tdx_version *series, struct tdx_store **ret,
+		struct tdx_diag *diag)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *s = NULL;
 	struct scan sc = {};
@@ -472,7 +493,7 @@ int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *di
 	if (r < 0)
 		return r;
 	sc.store = s;
-	r = scan_tree(&sc);
+	r = scan_tree(&sc, series);
 	for (size_t i = 0; i < sc.n_found; i++)
 		found_done(&sc.found[i]);
 	free(sc.found);
@@ -480,6 +501,17 @@ int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *di
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
+}
+
+int tdx_store_scan(const char *root, struct tdx_store **ret, struct tdx_diag *diag)
+{
+	return scan(root, NULL, ret, diag);
+}
+
+int tdx_store_scan_series(const char *root, const struct tdx_version *series,
+			  struct tdx_store **ret, struct tdx_diag *diag)
+{
+	return scan(root, series, ret, diag);
 }
 
 struct tdx_store *tdx_store_free(struct tdx_store *s)

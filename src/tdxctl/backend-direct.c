@@ -76,7 +76,9 @@ static int direct_load(struct backend *b, struct direct **ret)
 	return 0;
 }
 
-static int direct_load_store(struct backend *b, struct direct **ret)
+/* The store scanned, whole or (series set) only that series. */
+static int direct_scan_store(struct backend *b, const struct tdx_version *series,
+			     struct direct **ret)
 {
 	struct tdx_diag diag = {};
 	struct direct *d = NULL;
@@ -86,7 +88,8 @@ static int direct_load_store(struct backend *b, struct direct **ret)
 	if (r < 0)
 		return r;
 	if (!d->store && !d->in.store_error) {
-		r = tdx_store_scan(b->opts->store, &d->store, &diag);
+		r = series ? tdx_store_scan_series(b->opts->store, series, &d->store, &diag)
+			   : tdx_store_scan(b->opts->store, &d->store, &diag);
 		if (r < 0) {
 			snprintf(d->store_error, sizeof(d->store_error), "%s",
 				 diag.msg[0] ? diag.msg : strerror(-r));
@@ -98,10 +101,17 @@ static int direct_load_store(struct backend *b, struct direct **ret)
 	return 0;
 }
 
+static int direct_load_store(struct backend *b, struct direct **ret)
+{
+	return direct_scan_store(b, NULL, ret);
+}
+
 /*
  * For a plan to a named version: the target looked up by name, when that
  * plans the one hop a scan plans too (over 9p or NFS the scan's directory
- * walk is a round trip per directory); the scan otherwise.
+ * walk is a round trip per directory); the scan otherwise. For the newest
+ * version: only the running series is scanned, the only one a plan can
+ * reach or name (plan.c).
  */
 static int direct_load_store_for(struct backend *b, const struct tdx_version *target,
 				 struct direct **ret)
@@ -118,6 +128,8 @@ static int direct_load_store_for(struct backend *b, const struct tdx_version *ta
 			return backend_fail(b, r, "out of memory");
 		d->in.store = d->store;
 	}
+	if (!target && d->host->module_state == TDX_MODULE_RUNNING && d->host->version_err == 0)
+		return direct_scan_store(b, &d->host->module_version, ret);
 	return direct_load_store(b, ret);
 }
 

@@ -3,6 +3,8 @@
  * tdx_store_lookup() against tdx_store_scan(): over hostile and real stores,
  * every version has the same entry either way (paths, mapping release), and
  * the lookup plans one hop exactly when the scan does, to the same image.
+ * And tdx_store_scan_series() against it: the newest reachable version is
+ * planned the same, error words included, from every running version.
  * The hostile store has duplicate versions in both layouts, other spellings
  * of a version claiming it (a file, a series directory, a version
  * directory), symlinks (dangling, to a directory, a series directory
@@ -272,14 +274,48 @@ static void compare_plans(const char *root, struct tdx_store *scan, struct tally
 		}
 }
 
+/*
+ * The newest version (no target): a scan of the running series plans what
+ * the whole scan plans, error words included.
+ */
+static void compare_newest(const char *root, struct tdx_store *scan, const char *running,
+			   unsigned o)
+{
+	static const unsigned budgets[] = {0, 1, 2, 16};
+	struct tdx_policy_host h = policy_host(running, o & 4 ? NULL : "1.5.00", CPU_SPR);
+	struct tdx_policy_opts opts = {
+		.trusted_keys = &test_keys, .reinstall = o & 1, .allow_debug = o & 2};
+	_cleanup_(tdx_store_freep) struct tdx_store *series = NULL;
+
+	assert_int_equal(tdx_store_scan_series(root, &h.running, &series, NULL), 0);
+	for (size_t k = 0; k < ELEMENTSOF(budgets); k++) {
+		_cleanup_(tdx_plan_done) struct tdx_plan pa = {}, ps = {};
+		struct tdx_diag da = {}, ds = {};
+		int ra, rs;
+
+		ra = tdx_plan_compute(scan, &h, &opts, NULL, budgets[k], &pa, &da);
+		rs = tdx_plan_compute(series, &h, &opts, NULL, budgets[k], &ps, &ds);
+		assert_int_equal(ra, rs);
+		assert_string_equal(da.msg, ds.msg);
+		assert_int_equal(pa.n_hops, ps.n_hops);
+		for (size_t i = 0; i < pa.n_hops; i++)
+			assert_string_equal(image_of(pa.hops[i]), image_of(ps.hops[i]));
+	}
+}
+
 static void compare_store(const char *root)
 {
+	static const char *const running[] = {"1.5.01", "1.5.06", "1.5.07", "1.5.08", "1.5.20",
+					      "1.5.24", "2.0.00", "2.0.02", "1.4.00"};
 	_cleanup_(tdx_store_freep) struct tdx_store *scan = NULL;
 	struct tally t = {};
 
 	assert_int_equal(tdx_store_scan(root, &scan, NULL), 0);
 	compare_entries(root, scan);
 	compare_plans(root, scan, &t);
+	for (size_t r = 0; r < ELEMENTSOF(running); r++)
+		for (unsigned o = 0; o < 8; o++)
+			compare_newest(root, scan, running[r], o);
 	/* not vacuous: both outcomes occur */
 	print_message("%s: %u one-hop plans, %u others\n", root, t.one_hop, t.other);
 	assert_true(t.one_hop > 0);
