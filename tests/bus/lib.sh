@@ -204,10 +204,13 @@ bus_finish() {
 	finish
 }
 
-# A mainline host running 1.5.06 and a store with 1.5.06, 1.5.08, 1.5.10.
+# A mainline host running 1.5.06 and a store with 1.5.06, 1.5.08, 1.5.10
+# (cli-mkstore SPECs in BUS_STORE_SPECS, e.g. "1.5.08,pages=256" for a big one).
 standard_setup() {
+	local specs
+	read -ra specs <<<"${BUS_STORE_SPECS:-1.5.06 1.5.08 1.5.10}"
 	make_sysfs "$WORK/sys"
-	"$CLI_MKSTORE" "$WORK/store" 1.5.06 1.5.08 1.5.10 >/dev/null || exit 1
+	"$CLI_MKSTORE" "$WORK/store" "${specs[@]}" >/dev/null || exit 1
 	mkdir -p "$WORK/hooks/pre-update.d" "$WORK/hooks/post-update.d"
 	start_bus
 	write_conf "$@"

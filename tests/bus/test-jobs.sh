@@ -3,7 +3,9 @@
 # staying responsive while a job runs. fake-kernel plays the kernel.
 . "$BUS_SRCDIR/lib.sh"
 export TDXCTL_LOCK_PATH="$WORK/update.lock"
-standard_setup
+# 1.5.08 is a module of 256 pages (about 1 MB, a real module's size), so
+# that the success case shows how many progress signals one upload costs.
+BUS_STORE_SPECS="1.5.06 1.5.08,pages=256 1.5.10" standard_setup
 
 # Dry run: pre-flight only, nothing written, no history.
 job=$(start_update 1.5.08 1 dry_run b true)
@@ -47,6 +49,9 @@ kill "${PIDS[-1]}"
 start_fake_kernel success 1.5.08
 dbus-monitor --system "type='signal',interface='org.tdxctl.tdx1.Manager'" >"$WORK/signals.log" 2>&1 &
 PIDS+=($!)
+dbus-monitor --system "type='signal',member='PropertiesChanged',path_namespace='/org/tdxctl/tdx1/job'" \
+	>"$WORK/job-signals.log" 2>&1 &
+PIDS+=($!)
 sleep 0.3
 job=$(start_update 1.5.08)
 res=$(wait_job "$job")
@@ -67,6 +72,14 @@ cmp -s "$WORK/sys/devices/faux/tdx_host/firmware/tdx_module/data.received" \
 	"$WORK/store/joined_files/1.5/tdx_module_1.5.08.blob" || fail "bytes written differ from the image"
 wait_for 30 grep -q UpdateFinished "$WORK/signals.log"
 expect_grep "$WORK/signals.log" 'member=UpdateFinished' UpdateFinished
+# Progress is published when its percent or phase changes, not per page
+# written: at most ~70 writing steps plus the phases, for 256 pages.
+n_props=$(grep -c 'member=PropertiesChanged' "$WORK/job-signals.log")
+CHECKS=$((CHECKS + 1))
+[ "$n_props" -ge 3 ] && [ "$n_props" -le 90 ] ||
+	fail "the job's PropertiesChanged signals for a 256-page upload: $n_props (expected 3-90)"
+kill "${PIDS[-1]}"
+unset 'PIDS[-1]'
 expect_grep "$WORK/tdxd.log" 'MESSAGE_ID=5c1f0e7a9b2d4e0c8a61f3d2b7e49a11' "journal: succeeded"
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 expect_grep "$OUT" '^a\(stssssiiss\) 1 "[0-9a-f]{32}" [0-9]+ "1.5.06" "1.5.08" "[0-9a-f]{64}" "1.5.02" 10 9 "success" ""$'
