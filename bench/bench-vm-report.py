@@ -4,14 +4,16 @@
 # the /bin/true floor of the same boot, before/after side by side when the
 # run had a baseline. Never judges a number.
 # One floor per boot: every /bin/true of the boot (the runs beside --direct
-# and those beside the tdxd blocks) pooled into one median, which divides
+# and those beside the tdxd runs) pooled into one median, which divides
 # every overhead, so the direct and tdxd multiples are comparable; each
 # block's own median is printed too, to show the load moved.
-#   bench-vm-report.py RESULTS INSTALL_MS
+# With several boots' results, each boot is reported on its own, then the
+# multiples of each boot's floor side by side, with their median and worst.
+#   bench-vm-report.py INSTALL_MS RESULTS...
 import statistics
 import sys
 
-res, ims = sys.argv[1], int(sys.argv[2])
+ims, boots = int(sys.argv[1]), sys.argv[2:]
 
 
 def load(path, key):
@@ -35,44 +37,63 @@ def show(name, xs, unit="ms", extra=""):
     return med
 
 
-wall = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "wall_us").items()}
-cpu = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "cpu_us").items()}
-delays = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/delays.txt", "delay_us").items()}
-builds = []
-for k in wall:  # in the order the guest ran them: before, compared builds, after
-    if k.endswith("_version") and k[: -len("_version")] not in builds:
-        builds.append(k[: -len("_version")])
+def report(res):
+    """Prints one boot's figures; returns its multiples of the floor by name."""
+    multiples = {}
+    wall = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "wall_us").items()}
+    cpu = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/times.txt", "cpu_us").items()}
+    delays = {k: [v / 1000 for v in vs] for k, vs in load(f"{res}/delays.txt", "delay_us").items()}
+    builds = []
+    for k in wall:  # in the order the guest ran them: before, compared builds, after
+        if k.endswith("_version") and k[: -len("_version")] not in builds:
+            builds.append(k[: -len("_version")])
 
-print("guest: TCG, 2 CPUs; root file system (binaries, libraries) read over 9p")
-show("floor: /bin/true beside --direct", wall["floor_true"])
-if "floor_true_bus" in wall:
-    show("floor: /bin/true beside the tdxd blocks", wall["floor_true_bus"])
-floor = show("floor: /bin/true, the boot's floor (pooled)",
-             wall["floor_true"] + wall.get("floor_true_bus", []))
-show("floor: python3 -c pass", wall["floor_python"], extra=f"  ({statistics.median(wall['floor_python']) / floor:.1f}x true)")
-for b in builds:
-    print(f"--- {b} ---")
-    v = show(f"{b}: tdxctl --version", wall[f"{b}_version"])
-    print(f"{'':50s} {v / floor:.2f}x the /bin/true floor; CPU median {statistics.median(cpu[f'{b}_version']):.1f} ms")
-    show(f"{b}: tdxctl --direct status", wall[f"{b}_direct_status"])
-    for route, label in (("direct", "--direct update"), ("bus", "update through tdxd")):
-        key = f"{b}_{route}_update"
-        if key not in wall:
-            continue
-        show(f"{b}: tdxctl {label}, wall", wall[key])
-        over = [w - ims for w in wall[key]]
-        med = show(f"{b}:   minus install_ms={ims} (overhead)", over)
-        print(f"{'':50s} overhead {med / floor:.2f}x the boot's /bin/true floor")
-        if key in delays:
-            show(f"{b}:   kernel done -> tdxctl exited", delays[key])
-    if f"{b}_bus_status" in wall:
-        show(f"{b}: tdxctl status through tdxd", wall[f"{b}_bus_status"])
-try:
-    notice = sum(load(f"{res}/notice.txt", "notice_us").values(), [])
-    install = sum(load(f"{res}/notice.txt", "install_us").values(), [])
-    show("library engine: kernel done -> sees idle", notice, "us")
-    show("library engine: loading=0 -> idle", [u / 1000 for u in install])
-except (FileNotFoundError, ValueError):
-    print("library engine: not measured (the guest run ended before bench-vm-notice)")
+    print("guest: TCG, 2 CPUs; root file system (binaries, libraries) read over 9p")
+    show("floor: /bin/true beside --direct", wall["floor_true"])
+    if "floor_true_bus" in wall:
+        show("floor: /bin/true beside the tdxd runs", wall["floor_true_bus"])
+    floor = show("floor: /bin/true, the boot's floor (pooled)",
+                 wall["floor_true"] + wall.get("floor_true_bus", []))
+    show("floor: python3 -c pass", wall["floor_python"], extra=f"  ({statistics.median(wall['floor_python']) / floor:.1f}x true)")
+    for b in builds:
+        print(f"--- {b} ---")
+        v = show(f"{b}: tdxctl --version", wall[f"{b}_version"])
+        print(f"{'':50s} {v / floor:.2f}x the /bin/true floor; CPU median {statistics.median(cpu[f'{b}_version']):.1f} ms")
+        multiples[f"{b}: --version"] = v / floor
+        show(f"{b}: tdxctl --direct status", wall[f"{b}_direct_status"])
+        for route, label in (("direct", "--direct update"), ("bus", "update through tdxd")):
+            key = f"{b}_{route}_update"
+            if key not in wall:
+                continue
+            show(f"{b}: tdxctl {label}, wall", wall[key])
+            over = [w - ims for w in wall[key]]
+            med = show(f"{b}:   minus install_ms={ims} (overhead)", over)
+            print(f"{'':50s} overhead {med / floor:.2f}x the boot's /bin/true floor")
+            multiples[f"{b}: {label} overhead"] = med / floor
+            if key in delays:
+                show(f"{b}:   kernel done -> tdxctl exited", delays[key])
+        if f"{b}_bus_status" in wall:
+            show(f"{b}: tdxctl status through tdxd", wall[f"{b}_bus_status"])
+    try:
+        notice = sum(load(f"{res}/notice.txt", "notice_us").values(), [])
+        install = sum(load(f"{res}/notice.txt", "install_us").values(), [])
+        show("library engine: kernel done -> sees idle", notice, "us")
+        show("library engine: loading=0 -> idle", [u / 1000 for u in install])
+    except (FileNotFoundError, ValueError):
+        print("library engine: not measured (the guest run ended before bench-vm-notice)")
+    return multiples
+
+
+multiples = []
+for n, res in enumerate(boots, 1):
+    if len(boots) > 1:
+        print(f"===== boot {n} of {len(boots)}: {res} =====")
+    multiples.append(report(res))
 print("reference: Intel's version_select_and_load.py costs install time + 1.4-1.9 s in a guest")
 print("like this one (one-second status poll, Python start-up, store scan)")
+if len(boots) > 1:
+    print(f"===== multiples of each boot's /bin/true floor, {len(boots)} boots =====")
+    for name in multiples[0]:
+        xs = [m[name] for m in multiples if name in m]
+        each = " ".join(f"{x:5.2f}x" for x in xs)
+        print(f"{name:42s} {each}   median {statistics.median(xs):5.2f}x  worst {max(xs):5.2f}x")

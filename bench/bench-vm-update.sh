@@ -20,13 +20,18 @@
 # before a change) its tdxctl and tdxd run the same way in the same boot: the
 # "before" column; BENCH_COMPARE="LABEL=DIR ..." adds more builds between it
 # and "after" (this build). Prints median, min, max, p90. Never fails on time.
-#   BENCH_RUNS (default 15), BENCH_INSTALL_MS (default 200), BENCH_BUILD (meson
-#   build dir), BENCH_BASELINE, BENCH_COMPARE (optional build dirs)
+# Medians move between boots by more than between runs of one boot, so
+# BENCH_BOOTS=N repeats the whole run in N boots: each boot is reported on its
+# own, then the multiples of the floor side by side, boot by boot.
+#   BENCH_RUNS (default 15), BENCH_BOOTS (default 1), BENCH_INSTALL_MS (default
+#   200), BENCH_BUILD (meson build dir), BENCH_BASELINE, BENCH_COMPARE (optional
+#   build dirs)
 # Run: meson compile -C build bench-vm-update
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 VM_BUILD=${BENCH_BUILD:-$top/build-vm}
 runs=${BENCH_RUNS:-15}
+boots=${BENCH_BOOTS:-1}
 ims=${BENCH_INSTALL_MS:-200}
 . "$top/tests/vm/vm-lib.sh"
 vm_build_binaries
@@ -117,33 +122,63 @@ for i in $(seq 1 "$runs"); do
 	done
 done
 unset DBUS_SYSTEM_BUS_ADDRESS
-# Through tdxd: one daemon per build, so in blocks.
+# Through tdxd, alternating run by run like --direct: one private bus and
+# daemon per build, all started first; every pair but the one being timed is
+# stopped (SIGSTOP), so an idle daemon of another build does not follow the
+# simulator's changes during the timed run. The refresh before each update
+# lets the resumed daemon catch up outside the timed window.
+pairs=() # per build, in the order of $builds: "TDXD_PID BUS_PID BUS_ADDRESS"
 for b in $builds; do
-	name=${b%%=*} dir=${b#*=}
-	TDXD=$dir/src/tdxd/tdxd
-	rm -rf "$SCN_DIR/bus"
+	TDXD=${b#*=}/src/tdxd/tdxd SCN_DIR=/run/tdx-bench/${b%%=*}
+	rm -rf "$SCN_DIR"
+	mkdir -p "$SCN_DIR"
 	bus_up
-	for i in $(seq 1 "$runs"); do
-		timed floor_true_bus /bin/true
-		timed "${name}_bus_status" "$dir/src/tdxctl/tdxctl" status
+	pairs+=("$TDXD_PID $BUS_PID $DBUS_SYSTEM_BUS_ADDRESS")
+	kill -STOP "$TDXD_PID" "$BUS_PID"
+done
+for i in $(seq 1 "$runs"); do
+	timed floor_true_bus /bin/true
+	k=0
+	for b in $builds; do
+		name=${b%%=*} t=${b#*=}/src/tdxctl/tdxctl
+		read -r TDXD_PID BUS_PID DBUS_SYSTEM_BUS_ADDRESS <<<"${pairs[k]}"
+		export DBUS_SYSTEM_BUS_ADDRESS
+		kill -CONT "$BUS_PID" "$TDXD_PID"
+		timed "${name}_bus_status" "$t" status
 		fresh
 		refresh
-		timed "${name}_bus_update" "$dir/src/tdxctl/tdxctl" update 1.5.20 --yes
+		timed "${name}_bus_update" "$t" update 1.5.20 --yes
 		detection "${name}_bus_update"
+		kill -STOP "$TDXD_PID" "$BUS_PID"
+		k=$((k + 1))
 	done
-	bus_down >>/results/tdxd.log
-	unset DBUS_SYSTEM_BUS_ADDRESS
 done
+k=0
+for b in $builds; do
+	read -r TDXD_PID BUS_PID DBUS_SYSTEM_BUS_ADDRESS <<<"${pairs[k]}"
+	SCN_DIR=/run/tdx-bench/${b%%=*}
+	kill -CONT "$BUS_PID" "$TDXD_PID"
+	bus_down >>/results/tdxd.log
+	k=$((k + 1))
+done
+unset DBUS_SYSTEM_BUS_ADDRESS
 fresh
 "$VM_BUILD/bench/bench-vm-notice" "$cat/joined_files/1.5/tdx_module_1.5.20.blob" "$runs" \
 	>/results/notice.txt
 GUEST
 )
-echo "bench-vm-update: $runs runs, install_ms=$ims, guest Linux $VM_KREL (TCG, 2 CPUs)," \
-	"root over 9p" >&2
-# TCG on a loaded host: many runs of several builds take longer than a test boot may.
-VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-3600} vm_boot "$res" "$guest" || true
-[ -s "$res/times.txt" ] || { cat "$res/guest.log" >&2; echo "bench-vm-update: guest run failed" >&2; exit 1; }
-[ -s "$res/notice.txt" ] || echo "bench-vm-update: the guest run ended early; what it measured follows" >&2
+echo "bench-vm-update: $boots boot(s) of $runs runs, install_ms=$ims, guest Linux $VM_KREL" \
+	"(TCG, 2 CPUs), root over 9p" >&2
+dirs=()
+for n in $(seq 1 "$boots"); do
+	d=$res/boot$n
+	echo "bench-vm-update: boot $n of $boots, host load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+	# TCG on a loaded host: many runs of several builds take longer than a test boot may.
+	VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-3600} vm_boot "$d" "$guest" || true
+	[ -s "$d/times.txt" ] || { cat "$d/guest.log" >&2; echo "bench-vm-update: guest run $n failed" >&2; exit 1; }
+	[ -s "$d/notice.txt" ] || echo "bench-vm-update: guest run $n ended early; what it measured follows" >&2
+	dirs+=("$d")
+done
+echo "bench-vm-update: host load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 "$top/bench/bench-vm-report.py" "$res" "$ims"
+python3 "$top/bench/bench-vm-report.py" "$ims" "${dirs[@]}"

@@ -124,7 +124,9 @@ void tdx_store_peek_all(struct tdx_store *s);
  * Whether the signature is by a trusted key is a pre-flight check of its own
  * (tdx_check_signature()) on ret_img; the update engine runs both.
  * *ret_data is malloc'ed; ret_img points into it. *ret_converted says whether
- * a conversion was needed.
+ * a conversion was needed. The entry must have been peeked: the image loaded
+ * must carry the sigstruct the plan and the policy judged, else -ESTALE
+ * ("changed on disk since it was checked").
  */
 int tdx_store_entry_load_image(const struct tdx_store_entry *e, enum tdx_image_format want,
 			       uint8_t **ret_data, size_t *ret_size, struct tdx_image *ret_img,

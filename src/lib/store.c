@@ -774,6 +774,36 @@ static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want
 	return r;
 }
 
+/*
+ * The plan and the policy judged the sigstruct read at peek time; the bytes
+ * loaded now are what is checked and written. A file rewritten in place in
+ * between (a kept fd sees the new bytes; a scan opens the path again) must
+ * not be written under a verdict made for another image: every field policy
+ * uses must be the same, and seamhash pins the module itself.
+ */
+static int check_loaded_is_peeked(const struct tdx_store_entry *e,
+				  const struct tdx_sigstruct_info *loaded, struct tdx_diag *diag)
+{
+	const struct tdx_sigstruct_summary *was = &e->sig;
+	struct tdx_sigstruct_summary now;
+	bool same;
+
+	if (e->sig_state != TDX_SIG_OK)
+		return tdx_diag_set(diag, -ESTALE, "its sigstruct was not checked before the load");
+	tdx_sigstruct_summarize(loaded, &now);
+	same = now.debug == was->debug && now.date == was->date && now.seam_svn == was->seam_svn &&
+	       memcmp(now.seamhash, was->seamhash, TDX_SEAMHASH_SIZE) == 0 &&
+	       now.cpuid_count == was->cpuid_count &&
+	       (now.cpuid_count == 0 || memcmp(now.cpuid_table, was->cpuid_table,
+					       now.cpuid_count * sizeof(*now.cpuid_table)) == 0) &&
+	       memcmp(now.signature.key_sha256, was->signature.key_sha256, TDX_SHA256_SIZE) == 0;
+	if (!same)
+		return tdx_diag_set(diag, -ESTALE,
+				    "changed on disk since it was checked (its sigstruct is not "
+				    "the one the plan was made for)");
+	return 0;
+}
+
 int tdx_store_entry_load_image(const struct tdx_store_entry *e, enum tdx_image_format want,
 			       uint8_t **ret_data, size_t *ret_size, struct tdx_image *ret_img,
 			       bool *ret_converted, struct tdx_diag *diag)
@@ -800,6 +830,8 @@ int tdx_store_entry_load_image(const struct tdx_store_entry *e, enum tdx_image_f
 	if (r >= 0)
 		r = tdx_image_validate(&img, TDX_VALIDATE_ALL & ~TDX_VALIDATE_SIGNATURE, NULL,
 				       diag);
+	if (r >= 0)
+		r = check_loaded_is_peeked(e, &img.sig, diag);
 	if (r < 0) {
 		tdx_diag_prefix(diag, e->blob_path ? e->blob_path : e->bin_path);
 		return r;

@@ -61,6 +61,22 @@ static void copy(const char *root, const char *from, const char *to)
 	assert_int_equal(tdx_file_write_atomic(dst, data, size, 0644), 0);
 }
 
+/* Writes from's bytes over to's in place: the same inode, as a careless cp would. */
+static void overwrite_in_place(const char *root, const char *from, const char *to)
+{
+	char src[512], dst[512];
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	size_t size;
+
+	at(src, sizeof(src), root, from);
+	at(dst, sizeof(dst), root, to);
+	assert_int_equal(tdx_file_read_all(src, 1 << 24, &data, &size, NULL), 0);
+	fd = open(dst, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, size), (ssize_t)size);
+}
+
 static void mkdir_at(const char *root, const char *rel)
 {
 	char path[512];
@@ -418,6 +434,78 @@ static void test_target_read_once(void **state)
 	test_store_done(&s);
 }
 
+/*
+ * Rewritten in place after its peek, the image loaded is another one than
+ * the policy judged: the load refuses it, whether the entry was looked up
+ * (its kept fd reads the new bytes) or scanned (the path is opened again).
+ */
+static void load_after_rewrite(bool looked_up)
+{
+	_cleanup_(tdx_store_freep) struct tdx_store *st = NULL;
+	struct tdx_version v = V("1.5.06");
+	_cleanup_free_ uint8_t *data = NULL;
+	struct tdx_diag d = {""};
+	struct tdx_store_entry *e;
+	struct test_store s = {};
+	struct tdx_image img;
+	size_t size = 0;
+
+	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
+	if (looked_up)
+		assert_int_equal(tdx_store_lookup(s.root, &v, 1, &st, NULL), 0);
+	else
+		assert_int_equal(tdx_store_scan(s.root, &st, NULL), 0);
+	e = tdx_store_find(st, &v);
+	assert_non_null(e);
+	assert_int_equal(tdx_store_entry_verify(e, NULL), 0);
+	assert_int_equal(e->sig.seam_svn, 0x0506);
+	overwrite_in_place(s.root, "joined_files/1.5/tdx_module_1.5.08.blob",
+			   "joined_files/1.5/tdx_module_1.5.06.blob");
+	assert_int_equal(
+		tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img, NULL, &d),
+		-ESTALE);
+	assert_null(data);
+	assert_int_equal(size, 0);
+	assert_non_null(strstr(d.msg, "tdx_module_1.5.06.blob: changed on disk since it was "
+				      "checked"));
+	test_store_done(&s);
+}
+
+static void test_lookup_rewritten_in_place(void **state)
+{
+	load_after_rewrite(true);
+}
+
+static void test_scan_rewritten_in_place(void **state)
+{
+	load_after_rewrite(false);
+}
+
+/* An entry whose sigstruct nobody read has no verdict the load could match. */
+static void test_load_needs_peek(void **state)
+{
+	_cleanup_(tdx_store_freep) struct tdx_store *st = NULL;
+	struct tdx_version v = V("1.5.06");
+	_cleanup_free_ uint8_t *data = NULL;
+	struct tdx_store_entry *e;
+	struct test_store s = {};
+	struct tdx_image img;
+	size_t size;
+
+	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
+	assert_int_equal(tdx_store_scan(s.root, &st, NULL), 0);
+	e = tdx_store_find(st, &v);
+	assert_non_null(e);
+	assert_int_equal(
+		tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img, NULL, NULL),
+		-ESTALE);
+	assert_int_equal(tdx_store_entry_peek(e, NULL), 0);
+	assert_int_equal(
+		tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img, NULL, NULL),
+		0);
+	test_store_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +513,9 @@ int main(void)
 		cmocka_unit_test(test_hostile_spellings_ignored),
 		cmocka_unit_test(test_intel_mappings),
 		cmocka_unit_test(test_target_read_once),
+		cmocka_unit_test(test_lookup_rewritten_in_place),
+		cmocka_unit_test(test_scan_rewritten_in_place),
+		cmocka_unit_test(test_load_needs_peek),
 	};
 
 	if (synth_trusted_keys(&test_keys) < 0)

@@ -220,6 +220,8 @@ static void test_load_image(void **state)
 					 &direct, &direct_size, NULL),
 			 0);
 	e = tdx_store_find(s, V(1, 5, 6));
+	/* The load refuses an entry nobody peeked: there would be no verdict to match. */
+	assert_int_equal(tdx_store_entry_peek(e, NULL), 0);
 	/* The store holds 0x100; the kernel wants 0x200. */
 	assert_int_equal(tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V2, &data, &size, &img,
 						    &converted, NULL),
@@ -238,6 +240,7 @@ static void test_load_image(void **state)
 	free(data);
 	/* Separate only: joined in memory straight into the wanted format. */
 	e = tdx_store_find(s, V(1, 5, 8));
+	assert_int_equal(tdx_store_entry_peek(e, NULL), 0);
 	assert_int_equal(tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V2, &data, &size, &img,
 						    &converted, NULL),
 			 0);

@@ -168,6 +168,7 @@ static void load(struct env *e, uint32_t update, enum tdx_image_format want, uin
 	struct tdx_image img;
 	bool conv;
 
+	assert_int_equal(tdx_store_entry_peek(entry(e, update), NULL), 0);
 	assert_int_equal(
 		tdx_store_entry_load_image(entry(e, update), want, data, size, &img, &conv, NULL),
 		0);
@@ -431,25 +432,45 @@ static void test_refused_image(void **state)
  * A signed sigstruct byte changed on disk after the policy read the sigstruct,
  * checksum re-fixed: only the signature check of the loaded bytes catches it.
  */
-static void test_refused_signature(void **state)
+/*
+ * The policy has verified the signature it read (the cached verdict is
+ * valid); then one byte at sigstruct offset off of the image on disk flips,
+ * with the image's checksum mended so that only the sigstruct tells.
+ */
+static void flip_after_verify(struct env *e, size_t off)
 {
-	struct env *e = *state;
 	struct tdx_store_entry *en;
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size;
 
 	env_start(e);
 	en = entry(e, 8);
-	/* The policy has verified the signature it read (the cached verdict is valid). */
 	assert_int_equal(tdx_store_entry_verify(en, NULL), 0);
 	assert_int_equal(en->sig.signature.status, TDX_SIGNATURE_VALID);
 	assert_int_equal(tdx_file_read_all(en->blob_path, TDX_IMAGE_MAX_SIZE, &data, &size, NULL),
 			 0);
-	data[TDX_SIGSTRUCT_OFFSET + SIG_OFF_DATE] ^= 0x01;
+	data[TDX_SIGSTRUCT_OFFSET + off] ^= 0x01;
 	put_le16(data + IMG_OFF_CHECKSUM, 0);
 	put_le16(data + IMG_OFF_CHECKSUM, (uint16_t)(0x10000u - tdx_checksum16(data, size)));
 	assert_int_equal(tdx_file_write_atomic(en->blob_path, data, size, 0644), 0);
+}
+
+/* The signature is checked on the bytes loaded, not trusted from the verdict cached. */
+static void test_refused_signature(void **state)
+{
+	struct env *e = *state;
+
+	flip_after_verify(e, SIG_OFF_SIGNATURE + 7);
 	expect_refused(e, 8, TDX_CHECK_SIGNATURE, -EBADMSG, "signature does not verify");
+}
+
+/* A field the policy judged (the date) differs in the image loaded: refused as changed. */
+static void test_refused_changed_after_check(void **state)
+{
+	struct env *e = *state;
+
+	flip_after_verify(e, SIG_OFF_DATE);
+	expect_refused(e, 8, TDX_CHECK_IMAGE, -ESTALE, "changed on disk since it was checked");
 }
 
 /* Signed by the test key, but only Intel's key is trusted. */
@@ -712,6 +733,7 @@ int main(void)
 		T(test_refused_lock_held),
 		T(test_refused_policy),
 		T(test_refused_signature),
+		T(test_refused_changed_after_check),
 		T(test_refused_untrusted_key),
 		T(test_refused_policy_uses_version_under_lock),
 		T(test_refused_image),
