@@ -273,6 +273,8 @@ static int reply_job_started(struct manager *m, sd_bus_message *msg, struct job_
 	r = job_start(m, req, &j, error);
 	if (r < 0)
 		return r;
+	/* Without it the refresh after the job runs at once, as it always did. */
+	(void)job_track_caller(j, msg);
 	return sd_bus_reply_method_return(msg, "o", j->path);
 }
 

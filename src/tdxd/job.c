@@ -611,6 +611,7 @@ static struct job *job_free(struct job *j)
 	if (j->thread_started)
 		pthread_join(j->thread, NULL);
 	sd_bus_slot_unref(j->slot);
+	sd_bus_track_unref(j->caller);
 	sd_event_source_disable_unref(j->notify_source);
 	safe_close(j->notify_fd);
 	pthread_mutex_destroy(&j->lock);
@@ -727,6 +728,13 @@ static void job_complete(struct job *j)
 	job_log_result(j);
 	/* Before the refresh: the caller has all it needs, and its next call waits for it. */
 	job_emit_finished(j);
+	job_after_finished(j);
+}
+
+void job_complete_tail(struct job *j)
+{
+	struct manager *m = j->manager;
+
 	m->running_job = NULL;
 	if (!j->req.dry_run)
 		(void)manager_refresh(m);

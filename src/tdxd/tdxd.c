@@ -199,6 +199,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static void manager_free(struct manager *m)
 {
+	job_after_stop(m);
 	jobs_free(m);
 	inhibitors_free(m);
 	named_inhibitors_stop(m);
@@ -229,6 +230,8 @@ static int manager_start_bus(struct manager *m)
 		return r;
 	}
 	r = manager_bus_register(m);
+	if (r >= 0)
+		r = job_after_start(m);
 	if (r < 0)
 		return r;
 	r = named_inhibitors_start(m);

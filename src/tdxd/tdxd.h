@@ -121,6 +121,7 @@ struct job {
 	bool attempted;
 	bool fleet_slot;       /* worker: this job holds a FleetLock slot */
 	char *result_document; /* the update document (view.h), once done */
+	sd_bus_track *caller;  /* who called Update, while connected (job-after.c) */
 	struct job *next;
 };
 
@@ -156,6 +157,9 @@ struct manager {
 
 	struct job *jobs; /* newest first; finished ones kept a while */
 	struct job *running_job;
+	struct job *after_job; /* job-after.c: finished, its refresh still to run */
+	sd_event_source *after_job_timer;
+	sd_bus_slot *after_job_filter;
 	unsigned next_job_id;
 	bool ready_after_job; /* READY=1 waits for the boot's re-apply job */
 	bool exit_requested;  /* SIGTERM during a job: exit when it has ended */
@@ -291,6 +295,14 @@ void named_inhibitors_stop(struct manager *m);
 int job_start(struct manager *m, struct job_request *req, struct job **ret, sd_bus_error *error);
 void jobs_free(struct manager *m);
 int job_request_check(struct manager *m, const struct job_request *req, sd_bus_error *error);
+/* After Finished: the refresh, UpdateFinished, the fleet files; the job stops running. */
+void job_complete_tail(struct job *j);
+
+/* job-after.c: job_complete_tail() once the job's caller has gone (or soon after). */
+int job_after_start(struct manager *m);
+void job_after_stop(struct manager *m);
+int job_track_caller(struct job *j, sd_bus_message *msg);
+void job_after_finished(struct job *j);
 
 /* bus-views.c: the view documents (GetStatus, GetList, GetPlan, CheckUpdate). */
 int manager_views_register(struct manager *m);

@@ -1,0 +1,39 @@
+#!/bin/bash
+# After a job's Finished, tdxd's refresh waits until the caller has gone
+# (job-after.c: it slowed the caller's exit in the TCG guest; issue 11). No
+# answer may come from the cache of before the job meanwhile: a caller that
+# stays connected and asks at once sees the new module; so does the next
+# caller after `tdxctl update`; UpdateFinished and the idle state still come.
+. "$BUS_SRCDIR/lib.sh"
+export TDXCTL_LOCK_PATH="$WORK/update.lock"
+standard_setup
+start_fake_kernel success 1.5.08
+fk=${PIDS[-1]}
+
+# The caller asks on the connection that followed the job, right after Finished.
+CHECKS=$((CHECKS + 1))
+got=$("$UPDATE_FOLLOW" 1.5.08 2>"$ERR") || fail "update-follow: $(cat "$ERR")"
+[ "$got" = "success 1.5.08" ] ||
+	fail "right after Finished the caller read '$got', expected 'success 1.5.08'"
+expect_prop UpdateState '"idle"'
+expect_prop BestUpdate '"1.5.10"'
+kill "$fk"
+wait "$fk" 2>/dev/null
+start_fake_kernel success 1.5.10
+
+# tdxctl exits on Finished; whoever asks next sees the new module, and the
+# Manager's UpdateFinished signal is sent.
+dbus-monitor --system "type='signal',interface='org.tdxctl.tdx1.Manager',member='UpdateFinished'" \
+	>"$WORK/monitor.txt" 2>&1 &
+mon=$!
+wait_for 50 grep -q 'member=NameAcquired' "$WORK/monitor.txt" || fail "dbus-monitor did not start"
+run update --yes 1.5.10
+expect_rc 0 "update --yes 1.5.10"
+expect_prop ModuleVersion '"1.5.10"'
+expect_prop UpdateState '"idle"'
+CHECKS=$((CHECKS + 1))
+wait_for 50 grep -q 'member=UpdateFinished' "$WORK/monitor.txt" ||
+	fail "no UpdateFinished signal: $(cat "$WORK/monitor.txt")"
+kill "$mon"
+wait "$mon" 2>/dev/null
+bus_finish
