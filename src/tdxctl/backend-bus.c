@@ -337,16 +337,16 @@ static int job_result(struct backend *b, const char *job, json_object **ret)
 }
 
 /*
- * Starts the job. -EREMOTE: tdxd refused it (b->error, an update refusal);
- * anything later loses track of a job that may have written: -ETIMEDOUT.
+ * Starts the job and follows it; label NULL: no progress bar. refused: what a
+ * refusal of Update() returns (b->error says why). Anything later loses track
+ * of a job that may have written: -ETIMEDOUT.
  */
-static int bus_update_run(struct backend *b, const char *target, json_object *checked,
+static int job_run_follow(struct backend *b, const char *target, const char *label, int refused,
 			  json_object **ret)
 {
 	_cleanup_free_ char *job = NULL;
 	struct bus_state *s = b->state;
 	_cleanup_(job_watch_done) struct job_watch w = {};
-	char label[2 * TDX_VERSION_STRING_MAX + 8];
 	struct tdx_diag diag = {};
 	int r;
 
@@ -355,10 +355,9 @@ static int bus_update_run(struct backend *b, const char *target, json_object *ch
 		return backend_fail(b, r, "cannot follow tdxd's jobs: %s", strerror(-r));
 	r = bus_client_update(s->bus, target, b->opts, &job, &diag);
 	if (r < 0)
-		return backend_fail(b, -EREMOTE, "update refused: %s", diag.msg);
+		return backend_fail(b, refused, "update refused: %s", diag.msg);
 	w.path = job;
-	core->plan_label(checked, label, sizeof(label));
-	r = job_follow(s->bus, &w, label, !b->opts->dry_run && isatty(STDERR_FILENO));
+	r = job_follow(s->bus, &w, label ?: "", label != NULL);
 	if (r >= 0 && w.document)
 		r = parse_document(b, w.document, strlen(w.document), "Finished", ret);
 	else if (r >= 0)
@@ -370,6 +369,34 @@ static int bus_update_run(struct backend *b, const char *target, json_object *ch
 				    "anything else",
 				    job, b->error[0] ? b->error : strerror(-r));
 	return 0;
+}
+
+static bool progress_drawn(const struct backend *b)
+{
+	return !b->opts->dry_run && isatty(STDERR_FILENO);
+}
+
+/* Runs the plan CheckUpdate returned (checked: the bar's label). -EREMOTE: tdxd refused. */
+static int bus_update_run(struct backend *b, const char *target, json_object *checked,
+			  json_object **ret)
+{
+	char label[2 * TDX_VERSION_STRING_MAX + 8];
+
+	core->plan_label(checked, label, sizeof(label));
+	return job_run_follow(b, target, progress_drawn(b) ? label : NULL, -EREMOTE, ret);
+}
+
+/*
+ * Update() without CheckUpdate() first: tdxd refuses at once what CheckUpdate
+ * would not plan (tdxctl-dbus(5)), and then CheckUpdate words the refusal, so
+ * only a refused update pays for the second call. A progress bar needs the
+ * plan's label before the job starts: then the check comes first.
+ */
+static int bus_update_unchecked(struct backend *b, const char *target, json_object **ret)
+{
+	if (progress_drawn(b))
+		return -EAGAIN;
+	return job_run_follow(b, target, NULL, -EAGAIN, ret);
 }
 
 static void bus_close(struct backend *b)
@@ -389,6 +416,7 @@ static const struct backend_ops bus_ops = {
 	.plan = bus_plan,
 	.update_check = bus_update_check,
 	.update_run = bus_update_run,
+	.update_unchecked = bus_update_unchecked,
 	.close = bus_close,
 };
 

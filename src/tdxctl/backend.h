@@ -46,6 +46,13 @@ struct backend_ops {
 	/* Runs the plan update_check returned (checked); the update document of the outcome. */
 	int (*update_run)(struct backend *b, const char *target, json_object *checked,
 			  json_object **ret);
+	/*
+	 * An update that asks nothing (--yes, --dry-run) started without update_check
+	 * first: the update document of the outcome, as update_run's. -EAGAIN: nothing
+	 * started (refused, or the back-end wants the check first), so update_check
+	 * then update_run say why in their own words. NULL: always check first.
+	 */
+	int (*update_unchecked)(struct backend *b, const char *target, json_object **ret);
 	void (*close)(struct backend *b);
 };
 

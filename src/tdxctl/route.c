@@ -237,6 +237,22 @@ static int update_not_reachable(const struct backend *b)
 	return CLI_EXIT_FAILURE;
 }
 
+/* After update_run (r): 0 with the outcome's document, or an exit code after printing why. */
+static int update_ran(const struct tdxctl_options *o, struct backend *b, struct render_ctx *c,
+		      int r)
+{
+	if (r == -ETIMEDOUT) {
+		log_error(r, "%s", b->error);
+		return CLI_EXIT_TIMEOUT;
+	}
+	if (r < 0)
+		return update_refused(c, CLI_EXIT_FAILURE, b->error);
+	/* In-process the hop lines went out live; a job's come with its document. */
+	c->hops_printed = o->direct;
+	c->hint = b->refusal_hint;
+	return 0;
+}
+
 /* Checks, asks, runs: the result document, or an exit code after printing why. */
 static int update_run(const struct tdxctl_options *o, struct backend *b, const char *target,
 		      struct render_ctx *c, json_object **ret)
@@ -245,6 +261,17 @@ static int update_run(const struct tdxctl_options *o, struct backend *b, const c
 	char msg[2 * TDX_DIAG_MAX];
 	int r;
 
+	/*
+	 * Nothing to ask: the back-end may start without a separate check (through
+	 * tdxd one call instead of two; issue 11). A refusal comes back as -EAGAIN
+	 * and is worded by the check below, as if it had come first.
+	 */
+	if ((o->yes || o->dry_run) && b->ops->update_unchecked) {
+		r = b->ops->update_unchecked(b, target, ret);
+		if (r != -EAGAIN)
+			return update_ran(o, b, c, r);
+		b->error[0] = '\0';
+	}
 	r = b->ops->update_check(b, target, &checked);
 	if (r == -EHOSTDOWN && !o->direct)
 		return update_not_reachable(b);
@@ -259,17 +286,7 @@ static int update_run(const struct tdxctl_options *o, struct backend *b, const c
 	r = update_confirm(o, json_object_object_get(checked, "plan"), msg, sizeof(msg));
 	if (r != 0)
 		return update_refused(c, r, msg);
-	r = b->ops->update_run(b, target, checked, ret);
-	if (r == -ETIMEDOUT) {
-		log_error(r, "%s", b->error);
-		return CLI_EXIT_TIMEOUT;
-	}
-	if (r < 0)
-		return update_refused(c, CLI_EXIT_FAILURE, b->error);
-	/* In-process the hop lines went out live; a job's come with its document. */
-	c->hops_printed = o->direct;
-	c->hint = b->refusal_hint;
-	return 0;
+	return update_ran(o, b, c, b->ops->update_run(b, target, checked, ret));
 }
 
 int verb_update(const struct tdxctl_options *o, int argc, char **argv)

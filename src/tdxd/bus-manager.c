@@ -264,20 +264,60 @@ static int read_options(sd_bus_message *msg, struct job_request *req, char **ret
 	return bus_read_options(msg, opts, ELEMENTSOF(opts), ret_version, error);
 }
 
+static int reply_job_started(struct manager *m, sd_bus_message *msg, struct job_request *req,
+			     sd_bus_error *error)
+{
+	struct job *j;
+	int r;
+
+	r = job_start(m, req, &j, error);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "o", j->path);
+}
+
 /* Plans from the cache first so that a hopeless request fails now, not in a job. */
 static int reply_job(struct manager *m, sd_bus_message *msg, struct job_request *req,
 		     sd_bus_error *error)
 {
-	struct job *j;
 	int r;
 
 	r = job_request_check(m, req, error);
 	if (r < 0)
 		return r;
-	r = job_start(m, req, &j, error);
+	return reply_job_started(m, msg, req, error);
+}
+
+/*
+ * Update refuses at once, without a job, whatever CheckUpdate would not answer
+ * "planned" (the host cannot update, fw_upload is not writable, no slot above
+ * the reserve, no plan): tdxctl --yes sends Update alone and asks CheckUpdate
+ * only to word a refusal. What Update refused before keeps its error name.
+ */
+static int update_check_cached(struct manager *m, const struct job_request *req,
+			       sd_bus_error *error)
+{
+	_cleanup_(tdx_plan_done) struct tdx_plan plan = {};
+	char line[2 * TDX_DIAG_MAX] = "";
+	struct tdx_view_input in;
+	struct tdx_version v;
+	bool set;
+	int r;
+
+	r = parse_target(req->target, &v, &set, error);
 	if (r < 0)
 		return r;
-	return sd_bus_reply_method_return(msg, "o", j->path);
+	if (!m->host)
+		return job_request_check(m, req, error);
+	manager_view_input(m, &m->facts, req->allow_debug, req->reinstall, &in);
+	if (tdx_view_update_check(&in, set ? &v : NULL, req->dry_run, &plan, line, sizeof(line)) ==
+	    TDX_RESULT_PLANNED)
+		return 0;
+	r = job_request_check(m, req, error); /* the error names Update has always had */
+	if (r < 0)
+		return r;
+	return sd_bus_error_setf(error, TDX_BUS_ERROR_FAILED, "%s",
+				 line[0] ? line : "update refused");
 }
 
 static int method_update_continue(struct manager *m, sd_bus_message *msg, sd_bus_error *error)
@@ -294,7 +334,10 @@ static int method_update_continue(struct manager *m, sd_bus_message *msg, sd_bus
 	if (r < 0)
 		return r;
 	req.target = (char *)target;
-	return reply_job(m, msg, &req, error);
+	r = update_check_cached(m, &req, error);
+	if (r < 0)
+		return r;
+	return reply_job_started(m, msg, &req, error);
 }
 
 static int method_update(sd_bus_message *msg, void *userdata, sd_bus_error *error)
