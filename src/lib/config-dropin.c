@@ -213,12 +213,13 @@ int tdx_config_load_dropins(const char *path, const char *const *dirs, struct td
 			    struct tdx_diag *diag)
 {
 	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	bool found = false;
 	int r;
 
-	r = tdx_config_load(path, &c, diag);
+	r = tdx_config_load_found(path, &c, &found, diag);
 	if (r < 0)
 		return r;
-	if (access(path, F_OK) == 0) {
+	if (found) {
 		r = strv_push(&c->sources, &c->n_sources, path);
 		if (r < 0)
 			return r;

@@ -5,6 +5,12 @@
 #include <tdx/tdxd-conf.h>
 
 int tdx_config_set_string(char **field, const char *v);
+/*
+ * tdx_config_load(), and whether the file was there (*ret_found, optional):
+ * the caller needs no second look at the path (a round trip over NFS or 9p).
+ */
+int tdx_config_load_found(const char *path, struct tdx_config **ret, bool *ret_found,
+			  struct tdx_diag *diag);
 /* An absolute path without "..": 0 and *ret replaced, or -EINVAL. */
 int tdx_config_parse_path(const char *v, char **ret);
 /* Whole seconds, 1 .. 86400. */

@@ -363,14 +363,24 @@ int tdx_config_parse(const char *text, size_t size, struct tdx_config **ret, str
 
 int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *diag)
 {
+	return tdx_config_load_found(path, ret, NULL, diag);
+}
+
+int tdx_config_load_found(const char *path, struct tdx_config **ret, bool *ret_found,
+			  struct tdx_diag *diag)
+{
 	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size = 0;
 	int r;
 
 	r = tdx_file_read_all(path, TDX_CONFIG_MAX_SIZE, &data, &size, diag);
-	if (r == -ENOENT)
-		return tdx_config_new(ret);
+	if (r == -ENOENT) {
+		r = tdx_config_new(ret);
+		if (r >= 0 && ret_found)
+			*ret_found = false;
+		return r;
+	}
 	if (r < 0) {
 		tdx_diag_prefix(diag, path);
 		return r;
@@ -384,5 +394,7 @@ int tdx_config_load(const char *path, struct tdx_config **ret, struct tdx_diag *
 		return r;
 	}
 	*ret = TAKE_PTR(c);
+	if (ret_found)
+		*ret_found = true;
 	return 0;
 }

@@ -743,14 +743,43 @@ static int join_separate(const struct tdx_store_entry *e, enum tdx_image_format 
 	return r;
 }
 
-/* Reads the blob and converts it when the kernel wants the other format. */
-static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want,
-		     uint8_t **ret_data, size_t *ret_size, bool *ret_converted,
-		     struct tdx_diag *diag)
+/* Joins the separate pair and parses the result, its own bytes. */
+static int load_separate(const struct tdx_store_entry *e, enum tdx_image_format want,
+			 uint8_t **ret_data, size_t *ret_size, struct tdx_image *ret_img,
+			 struct tdx_diag *diag)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	struct tdx_image img;
 	size_t size;
+	int r;
+
+	r = join_separate(e, want, &data, &size, diag);
+	if (r < 0)
+		return r;
+	r = tdx_image_parse(data, size, &img, diag);
+	if (r < 0) {
+		tdx_diag_prefix(diag, e->bin_path);
+		return r;
+	}
+	*ret_img = img;
+	*ret_data = TAKE_PTR(data);
+	*ret_size = size;
+	return 0;
+}
+
+/*
+ * Reads the blob and converts it when the kernel wants the other format.
+ * *ret_img is the parse of the bytes returned: of the blob as read, or of
+ * the converted image (parsed once more, its own bytes). Parsing checks the
+ * RSA signature, so the blob as read is not parsed twice.
+ */
+static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want,
+		     uint8_t **ret_data, size_t *ret_size, struct tdx_image *ret_img,
+		     bool *ret_converted, struct tdx_diag *diag)
+{
+	_cleanup_free_ uint8_t *data = NULL, *converted = NULL;
+	struct tdx_image img;
+	size_t size, converted_size;
 	int r;
 
 	if (e->keep_reads && e->kept_fd >= 0)
@@ -761,17 +790,25 @@ static int load_blob(const struct tdx_store_entry *e, enum tdx_image_format want
 	if (r >= 0)
 		r = tdx_image_parse(data, size, &img, diag);
 	if (r >= 0 && img.format != want) {
-		r = tdx_image_convert(&img, want, ret_data, ret_size, diag);
+		r = tdx_image_convert(&img, want, &converted, &converted_size, diag);
 		if (r >= 0)
+			r = tdx_image_parse(converted, converted_size, &img, diag);
+		if (r >= 0) {
+			free(data);
+			data = TAKE_PTR(converted);
+			size = converted_size;
 			*ret_converted = true;
-	} else if (r >= 0) {
-		*ret_data = TAKE_PTR(data);
-		*ret_size = size;
+		}
+	} else if (r >= 0)
 		*ret_converted = false;
-	}
-	if (r < 0)
+	if (r < 0) {
 		tdx_diag_prefix(diag, e->blob_path);
-	return r;
+		return r;
+	}
+	*ret_img = img;
+	*ret_data = TAKE_PTR(data);
+	*ret_size = size;
+	return 0;
 }
 
 /*
@@ -811,25 +848,22 @@ int tdx_store_entry_load_image(const struct tdx_store_entry *e, enum tdx_image_f
 	_cleanup_free_ uint8_t *data = NULL;
 	bool converted = false;
 	struct tdx_image img;
-	size_t size;
+	size_t size = 0;
 	int r;
 
 	if (want != TDX_IMAGE_FORMAT_V1 && want != TDX_IMAGE_FORMAT_V2)
 		return tdx_diag_set(diag, -EINVAL, "image format 0x%x is not 0x100 or 0x200",
 				    (unsigned)want);
+	/* Whatever path produced the bytes, img is the parse of these exact bytes. */
 	if (e->blob_path)
-		r = load_blob(e, want, &data, &size, &converted, diag);
+		r = load_blob(e, want, &data, &size, &img, &converted, diag);
 	else if (e->bin_path && e->sigstruct_path)
-		r = join_separate(e, want, &data, &size, diag);
+		r = load_separate(e, want, &data, &size, &img, diag);
 	else
 		r = tdx_diag_set(diag, -ENOENT, "no image for this version");
 	if (r < 0)
 		return r;
-	/* Whatever path produced the bytes, these exact bytes are what gets checked. */
-	r = tdx_image_parse(data, size, &img, diag);
-	if (r >= 0)
-		r = tdx_image_validate(&img, TDX_VALIDATE_ALL & ~TDX_VALIDATE_SIGNATURE, NULL,
-				       diag);
+	r = tdx_image_validate(&img, TDX_VALIDATE_ALL & ~TDX_VALIDATE_SIGNATURE, NULL, diag);
 	if (r >= 0)
 		r = check_loaded_is_peeked(e, &img.sig, diag);
 	if (r < 0) {

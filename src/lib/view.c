@@ -486,10 +486,12 @@ static int check_budget(const struct tdx_host *h, unsigned reserve, char *error,
 			 "update refused: updates_left: num_remaining_updates is 0; the "
 			 "P-SEAMLDR takes no more runtime updates until the host reboots");
 	else
-		snprintf(error, size,
-			 "update refused: updates_left: %u update%s left and --reserve keeps %u",
-			 h->num_remaining_updates, h->num_remaining_updates == 1 ? "" : "s",
-			 reserve);
+		snprintf(
+			error, size,
+			"update refused: updates_left: %u update%s left and the reserve (Reserve=, "
+			"--reserve) keeps %u",
+			h->num_remaining_updates, h->num_remaining_updates == 1 ? "" : "s",
+			reserve);
 	return -ENOSPC;
 }
 

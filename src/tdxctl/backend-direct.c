@@ -29,6 +29,7 @@ struct direct {
 	struct tdx_plan plan;	      /* update_check's, run by update_run */
 	struct tdx_inhibit_keys held; /* status: the named inhibitors */
 	struct tdx_config *config;    /* tdxd.conf: site rules no path may skip */
+	uint64_t upload_timeout_usec; /* --timeout, else UploadTimeoutSec= */
 };
 
 /* The host and the CPU; the store on demand (status works without one). */
@@ -46,7 +47,9 @@ static int direct_load(struct backend *b, struct direct **ret)
 	/*
 	 * In-process, tdxctl applies tdxd.conf's site rules ([Update]
 	 * ApprovedImages=, [Inhibit] YoungTdSec=) exactly as tdxd does: no path
-	 * may install what the site has not approved.
+	 * may install what the site has not approved. Reserve=, StrictCompat=
+	 * and UploadTimeoutSec= are its defaults: an option given says otherwise
+	 * for this run (--strict-compat can only add to StrictCompat=).
 	 */
 	r = tdx_config_load_all(cli_config_path(), &d->config, &diag);
 	if (r < 0)
@@ -64,12 +67,13 @@ static int direct_load(struct backend *b, struct direct **ret)
 				.trusted_keys = &o->trusted_keys,
 				.allow_debug = o->allow_debug,
 				.reinstall = o->reinstall,
-				.strict_compat = o->strict_compat,
+				.strict_compat = o->strict_compat || d->config->strict_compat,
 				.approved = d->config->fleet.approved,
 				.n_approved = d->config->fleet.n_approved,
 			},
-		.reserve = o->reserve,
+		.reserve = o->reserve_set ? o->reserve : d->config->reserve,
 	};
+	d->upload_timeout_usec = o->timeout_set ? o->timeout_usec : d->config->upload_timeout_usec;
 	if (!o->cpu_signature_set)
 		d->in.cpu_err = tdx_cpu_signature(&d->in.cpu_signature);
 	*ret = d;
@@ -337,10 +341,10 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 		.host = d->host,
 		.store = d->store,
 		.policy = d->in.policy,
-		.reserve = o->reserve,
+		.reserve = d->in.reserve,
 		.lock_wait = o->wait_lock,
 		.young_td_usec = d->config->inhibit_young_td_usec,
-		.fw = {.timeout_usec = o->timeout_usec,
+		.fw = {.timeout_usec = d->upload_timeout_usec,
 		       .poll_initial_usec = TDX_FWUPLOAD_DEFAULT_POLL_INITIAL_USEC,
 		       .poll_max_usec = TDX_FWUPLOAD_DEFAULT_POLL_MAX_USEC,
 		       .progress = hop_progress,
@@ -362,7 +366,7 @@ static int direct_update_run(struct backend *b, const char *target, json_object 
 		.results = results,
 		.n_results = done,
 		.error = r < 0 ? (diag.msg[0] ? diag.msg : strerror(-r)) : NULL,
-		.upload_timeout_usec = o->timeout_usec,
+		.upload_timeout_usec = d->upload_timeout_usec,
 	});
 	/* The lock is the one refusal a flag of ours can wait out. */
 	b->refusal_hint = r == -EWOULDBLOCK ? "; pass --wait-lock to wait for it" : NULL;

@@ -17,6 +17,7 @@
 #include <tdx/json.h>
 #include "log.h"
 #include "render.h"
+#include "seconds.h"
 #include "verbs.h"
 
 /* The colours of systemctl: green active, grey inactive, red failed. */
@@ -454,10 +455,13 @@ void render_hop_line(const struct render_ctx *c, json_object *hop)
 
 	fprintf(c->out, "%s -> %s: %s%s%s", str_or(hop, "from", "?"), str_or(hop, "to", "?"),
 		fatal ? ansi(c, ANSI_HIGHLIGHT_RED) : "", outcome, fatal ? ansi_off(c) : "");
-	if (attempted)
-		fprintf(c->out, " (write %.2f s, install %.2f s)",
-			get_double(hop, "write_ms") / 1000.0,
-			get_double(hop, "install_ms") / 1000.0);
+	if (attempted) {
+		char w[SECONDS_STRING_MAX], i[SECONDS_STRING_MAX];
+
+		fprintf(c->out, " (write %s s, install %s s)",
+			seconds_format(get_double(hop, "write_ms"), w),
+			seconds_format(get_double(hop, "install_ms"), i));
+	}
 	if (get_int(hop, "remaining_after", &left))
 		fprintf(c->out, ", %" PRId64 " update%s left", left, left == 1 ? "" : "s");
 	if (attempted && get_str(hop, "error"))

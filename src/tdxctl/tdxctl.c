@@ -194,6 +194,7 @@ static int parse_option(int c, const char *optarg_value)
 		if (tdx_parse_uint32(optarg_value, &arg.reserve) < 0)
 			return log_error(-EINVAL, "--reserve: \"%s\" is not a number",
 					 optarg_value);
+		arg.reserve_set = true;
 		return 1;
 	case ARG_STRICT_COMPAT:
 		direct_only_option("--strict-compat");
@@ -222,6 +223,7 @@ static int parse_option(int c, const char *optarg_value)
 		if (parse_timeout(optarg_value, &arg.timeout_usec) < 0)
 			return log_error(-EINVAL, "--timeout: \"%s\" is not a number of seconds",
 					 optarg_value);
+		arg.timeout_set = true;
 		return 1;
 	case ARG_WAIT_LOCK:
 		direct_only_option("--wait-lock");

@@ -35,6 +35,7 @@ struct tdxctl_options {
 	bool cpu_signature_set;
 	uint32_t cpu_signature;
 	unsigned reserve;
+	bool reserve_set; /* --reserve given: else tdxd.conf's Reserve= */
 	bool strict_compat;
 	bool json;
 	bool color; /* colour in the text (never with json) */
@@ -44,6 +45,7 @@ struct tdxctl_options {
 	bool allow_debug;
 	bool reinstall;
 	uint64_t timeout_usec;
+	bool timeout_set; /* --timeout given: else tdxd.conf's UploadTimeoutSec= */
 	bool wait_lock;
 	enum tdx_image_format format;
 	struct tdx_trusted_keys trusted_keys; /* signing keys to trust (default: Intel's) */

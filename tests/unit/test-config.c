@@ -463,6 +463,27 @@ static void test_dropins_merge(void **state)
 	tree_remove(&t);
 }
 
+/*
+ * The files read are listed whether or not the main file is there: without
+ * it, only the drop-ins (the loader says whether it found the main file; no
+ * second look at the path).
+ */
+static void test_dropins_without_main_file(void **state)
+{
+	_cleanup_(tdx_config_freep) struct tdx_config *c = NULL;
+	struct tdx_diag diag = {};
+	struct dropin_tree t;
+
+	tree_make(&t);
+	tree_put(&t, 1, "10-vendor.conf", "[Update]\nReserve=3\n");
+	assert_int_equal(tree_load(&t, &c, &diag), 0);
+	assert_int_equal(c->reserve, 3);
+	assert_int_equal(c->n_sources, 1);
+	assert_non_null(strstr(c->sources[0], "d1/tdxd.conf.d/10-vendor.conf"));
+	assert_null(c->sources[1]);
+	tree_remove(&t);
+}
+
 /* A bad value in a drop-in rejects the whole configuration and names the file. */
 static void test_dropins_bad_value_names_file(void **state)
 {
@@ -521,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_enum_names),
 		cmocka_unit_test(test_approved_images),
 		cmocka_unit_test(test_dropins_merge),
+		cmocka_unit_test(test_dropins_without_main_file),
 		cmocka_unit_test(test_dropins_bad_value_names_file),
 		cmocka_unit_test(test_dropin_dirs_for),
 	};

@@ -173,7 +173,8 @@ static void test_update_check_refusals(void **state)
 	/* one slot left and a reserve of one: the budget rule, with the pre-flight's words */
 	host_fixture_init(&f, &(struct fixture_spec){.layout = TDX_ABI_MAINLINE, .remaining = "1"});
 	want_check(&f, true, TDX_RESULT_REFUSED,
-		   "update refused: updates_left: 1 update left and --reserve keeps 1");
+		   "update refused: updates_left: 1 update left and the reserve (Reserve=, "
+		   "--reserve) keeps 1");
 	f.in.reserve = 0;
 	/* a slot, but no store: the store's line */
 	want_check(&f, true, TDX_RESULT_REFUSED, "/nowhere/store: No such file or directory");
