@@ -54,6 +54,8 @@ def report(res):
         show("floor: /bin/true beside the tdxd runs", wall["floor_true_bus"])
     floor = show("floor: /bin/true, the boot's floor (pooled)",
                  wall["floor_true"] + wall.get("floor_true_bus", []))
+    if "floor_true_norandom" in wall:
+        show("floor: /bin/true, ASLR off (setarch -R)", wall["floor_true_norandom"])
     show("floor: python3 -c pass", wall["floor_python"], extra=f"  ({statistics.median(wall['floor_python']) / floor:.1f}x true)")
     for b in builds:
         print(f"--- {b} ---")
@@ -74,6 +76,13 @@ def report(res):
                 show(f"{b}:   kernel done -> tdxctl exited", delays[key])
         if f"{b}_bus_status" in wall:
             show(f"{b}: tdxctl status through tdxd", wall[f"{b}_bus_status"])
+        key = f"{b}_direct_update_norandom"
+        if key in wall and "floor_true_norandom" in wall:
+            floor_nr = statistics.median(wall["floor_true_norandom"])
+            med = show(f"{b}: --direct update overhead, ASLR off", [w - ims for w in wall[key]])
+            print(f"{'':50s} {med / floor_nr:.2f}x /bin/true with ASLR off "
+                  f"({floor_nr:.1f} ms): TCG keeps its translations between runs")
+            multiples[f"{b}: --direct update overhead, ASLR off"] = med / floor_nr
     try:
         notice = sum(load(f"{res}/notice.txt", "notice_us").values(), [])
         install = sum(load(f"{res}/notice.txt", "install_us").values(), [])

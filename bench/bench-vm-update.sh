@@ -11,7 +11,9 @@
 #    (tdx_host_sim's completed_ns, CLOCK_MONOTONIC) to tdxctl's exit as
 #    wait4 sees it (an upper bound: it includes verification, output, exit);
 #    and of the library engine alone (bench-vm-notice);
-#  - tdxctl status through tdxd and --direct.
+#  - tdxctl status through tdxd and --direct;
+#  - /bin/true and --direct update again with address-space randomisation
+#    off, to show how much of the cost is TCG translating code per exec.
 # Every run is timed by bench-exec (fork/exec/wait4, no shell and no clock
 # process inside the window). The guest reads its root, tdxctl and its
 # libraries included, over 9p (virtio), read-only under a tmpfs overlay: exec
@@ -71,10 +73,11 @@ python3=$(command -v python3)
 
 # timed LABEL CMD...: one bench-exec line, labelled, into /results/times.txt.
 # status tells the state by its exit code (0, or 10-12 with an update pending).
+timer=("$X")
 timed() {
 	local label=$1 line
 	shift
-	line=$("$X" "$@") || { echo "bench-exec failed: $*"; exit 1; }
+	line=$("${timer[@]}" "$@") || { echo "bench-exec failed: $*"; exit 1; }
 	case $label:$line in
 	*" exit 0" | *_status:*" exit 1"[012]) ;;
 	*) echo "$label: $* failed: $line"; "$@"; exit 1 ;;
@@ -121,6 +124,20 @@ for i in $(seq 1 "$runs"); do
 		detection "${name}_direct_update"
 	done
 done
+# The same with address-space randomisation off (setarch -R runs bench-exec,
+# whose children inherit it): QEMU then keeps its translation of a program's
+# code from one run to the next. Not how a host runs tdxctl; it shows how
+# much of the figures above is TCG translating code again on every exec.
+timer=(setarch -R "$X")
+for i in $(seq 1 "$runs"); do
+	timed floor_true_norandom /bin/true
+	for b in $builds; do
+		name=${b%%=*} t=${b#*=}/src/tdxctl/tdxctl
+		fresh
+		timed "${name}_direct_update_norandom" "$t" --direct --store "$cat" update 1.5.20 --yes
+	done
+done
+timer=("$X")
 unset DBUS_SYSTEM_BUS_ADDRESS
 # Through tdxd, alternating run by run like --direct: one private bus and
 # daemon per build, all started first; every pair but the one being timed is
