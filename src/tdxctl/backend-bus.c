@@ -354,6 +354,12 @@ static int job_run_follow(struct backend *b, const char *target, const char *lab
 	if (r < 0)
 		return backend_fail(b, r, "cannot follow tdxd's jobs: %s", strerror(-r));
 	r = bus_client_update(s->bus, target, b->opts, &job, &diag);
+	if (r == -ETIMEDOUT)
+		/* Unanswered is not refused: tdxd may have started the job. */
+		return backend_fail(b, -ETIMEDOUT,
+				    "tdxd did not answer Update in time (%s); an update may have "
+				    "started: run 'tdxctl status' before anything else",
+				    diag.msg);
 	if (r < 0)
 		return backend_fail(b, refused, "update refused: %s", diag.msg);
 	w.path = job;

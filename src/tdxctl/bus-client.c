@@ -153,8 +153,21 @@ int bus_client_update(sd_bus *bus, const char *target, const struct tdxctl_optio
 					  "b", o->allow_debug, "reinstall", "b", o->reinstall);
 	if (r < 0)
 		return tdx_diag_set(diag, r, "Update: %s", strerror(-r));
-	/* polkit may ask a human: no bus timeout. */
-	r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
+	/*
+	 * sd-bus's default timeout (25 s, $SYSTEMD_BUS_TIMEOUT), as for every other
+	 * call: tdxctl never asks for interactive authorization, so polkit answers
+	 * without a human, and Update returns its job at once. A tdxd that does not
+	 * answer must not hang a timer's tdxctl forever; the caller reports the
+	 * update's state as unknown then (the call may have started a job).
+	 */
+	r = sd_bus_call(bus, m, 0, &e, &reply);
+	if (r < 0 && (r == -ETIMEDOUT ||
+		      sd_bus_error_has_names(&e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+					     "org.freedesktop.DBus.Error.TimedOut")))
+		/* Sent and never answered (or tdxd died on it): not "unreachable". */
+		return tdx_diag_set(diag, -ETIMEDOUT, "%s",
+				    sd_bus_error_is_set(&e) && e.message ? e.message
+									 : strerror(-r));
 	if (r < 0)
 		return bus_client_failed(&e, r, "Update", diag);
 	r = sd_bus_message_read(reply, "o", &job);

@@ -98,4 +98,26 @@ done
 CHECKS=$((CHECKS + 1))
 "${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
 cmp -s "$OUT" "$WORK/history-before" || fail "refusals added history: $(cat "$OUT")"
+
+# A tdxd that does not answer: Update is not waited for forever (a timer's
+# tdxctl would hang), and unanswered is not "refused" nor "not reachable":
+# the call may have started a job, so the state is unknown (exit 5, one line).
+# sd-bus's default method timeout is 25 s; $SYSTEMD_BUS_TIMEOUT shortens it.
+# Up to date, so the Updates tdxd answers once resumed start no job.
+host_is version=1.5.08
+kill -STOP "$TDXD_PID"
+for args in "update --yes 1.5.08" "update --dry-run 1.5.08"; do
+	# shellcheck disable=SC2086 # the words of args are the arguments
+	SYSTEMD_BUS_TIMEOUT=2 run $args
+	expect_rc 5 "$args with tdxd stopped"
+	expect_grep "$ERR" "tdxd did not answer Update in time"
+	expect_grep "$ERR" "tdxctl status"
+	expect_one_error_line
+done
+kill -CONT "$TDXD_PID"
+# The refusals it then sends go to callers that are gone: tdxd carries on.
+expect_prop ModuleVersion '"1.5.08"'
+CHECKS=$((CHECKS + 1))
+"${BUSCTL[@]}" call "${DEST[@]}" History >"$OUT"
+cmp -s "$OUT" "$WORK/history-before" || fail "the unanswered Updates added history: $(cat "$OUT")"
 bus_finish
