@@ -243,6 +243,14 @@ expect_prop() {
 	[ "$got" = "$2" ] || fail "property $1 is '$got', expected '$2'"
 }
 
+# tdxctl_to NAME ARGS...: runs tdxctl, stdout/stderr/exit code in $WORK/NAME.{out,err,rc}.
+tdxctl_to() {
+	local name=$1
+	shift
+	"$TDXCTL" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+	echo $? >"$WORK/$name.rc"
+}
+
 # call [busctl call args after the interface...]: sets $RC, $OUT, $ERR.
 call() {
 	"${BUSCTL[@]}" call "${DEST[@]}" "$@" >"$OUT" 2>"$ERR"

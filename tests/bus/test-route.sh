@@ -19,14 +19,6 @@ normalize() {
 		-e 's/"(write_ms|install_ms)":[0-9.]+/"\1":T/' -e 's/"polls":[0-9]+/"polls":N/' "$1"
 }
 
-# tdxctl_to NAME ARGS...: runs tdxctl, stdout/stderr/exit code in $WORK/NAME.{out,err,rc}.
-tdxctl_to() {
-	local name=$1
-	shift
-	"$TDXCTL" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
-	echo $? >"$WORK/$name.rc"
-}
-
 # expect_same WHAT WANT_RC: the bus run and the --direct run agree, and exit WANT_RC.
 expect_same() {
 	local what=$1 want=$2 rb rd

@@ -30,14 +30,6 @@ monitor_calls() {
 		"$WORK/monitor.raw" >"$MON"
 }
 
-# tdxctl_to NAME ARGS...: stdout/stderr/exit code in $WORK/NAME.{out,err,rc}.
-tdxctl_to() {
-	local name=$1
-	shift
-	"$TDXCTL" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
-	echo $? >"$WORK/$name.rc"
-}
-
 # expect_same_refusal WHAT WANT_RC ARGS...: through tdxd as with --direct.
 expect_same_refusal() {
 	local what=$1 want=$2 f

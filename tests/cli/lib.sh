@@ -48,6 +48,20 @@ expect_fw_untouched() {
 		fail "$2: something was written to $1: data $(stat -c %s "$1/data") bytes, loading '$(cat "$1/loading")'"
 }
 
+# make_strict_store DIR: a store of 1.5.06 and 1.5.08 whose mapping (DIR.json)
+# lists 1.5.04 as the only version 1.5.08 is strictly compatible with, for
+# --strict-compat and tdxd.conf's StrictCompat=.
+make_strict_store() {
+	cat >"$1.json" <<'JSON'
+{ "tdx_module_releases": [
+  { "version": "1.5.06", "min_module_version_for_td_preserving": "1.5.01",
+    "min_seamldr_versions": ["1.5.00"] },
+  { "version": "1.5.08", "min_module_version_for_td_preserving": "1.5.01",
+    "min_seamldr_versions": ["1.5.00"], "strict_compat_versions": ["1.5.04"] } ] }
+JSON
+	"$CLI_MKSTORE" "$1" --mapping="$1.json" 1.5.06 1.5.08
+}
+
 # run ARGS...: runs tdxctl, sets $RC, $OUT (stdout file), $ERR (stderr file).
 OUT=$WORK/stdout
 ERR=$WORK/stderr

@@ -56,14 +56,7 @@ run list --json --reinstall
 expect_json '.candidates[3].installable' true
 
 # --strict-compat: 1.5.08 lists only 1.5.04 as strictly compatible.
-cat >"$WORK/strict.json" <<'JSON'
-{ "tdx_module_releases": [
-  { "version": "1.5.06", "min_module_version_for_td_preserving": "1.5.01",
-    "min_seamldr_versions": ["1.5.00"] },
-  { "version": "1.5.08", "min_module_version_for_td_preserving": "1.5.01",
-    "min_seamldr_versions": ["1.5.00"], "strict_compat_versions": ["1.5.04"] } ] }
-JSON
-"$CLI_MKSTORE" "$WORK/strict" --mapping="$WORK/strict.json" 1.5.06 1.5.08 || exit 1
+make_strict_store "$WORK/strict" || exit 1
 run list --json --store "$WORK/strict"
 expect_json '.candidates[0].installable' true
 run list --json --strict-compat --store "$WORK/strict"

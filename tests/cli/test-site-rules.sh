@@ -42,14 +42,7 @@ expect_rc 1 "--reserve=2 over Reserve=0"
 expect_fw_untouched "$fw" "update under --reserve=2"
 
 # StrictCompat=: 1.5.08 is strictly compatible with 1.5.04 only.
-cat >"$WORK/strict.json" <<'JSON'
-{ "tdx_module_releases": [
-  { "version": "1.5.06", "min_module_version_for_td_preserving": "1.5.01",
-    "min_seamldr_versions": ["1.5.00"] },
-  { "version": "1.5.08", "min_module_version_for_td_preserving": "1.5.01",
-    "min_seamldr_versions": ["1.5.00"], "strict_compat_versions": ["1.5.04"] } ] }
-JSON
-"$CLI_MKSTORE" "$WORK/strict" --mapping="$WORK/strict.json" 1.5.06 1.5.08 || exit 1
+make_strict_store "$WORK/strict" || exit 1
 rm "$TDXD_CONFIG"
 run list --json --store "$WORK/strict"
 expect_json '.candidates[0].installable' true

@@ -398,6 +398,23 @@ static void test_hostile_spellings_ignored(void **state)
 	assert_int_equal(synth_remove_tree(root), 0);
 }
 
+/* The hostile store made in s, and its 1.5.06 entry, looked up or scanned (*ret_store). */
+static struct tdx_store_entry *entry_1_5_06(struct test_store *s, bool looked_up,
+					    struct tdx_store **ret_store)
+{
+	struct tdx_version v = V("1.5.06");
+	struct tdx_store_entry *e;
+
+	assert_int_equal(test_store_make(hostile_mapping, s), 0);
+	if (looked_up)
+		assert_int_equal(tdx_store_lookup(s->root, &v, 1, ret_store, NULL), 0);
+	else
+		assert_int_equal(tdx_store_scan(s->root, ret_store, NULL), 0);
+	e = tdx_store_find(*ret_store, &v);
+	assert_non_null(e);
+	return e;
+}
+
 /*
  * A looked-up target is read once: replaced on disk after its peek, it is
  * still verified from the sigstruct first read and loaded from the file
@@ -407,17 +424,13 @@ static void test_hostile_spellings_ignored(void **state)
 static void test_target_read_once(void **state)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *look = NULL;
-	struct tdx_version v = V("1.5.06");
 	_cleanup_free_ uint8_t *data = NULL;
 	struct tdx_store_entry *e;
 	struct test_store s = {};
 	struct tdx_image img;
 	size_t size;
 
-	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
-	assert_int_equal(tdx_store_lookup(s.root, &v, 1, &look, NULL), 0);
-	e = tdx_store_find(look, &v);
-	assert_non_null(e);
+	e = entry_1_5_06(&s, true, &look);
 	assert_int_equal(tdx_store_entry_peek(e, NULL), 0);
 	assert_int_equal(e->sig.seam_svn, 0x0506);
 	/* another version's image takes the name, as an rsync of the store would */
@@ -442,7 +455,6 @@ static void test_target_read_once(void **state)
 static void load_after_rewrite(bool looked_up)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *st = NULL;
-	struct tdx_version v = V("1.5.06");
 	_cleanup_free_ uint8_t *data = NULL;
 	struct tdx_diag d = {""};
 	struct tdx_store_entry *e;
@@ -450,13 +462,7 @@ static void load_after_rewrite(bool looked_up)
 	struct tdx_image img;
 	size_t size = 0;
 
-	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
-	if (looked_up)
-		assert_int_equal(tdx_store_lookup(s.root, &v, 1, &st, NULL), 0);
-	else
-		assert_int_equal(tdx_store_scan(s.root, &st, NULL), 0);
-	e = tdx_store_find(st, &v);
-	assert_non_null(e);
+	e = entry_1_5_06(&s, looked_up, &st);
 	assert_int_equal(tdx_store_entry_verify(e, NULL), 0);
 	assert_int_equal(e->sig.seam_svn, 0x0506);
 	overwrite_in_place(s.root, "joined_files/1.5/tdx_module_1.5.08.blob",
@@ -485,17 +491,13 @@ static void test_scan_rewritten_in_place(void **state)
 static void test_load_needs_peek(void **state)
 {
 	_cleanup_(tdx_store_freep) struct tdx_store *st = NULL;
-	struct tdx_version v = V("1.5.06");
 	_cleanup_free_ uint8_t *data = NULL;
 	struct tdx_store_entry *e;
 	struct test_store s = {};
 	struct tdx_image img;
 	size_t size;
 
-	assert_int_equal(test_store_make(hostile_mapping, &s), 0);
-	assert_int_equal(tdx_store_scan(s.root, &st, NULL), 0);
-	e = tdx_store_find(st, &v);
-	assert_non_null(e);
+	e = entry_1_5_06(&s, false, &st);
 	assert_int_equal(
 		tdx_store_entry_load_image(e, TDX_IMAGE_FORMAT_V1, &data, &size, &img, NULL, NULL),
 		-ESTALE);
