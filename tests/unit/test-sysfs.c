@@ -36,11 +36,15 @@ static void test_path_join(void **state)
 	assert_string_equal(c, "root");
 }
 
-/* Byte for byte what asprintf("%s/%s") gave: slashes kept, doubled or not (store paths in messages). */
+/* Byte for byte what asprintf("%s/%s") gave: slashes kept, doubled or not (store paths in
+ * messages). */
 static void test_strjoin(void **state)
 {
-	const char *parts[][2] = {{"/srv/store", "mapping_file.json"}, {"/srv/store/", "x"},
-				  {"/", "/x"}, {"", ""}, {"a", ""}};
+	const char *parts[][2] = {{"/srv/store", "mapping_file.json"},
+				  {"/srv/store/", "x"},
+				  {"/", "/x"},
+				  {"", ""},
+				  {"a", ""}};
 
 	(void)state;
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
@@ -58,7 +62,8 @@ static void test_strjoin(void **state)
 	}
 }
 
-/* strerror()'s words (the tests run in the C locale, as tdxctl and tdxd do), unknown numbers too. */
+/* strerror()'s words (the tests run in the C locale, as tdxctl and tdxd do), unknown numbers too.
+ */
 static void test_errno_text(void **state)
 {
 	(void)state;
