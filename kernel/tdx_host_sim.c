@@ -131,6 +131,7 @@ struct sim_state {
 	u64 uploads;	  /* images received by .write, whatever happened next */
 	u64 updates;	  /* successful installs */
 	u64 fatal;	  /* updates that lost the module */
+	u64 received_ns;  /* CLOCK_MONOTONIC when .write received the last image */
 	u64 completed_ns; /* CLOCK_MONOTONIC when the last update finished */
 	u32 td_builds;	  /* TD builds in progress (debugfs td_build): an update now corrupts a TD */
 	char last_result[160];
@@ -187,6 +188,7 @@ static void sim_reset_state(void)
 	sim.uploads = 0;
 	sim.updates = 0;
 	sim.fatal = 0;
+	sim.received_ns = 0;
 	sim.completed_ns = 0;
 	sim.td_builds = 0;
 	strscpy(sim.last_result, "none", sizeof(sim.last_result));
@@ -671,6 +673,7 @@ static int sim_install(const u8 *data, size_t size)
 	int r;
 
 	mutex_lock(&sim.lock);
+	sim.received_ns = ktime_get_ns();
 	sim.uploads++;
 	inject = sim.inject;
 	hang = sim.hang_ms;
@@ -895,6 +898,7 @@ static int state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "uploads %llu\n", sim.uploads);
 	seq_printf(m, "updates %llu\n", sim.updates);
 	seq_printf(m, "fatal %llu\n", sim.fatal);
+	seq_printf(m, "received_ns %llu\n", sim.received_ns);
 	seq_printf(m, "completed_ns %llu\n", sim.completed_ns);
 	seq_printf(m, "last_result %s\n", sim.last_result);
 	seq_printf(m, "td_builds %u\n", sim.td_builds);
@@ -921,6 +925,7 @@ static void sim_debugfs_init(void)
 	debugfs_create_file("state", 0444, sim_debugfs, NULL, &state_fops);
 	debugfs_create_file("uploads", 0444, sim_debugfs, &sim.uploads, &u64_ro_fops);
 	debugfs_create_file("updates", 0444, sim_debugfs, &sim.updates, &u64_ro_fops);
+	debugfs_create_file("received_ns", 0444, sim_debugfs, &sim.received_ns, &u64_ro_fops);
 	debugfs_create_file("completed_ns", 0444, sim_debugfs, &sim.completed_ns, &u64_ro_fops);
 }
 

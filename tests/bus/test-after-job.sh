@@ -10,11 +10,12 @@ standard_setup
 start_fake_kernel success 1.5.08
 fk=${PIDS[-1]}
 
-# The caller asks on the connection that followed the job, right after Finished.
+# The caller asks on the connection that followed the job, right after Finished;
+# the job's history record and installed.json were on disk when Finished came.
 CHECKS=$((CHECKS + 1))
-got=$("$UPDATE_FOLLOW" 1.5.08 2>"$ERR") || fail "update-follow: $(cat "$ERR")"
-[ "$got" = "success 1.5.08" ] ||
-	fail "right after Finished the caller read '$got', expected 'success 1.5.08'"
+got=$("$UPDATE_FOLLOW" 1.5.08 "$WORK/state" 2>"$ERR") || fail "update-follow: $(cat "$ERR")"
+[ "$got" = "success 1.5.08 history installed" ] ||
+	fail "right after Finished the caller read '$got', expected 'success 1.5.08 history installed'"
 expect_prop UpdateState '"idle"'
 expect_prop BestUpdate '"1.5.10"'
 kill "$fk"

@@ -6,9 +6,14 @@
  * connection, and prints "RESULT MODULE_VERSION". tdxd refreshes after
  * Finished only once its caller has gone or sent something (job-after.c):
  * this read must see the refreshed cache, never the one from before the job.
- *   update-follow TARGET
+ * With STATE_DIR, the moment Finished is dispatched (before anything else is
+ * sent) it also checks tdxd's files there: a caller that has seen Finished
+ * must find the job's history record and installed.json already written; it
+ * then prints " history installed" after the version, "-" for each missing.
+ *   update-follow TARGET [STATE_DIR]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +24,31 @@
 struct follow {
 	char *job;
 	char *result;
+	const char *target;
+	const char *state_dir;
+	bool history, installed;
 };
+
+/* Whether the file FILE in dir, with its white space removed, contains key:"value". */
+static bool file_has(const char *dir, const char *file, const char *key, const char *value)
+{
+	char path[4096], want[256], text[1 << 16];
+	size_t n = 0;
+	FILE *f;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(want, sizeof(want), "\"%s\":\"%s\"", key, value);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while ((c = fgetc(f)) != EOF && n < sizeof(text) - 1)
+		if (c != ' ' && c != '\n' && c != '\t')
+			text[n++] = (char)c;
+	text[n] = '\0';
+	fclose(f);
+	return strstr(text, want) != NULL;
+}
 
 static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -30,6 +59,10 @@ static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	    sd_bus_message_read(m, "ss", &result, &document) < 0)
 		return 0;
 	f->result = strdup(result);
+	if (f->state_dir) {
+		f->history = file_has(f->state_dir, "history.json", "to", f->target);
+		f->installed = file_has(f->state_dir, "installed.json", "version", f->target);
+	}
 	return 0;
 }
 
@@ -44,13 +77,13 @@ int main(int argc, char **argv)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	struct follow f = {};
+	struct follow f = {.target = argv[1], .state_dir = argc > 2 ? argv[2] : NULL};
 	sd_bus *bus = NULL;
 	const char *path;
 	char *version = NULL;
 	int r;
 
-	if (argc != 2)
+	if (argc < 2 || argc > 3)
 		return 2;
 	r = sd_bus_open_system(&bus);
 	if (r < 0)
@@ -76,7 +109,10 @@ int main(int argc, char **argv)
 				       "ModuleVersion", &e, &version);
 	if (r < 0)
 		return fail("ModuleVersion", &e, r);
-	printf("%s %s\n", f.result, version);
+	printf("%s %s", f.result, version);
+	if (f.state_dir)
+		printf(" %s %s", f.history ? "history" : "-", f.installed ? "installed" : "-");
+	printf("\n");
 	free(version);
 	free(f.result);
 	free(f.job);
