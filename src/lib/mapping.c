@@ -13,6 +13,7 @@
 #include <tdx/image.h>
 #include <tdx/mapping.h>
 #include "mapping-internal.h"
+#include "sort-util.h"
 
 /* JSON paths for messages, each level sized to hold the one above plus its suffix. */
 #define RELEASE_PATH_LEN 48			 /* "tdx_module_releases[N]" */
@@ -247,7 +248,7 @@ int tdx_mapping_take_releases(struct tdx_parsed_release *p, size_t n, struct tdx
 {
 	int r;
 
-	qsort(p, n, sizeof(*p), cmp_parsed);
+	tdx_sort(p, n, sizeof(*p), cmp_parsed);
 	for (size_t i = 1; i < n; i++)
 		if (tdx_version_equal(&p[i - 1].r.version, &p[i].r.version)) {
 			char vs[TDX_VERSION_STRING_MAX];

@@ -25,6 +25,7 @@
 #include <tdx/sysfs.h>
 #include <tdx/store.h>
 
+#include "sort-util.h"
 #include "store-internal.h"
 
 char *tdx_store_series_name(const struct tdx_version *v, char buf[static TDX_VERSION_STRING_MAX])
@@ -154,7 +155,7 @@ int tdx_store_lookup(const char *root, const struct tdx_version *versions, size_
 		return -ENOMEM;
 	if (n_versions > 0)
 		memcpy(sorted, versions, n_versions * sizeof(*sorted));
-	qsort(sorted, n_versions, sizeof(*sorted), cmp_version);
+	tdx_sort(sorted, n_versions, sizeof(*sorted), cmp_version);
 	/* O_PATH: the scan needs no read permission on the root either */
 	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; rfd >= 0 && i < n_versions; i++) {

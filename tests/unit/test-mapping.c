@@ -162,6 +162,9 @@ static void test_synthetic_catalog(void **state)
 #define OK_REL                                                                             \
 	"{\"version\": \"1.5.06\", \"min_module_version_for_td_preserving\": \"1.5.01\", " \
 	"\"min_seamldr_versions\": [\"1.5.00\"]}"
+#define OK_REL_08                                                                          \
+	"{\"version\": \"1.5.08\", \"min_module_version_for_td_preserving\": \"1.5.01\", " \
+	"\"min_seamldr_versions\": [\"1.5.00\"]}"
 
 static const struct {
 	const char *name;
@@ -235,6 +238,10 @@ static const struct {
 	 -EINVAL, "tdx_module_releases[0].tdx_feature0: expected a string, got int"},
 	{"duplicate", RELEASE(OK_REL ", " OK_REL), -EINVAL,
 	 "tdx_module_releases[1].version: \"1.5.06\" duplicates tdx_module_releases[0]"},
+	/* Out of order, so sorted first (in order, the sort is skipped): still the later one named.
+	 */
+	{"duplicate unsorted", RELEASE(OK_REL_08 ", " OK_REL ", " OK_REL_08), -EINVAL,
+	 "tdx_module_releases[2].version: \"1.5.08\" duplicates tdx_module_releases[0]"},
 };
 
 static void test_bad_inputs(void **state)
