@@ -25,5 +25,12 @@ int tdx_diag_set(struct tdx_diag *diag, int err, const char *fmt, ...) _printf_(
 char *tdx_utf8_sanitize(char *s);
 /* Bytes of the valid UTF-8 character at s (1..4; 1 for ASCII and NUL), 0 when it is none. */
 size_t tdx_utf8_char_length(const char *s);
+/*
+ * strerror(err)'s words without its message-catalogue lookup (gettext code
+ * nothing else runs, paid by every short-lived tdxctl; issue 11). Our
+ * programs never call setlocale(), so strerror() answers in English anyway:
+ * the text is the same. Unknown numbers get strerror()'s "Unknown error N".
+ */
+const char *tdx_errno_text(int err);
 /* Prepends "prefix: " to an already set message, unless it starts with it already. */
 void tdx_diag_prefix(struct tdx_diag *diag, const char *prefix);

@@ -11,6 +11,12 @@
 const char *tdx_sysfs_default_root(void);
 /* Joins path components with '/'; malloc'ed, NULL on OOM. Last argument NULL. */
 char *tdx_path_join(const char *first, ...) __attribute__((sentinel));
+/*
+ * Concatenates the strings as they are (no '/' added or folded); malloc'ed,
+ * NULL on OOM. Last argument NULL. asprintf("%s/%s") without the printf
+ * machinery a short-lived tdxctl would run for it alone (issue 11).
+ */
+char *tdx_strjoin(const char *first, ...) __attribute__((sentinel));
 
 /*
  * Reads an attribute (at most TDX_SYSFS_ATTR_MAX bytes), strips one trailing

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config-internal.h"
+#include <tdx/sysfs.h>
 #include <tdx/tdxd-conf.h>
 #include <tdx/image.h>
 
@@ -152,7 +153,8 @@ static int dropins_scan_dir(const char *base, struct dropin **d, size_t *n, stru
 	DIR *dp;
 	int r = 0;
 
-	if (asprintf(&dir, "%s/%s", base, TDX_CONFIG_DROPIN_SUBDIR) < 0)
+	dir = tdx_strjoin(base, "/", TDX_CONFIG_DROPIN_SUBDIR, NULL);
+	if (!dir)
 		return -ENOMEM;
 	dp = opendir(dir);
 	if (!dp)

@@ -5,6 +5,13 @@
 
 #include <tdx/diag.h>
 
+const char *tdx_errno_text(int err)
+{
+	const char *s = strerrordesc_np(err);
+
+	return s ? s : strerror(err);
+}
+
 size_t tdx_utf8_char_length(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;

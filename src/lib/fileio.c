@@ -91,11 +91,11 @@ int tdx_file_open_regular(const char *path, struct stat *ret_st, struct tdx_diag
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot open: %s", strerror(-r));
+		return tdx_diag_set(diag, r, "cannot open: %s", tdx_errno_text(-r));
 	}
 	if (fstat(fd, ret_st) < 0) {
 		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot stat: %s", strerror(-r));
+		return tdx_diag_set(diag, r, "cannot stat: %s", tdx_errno_text(-r));
 	}
 	if (!S_ISREG(ret_st->st_mode))
 		return tdx_diag_set(diag, S_ISDIR(ret_st->st_mode) ? -EISDIR : -EINVAL,
@@ -113,7 +113,7 @@ int tdx_file_open_stat(const char *path, struct stat *ret_st, struct tdx_diag *d
 	/* Blocking again for callers that read() sysfs attributes and files alike. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot clear O_NONBLOCK: %s", strerror(-r));
+		return tdx_diag_set(diag, r, "cannot clear O_NONBLOCK: %s", tdx_errno_text(-r));
 	}
 	return TAKE_FD(fd);
 }
@@ -126,7 +126,7 @@ static int read_all_diag(int fd, size_t max_size, size_t hint, uint8_t **ret_dat
 	if (r == -EFBIG)
 		return tdx_diag_set(diag, r, "file is larger than the %zu-byte limit", max_size);
 	if (r < 0)
-		return tdx_diag_set(diag, r, "cannot read: %s", strerror(-r));
+		return tdx_diag_set(diag, r, "cannot read: %s", tdx_errno_text(-r));
 	return 0;
 }
 
@@ -137,7 +137,7 @@ int tdx_file_read_all_fd(int fd, size_t max_size, size_t hint, uint8_t **ret_dat
 
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		r = negative_errno();
-		return tdx_diag_set(diag, r, "cannot seek: %s", strerror(-r));
+		return tdx_diag_set(diag, r, "cannot seek: %s", tdx_errno_text(-r));
 	}
 	return read_all_diag(fd, max_size, hint, ret_data, ret_size, diag);
 }

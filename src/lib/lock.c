@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -84,13 +85,18 @@ int tdx_lock_acquire(const char *path, bool wait, int *ret_fd)
 int tdx_lock_sibling_path(const char *lock_path, const char *name, char **ret)
 {
 	const char *slash;
+	size_t dir_len;
 	char *p;
 
 	if (!lock_path)
 		lock_path = tdx_lock_default_path();
 	slash = strrchr(lock_path, '/');
-	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - lock_path + 1) : 0, lock_path, name) < 0)
+	dir_len = slash ? (size_t)(slash - lock_path + 1) : 0;
+	p = malloc(dir_len + strlen(name) + 1);
+	if (!p)
 		return -ENOMEM;
+	memcpy(p, lock_path, dir_len);
+	strcpy(p + dir_len, name);
 	*ret = p;
 	return 0;
 }

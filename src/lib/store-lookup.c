@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <tdx/sysfs.h>
 #include <tdx/store.h>
 
 #include "store-internal.h"
@@ -60,9 +61,7 @@ static bool file_entry_exists(int rfd, const char *rel)
 
 static char *path_of(const char *root, const char *rel)
 {
-	char *p;
-
-	return asprintf(&p, "%s/%s", root, rel) < 0 ? NULL : p;
+	return tdx_strjoin(root, "/", rel, NULL);
 }
 
 static int lookup_joined(const struct tdx_store *s, int rfd, const struct tdx_version *v,

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <tdx/sysfs.h>
 #include <tdx/store.h>
 
 #include "fileio-internal.h"
@@ -181,9 +182,7 @@ static bool is_dot(const char *name)
 
 static char *path_join(const char *a, const char *b)
 {
-	char *p;
-
-	return asprintf(&p, "%s/%s", a, b) < 0 ? NULL : p;
+	return tdx_strjoin(a, "/", b, NULL);
 }
 
 static int add_found(struct scan *sc, const struct tdx_version *v, char *blob, char *bin, char *sig)

@@ -55,6 +55,29 @@ char *tdx_path_join(const char *first, ...)
 	return s;
 }
 
+char *tdx_strjoin(const char *first, ...)
+{
+	size_t len = strlen(first) + 1;
+	const char *p;
+	char *s, *q;
+	va_list ap;
+
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *)))
+		len += strlen(p);
+	va_end(ap);
+
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	q = stpcpy(s, first);
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *)))
+		q = stpcpy(q, p);
+	va_end(ap);
+	return s;
+}
+
 /* Reads at most TDX_SYSFS_ATTR_MAX bytes into buf (which holds one more for the NUL). */
 static int read_capped(const char *path, char buf[static TDX_SYSFS_ATTR_MAX + 1])
 {

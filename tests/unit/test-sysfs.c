@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include <tdx/diag.h>
 #include <tdx/macro.h>
 #include <tdx/sysfs.h>
 
@@ -32,6 +34,47 @@ static void test_path_join(void **state)
 	assert_string_equal(a, "/sys/class/firmware/tdx_module");
 	assert_string_equal(b, "/sys/devices");
 	assert_string_equal(c, "root");
+}
+
+/* Byte for byte what asprintf("%s/%s") gave: slashes kept, doubled or not (store paths in
+ * messages). */
+static void test_strjoin(void **state)
+{
+	const char *parts[][2] = {{"/srv/store", "mapping_file.json"},
+				  {"/srv/store/", "x"},
+				  {"/", "/x"},
+				  {"", ""},
+				  {"a", ""}};
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		_cleanup_free_ char *want = NULL;
+		_cleanup_free_ char *got = tdx_strjoin(parts[i][0], "/", parts[i][1], NULL);
+
+		assert_true(asprintf(&want, "%s/%s", parts[i][0], parts[i][1]) >= 0);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	{
+		_cleanup_free_ char *one = tdx_strjoin("only", NULL);
+
+		assert_string_equal(one, "only");
+	}
+}
+
+/* strerror()'s words (the tests run in the C locale, as tdxctl and tdxd do), unknown numbers too.
+ */
+static void test_errno_text(void **state)
+{
+	(void)state;
+	for (int e = 0; e < 300; e++) {
+		_cleanup_free_ char *want = strdup(strerror(e));
+
+		assert_non_null(want);
+		assert_string_equal(tdx_errno_text(e), want);
+	}
+	assert_string_equal(tdx_errno_text(ENOENT), "No such file or directory");
+	assert_string_equal(tdx_errno_text(-1), strerror(-1));
 }
 
 static void test_read_strips_one_newline(void **state)
@@ -202,6 +245,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_strjoin),
+		cmocka_unit_test(test_errno_text),
 		cmocka_unit_test_setup_teardown(test_read_strips_one_newline, fixture_setup_empty,
 						fixture_teardown_empty),
 		cmocka_unit_test_setup_teardown(test_read_capped, fixture_setup_empty,
