@@ -110,7 +110,7 @@ static int call_document(struct backend *b, const char *method, const char *targ
 		r = append_options(m, b->opts);
 	if (r < 0)
 		return backend_fail(b, r, "%s: %s", method, strerror(-r));
-	r = sd_bus_call(bus_of(b), m, 0, &e, &reply);
+	r = bus_client_call(bus_of(b), m, &e, &reply);
 	if (r < 0)
 		return fail_diag(b, bus_client_failed(&e, r, method, &diag), &diag);
 	return read_document(b, reply, method, ret);

@@ -63,6 +63,52 @@ int bus_client_failed(const sd_bus_error *e, int r, const char *what, struct tdx
 			    e->message ?: e->name ?: strerror(-r));
 }
 
+struct pending_call {
+	sd_bus_message *reply;
+};
+
+static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct pending_call *c = userdata;
+
+	c->reply = sd_bus_message_ref(m);
+	return 0;
+}
+
+/*
+ * As sd_bus_call(), but sent at once: sd_bus_call() on a new connection first
+ * waits for the bus's answer to Hello, an asynchronous call goes out right
+ * behind Hello (and the match of the job's Finished, which stays ahead of it).
+ * One round trip less before tdxd sees the call: ~6 ms in the TCG guest
+ * (issue 11). The timeout is sd-bus's default, as sd_bus_call()'s; when it
+ * expires, the error is sd-bus's NoReply.
+ */
+int bus_client_call(sd_bus *bus, sd_bus_message *m, sd_bus_error *ret_error,
+		    sd_bus_message **ret_reply)
+{
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	struct pending_call c = {};
+	int r;
+
+	r = sd_bus_call_async(bus, &slot, m, on_call_reply, &c, 0);
+	while (r >= 0 && !c.reply) {
+		r = sd_bus_process(bus, NULL);
+		/* 0 also after a timeout's callback: then there is nothing left to wait for. */
+		if (r == 0 && !c.reply)
+			r = sd_bus_wait(bus, UINT64_MAX);
+		if (r == -EINTR)
+			r = 0;
+	}
+	if (r >= 0)
+		r = sd_bus_error_copy(ret_error, sd_bus_message_get_error(c.reply));
+	if (r < 0) {
+		sd_bus_message_unref(c.reply);
+		return r;
+	}
+	*ret_reply = c.reply;
+	return 1;
+}
+
 static int read_record(sd_bus_message *m, struct tdx_history_record *rec)
 {
 	const char *boot, *from, *to, *sha, *seamldr, *result, *error;
@@ -160,7 +206,7 @@ int bus_client_update(sd_bus *bus, const char *target, const struct tdxctl_optio
 	 * answer must not hang a timer's tdxctl forever; the caller reports the
 	 * update's state as unknown then (the call may have started a job).
 	 */
-	r = sd_bus_call(bus, m, 0, &e, &reply);
+	r = bus_client_call(bus, m, &e, &reply);
 	if (r < 0 && (r == -ETIMEDOUT ||
 		      sd_bus_error_has_names(&e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
 					     "org.freedesktop.DBus.Error.TimedOut")))

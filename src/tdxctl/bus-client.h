@@ -15,6 +15,9 @@
 
 /* The system bus. -EHOSTDOWN when there is none. */
 int bus_client_open(sd_bus **ret);
+/* sd_bus_call() with the default timeout, sent without waiting for the bus's answer to Hello. */
+int bus_client_call(sd_bus *bus, sd_bus_message *m, sd_bus_error *ret_error,
+		    sd_bus_message **ret_reply);
 /* Whether an error from a call means "tdxd is not there" (fall back) rather than a refusal. */
 bool bus_client_error_is_unreachable(const sd_bus_error *e, int r);
 

@@ -18,7 +18,8 @@ monitor_calls() {
 	dbus-monitor --system "type='method_call',destination='org.tdxctl.tdx1'" \
 		>"$WORK/monitor.raw" 2>&1 &
 	pid=$!
-	wait_for 50 grep -q 'member=NameAcquired' "$WORK/monitor.raw" ||
+	# NameLost: the bus made it a monitor (NameAcquired comes before that).
+	wait_for 50 grep -q 'member=NameLost' "$WORK/monitor.raw" ||
 		fail "dbus-monitor did not start: $(cat "$WORK/monitor.raw")"
 	"$@"
 	# A Ping after CMD: when the monitor has seen it, it has seen CMD's calls.
