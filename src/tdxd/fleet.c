@@ -198,11 +198,20 @@ static void write_reboot_marker(struct manager *m)
 		log_notice("reboot required: wrote %s", m->fleet->reboot_marker);
 }
 
-void fleet_on_job_end(struct manager *m, const char *result)
+/*
+ * Before the job's Finished: whoever saw tdxctl update end (kured's sentinel
+ * path unit, a fleet tool reading the marker) must find it written, as the
+ * history record. Only a fatal result writes; the rest waits for the tail.
+ */
+void fleet_on_job_result(struct manager *m, const char *result)
 {
-	if (!m->fleet)
-		return;
-	if (strcmp(result, "fatal") == 0)
+	if (m->fleet && strcmp(result, "fatal") == 0)
 		write_reboot_marker(m);
-	fleet_publish(m);
+}
+
+/* After the post-job refresh: the metrics and labels of the new state. */
+void fleet_on_job_end(struct manager *m)
+{
+	if (m->fleet)
+		fleet_publish(m);
 }

@@ -735,6 +735,7 @@ static void job_complete(struct job *j)
 		if (r < 0)
 			log_error_errno(r, "cannot write %s: %m", m->installed_path);
 	}
+	fleet_on_job_result(m, tdx_update_result_to_string(j->result));
 	job_log_result(j);
 	/* Before the refresh: the caller has all it needs, and its next call waits for it. */
 	job_emit_finished(j);
@@ -752,7 +753,7 @@ void job_complete_tail(struct job *j)
 	(void)manager_set_update_state(m, "idle", 0, tdx_update_result_to_string(j->result));
 	(void)sd_bus_emit_signal(m->bus, TDX_BUS_PATH, TDX_BUS_IFACE, "UpdateFinished", "ssss",
 				 j->from, j->to, tdx_update_result_to_string(j->result), j->error);
-	fleet_on_job_end(m, tdx_update_result_to_string(j->result));
+	fleet_on_job_end(m);
 	jobs_trim(m);
 	manager_job_ended(m);
 }

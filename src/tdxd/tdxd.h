@@ -192,7 +192,8 @@ void log_update_event(const char *message_id, int prio, unsigned job, const char
 int fleet_start(struct manager *m);
 void fleet_stop(struct manager *m);
 void fleet_on_refresh(struct manager *m);
-void fleet_on_job_end(struct manager *m, const char *result);
+void fleet_on_job_result(struct manager *m, const char *result);
+void fleet_on_job_end(struct manager *m);
 /* fleet-lock.c: FleetLock ([FleetLock] BaseURL=); all no-ops (0) when it is off. */
 bool fleet_lock_enabled(const struct manager *m);
 /* Worker: takes a slot, retrying within UploadTimeoutSec; -EBUSY with diag when none came. */

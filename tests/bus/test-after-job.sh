@@ -38,4 +38,18 @@ wait_for 50 grep -q 'member=UpdateFinished' "$WORK/monitor.txt" ||
 	fail "no UpdateFinished signal: $(cat "$WORK/monitor.txt")"
 kill "$mon"
 wait "$mon" 2>/dev/null
+
+# A fatal job: the reboot marker is written before Finished, as the history
+# record, not with the post-job refresh (which waits for the caller to go).
+kill "${PIDS[-1]}"
+wait "${PIDS[-1]}" 2>/dev/null
+start_fake_kernel fatal
+set_sysfs "$WORK/sys" version=1.5.08
+"${BUSCTL[@]}" call "${DEST[@]}" Refresh >/dev/null
+[ ! -e "$WORK/reboot-required" ] || fail "a reboot marker before the fatal job"
+CHECKS=$((CHECKS + 1))
+got=$("$UPDATE_FOLLOW" 1.5.10 "$WORK/state" "$WORK/reboot-required" 2>"$ERR") ||
+	fail "update-follow (fatal): $(cat "$ERR")"
+[ "$got" = "fatal  history installed marker" ] ||
+	fail "right after a fatal Finished the caller read '$got', expected 'fatal  history installed marker'"
 bus_finish

@@ -15,6 +15,10 @@ MON=$WORK/monitor.txt
 # dbus-monitor may watch the bus: it runs as the bus daemon's user.
 monitor_calls() {
 	local pid
+	# The shell opens the output in the background child, maybe after the
+	# wait below has looked: a file left by the last call would show its
+	# NameLost and let CMD run before this monitor watches.
+	rm -f "$WORK/monitor.raw"
 	dbus-monitor --system "type='method_call',destination='org.tdxctl.tdx1'" \
 		>"$WORK/monitor.raw" 2>&1 &
 	pid=$!

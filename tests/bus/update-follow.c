@@ -10,10 +10,13 @@
  * sent) it also checks tdxd's files there: a caller that has seen Finished
  * must find the job's history record and installed.json already written; it
  * then prints " history installed" after the version, "-" for each missing.
- *   update-follow TARGET [STATE_DIR]
+ * With MARKER, likewise whether the reboot marker exists then: " marker" or
+ * " -" (a fatal job writes it before Finished).
+ *   update-follow TARGET [STATE_DIR [MARKER]]
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,8 @@ struct follow {
 	char *result;
 	const char *target;
 	const char *state_dir;
-	bool history, installed;
+	const char *marker;
+	bool history, installed, marked;
 };
 
 /* Whether the file FILE in dir, with its white space removed, contains key:"value". */
@@ -63,6 +67,8 @@ static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		f->history = file_has(f->state_dir, "history.json", "to", f->target);
 		f->installed = file_has(f->state_dir, "installed.json", "version", f->target);
 	}
+	if (f->marker)
+		f->marked = access(f->marker, F_OK) == 0;
 	return 0;
 }
 
@@ -77,13 +83,15 @@ int main(int argc, char **argv)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	struct follow f = {.target = argv[1], .state_dir = argc > 2 ? argv[2] : NULL};
+	struct follow f = {.target = argv[1],
+			   .state_dir = argc > 2 ? argv[2] : NULL,
+			   .marker = argc > 3 ? argv[3] : NULL};
 	sd_bus *bus = NULL;
 	const char *path;
 	char *version = NULL;
 	int r;
 
-	if (argc < 2 || argc > 3)
+	if (argc < 2 || argc > 4)
 		return 2;
 	r = sd_bus_open_system(&bus);
 	if (r < 0)
@@ -112,6 +120,8 @@ int main(int argc, char **argv)
 	printf("%s %s", f.result, version);
 	if (f.state_dir)
 		printf(" %s %s", f.history ? "history" : "-", f.installed ? "installed" : "-");
+	if (f.marker)
+		printf(" %s", f.marked ? "marker" : "-");
 	printf("\n");
 	free(version);
 	free(f.result);
