@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,55 +26,55 @@ const char *tdx_sysfs_default_root(void)
 	return e && *e ? e : "/sys";
 }
 
-char *tdx_path_join(const char *first, ...)
+/* first and the NULL-terminated rest, joined; with one_slash, one '/' between each. */
+static char *join_va(bool one_slash, const char *first, va_list ap)
 {
 	size_t len = strlen(first) + 1;
 	const char *p;
 	char *s, *q;
-	va_list ap;
+	va_list count;
 
-	va_start(ap, first);
-	while ((p = va_arg(ap, const char *)))
-		len += strlen(p) + 1;
-	va_end(ap);
+	va_copy(count, ap);
+	while ((p = va_arg(count, const char *)))
+		len += strlen(p) + one_slash;
+	va_end(count);
 
 	s = malloc(len);
 	if (!s)
 		return NULL;
 	q = stpcpy(s, first);
-	va_start(ap, first);
 	while ((p = va_arg(ap, const char *))) {
-		/* exactly one '/' between components, whatever the caller passed */
-		while (q > s && q[-1] == '/')
-			q--;
-		while (*p == '/')
-			p++;
-		*q++ = '/';
+		if (one_slash) {
+			/* exactly one '/' between components, whatever the caller passed */
+			while (q > s && q[-1] == '/')
+				q--;
+			while (*p == '/')
+				p++;
+			*q++ = '/';
+		}
 		q = stpcpy(q, p);
 	}
+	return s;
+}
+
+char *tdx_path_join(const char *first, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, first);
+	s = join_va(true, first, ap);
 	va_end(ap);
 	return s;
 }
 
 char *tdx_strjoin(const char *first, ...)
 {
-	size_t len = strlen(first) + 1;
-	const char *p;
-	char *s, *q;
 	va_list ap;
+	char *s;
 
 	va_start(ap, first);
-	while ((p = va_arg(ap, const char *)))
-		len += strlen(p);
-	va_end(ap);
-
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	q = stpcpy(s, first);
-	va_start(ap, first);
-	while ((p = va_arg(ap, const char *)))
-		q = stpcpy(q, p);
+	s = join_va(false, first, ap);
 	va_end(ap);
 	return s;
 }
